@@ -1,0 +1,33 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+  name: "mind",
+  platforms: [.macOS(.v13)],
+  products: [
+    .library(name: "MIND", targets: ["MIND"]),
+    .executable(name: "mind", targets: ["mind"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    .systemLibrary(name: "CLLVM", path: "CLLVM", pkgConfig: "mind-llvm"),
+    .target(name: "MindFrontend"),
+    .target(name: "MindIR", dependencies: ["MindFrontend"]),
+    .target(name: "MindRuntime"),
+    .target(name: "MindJIT", dependencies: ["CLLVM", "MindRuntime"]),
+    .target(name: "MindCodegen", dependencies: ["MindIR", "MindJIT", "MindRuntime", "CLLVM"]),
+    .target(
+      name: "MIND",
+      dependencies: ["MindFrontend", "MindIR", "MindCodegen", "MindJIT", "MindRuntime"]),
+    .executableTarget(
+      name: "mind",
+      dependencies: ["MIND", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+    .testTarget(
+      name: "MindTests",
+      dependencies: ["MIND", "MindFrontend", "MindIR", "MindRuntime"],
+      resources: []),
+  ],
+  swiftLanguageModes: [.v6]
+)

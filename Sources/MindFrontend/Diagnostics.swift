@@ -1,0 +1,155 @@
+// Diagnostics are data: a stable code, a message, the span of the culprit and optional notes.
+// They are rendered in exactly one place (`DiagnosticRenderer`), in the form LANGUAGE.md shows.
+
+/// A source file known to the compiler; spans refer to files by their index in a `SourceManager`.
+public struct SourceFile: Sendable {
+  public let name: String
+  public let text: [UInt8]
+  let lineStarts: [Int]
+
+  public init(name: String, text: String) {
+    self.name = name
+    self.text = Array(text.utf8)
+    var starts = [0]
+    for (i, byte) in self.text.enumerated() where byte == UInt8(ascii: "\n") { starts.append(i + 1) }
+    self.lineStarts = starts
+  }
+
+  /// 1-based line and column (in bytes) of an offset.
+  public func lineAndColumn(of offset: Int) -> (line: Int, column: Int) {
+    var lo = 0
+    var hi = lineStarts.count - 1
+    while lo < hi {
+      let mid = (lo + hi + 1) / 2
+      if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
+    }
+    return (lo + 1, offset - lineStarts[lo] + 1)
+  }
+
+  /// The text of a 1-based line, without its newline.
+  public func lineText(_ line: Int) -> String {
+    let start = lineStarts[line - 1]
+    var end = line < lineStarts.count ? lineStarts[line] - 1 : text.count
+    if end > start && end <= text.count && end - 1 >= start && text[end - 1] == UInt8(ascii: "\r") {
+      end -= 1
+    }
+    return String(decoding: text[start..<max(start, end)], as: UTF8.self)
+  }
+}
+
+/// A half-open byte range in one source file.
+public struct SourceSpan: Hashable, Sendable {
+  public var file: Int
+  public var start: Int
+  public var end: Int
+
+  public init(file: Int, start: Int, end: Int) {
+    self.file = file
+    self.start = start
+    self.end = end
+  }
+
+  /// The smallest span covering both.
+  public func merged(with other: SourceSpan) -> SourceSpan {
+    SourceSpan(file: file, start: min(start, other.start), end: max(end, other.end))
+  }
+
+  public static let unknown = SourceSpan(file: -1, start: 0, end: 0)
+}
+
+public struct Note: Sendable, Equatable {
+  public var message: String
+  public var span: SourceSpan?
+
+  public init(_ message: String, at span: SourceSpan? = nil) {
+    self.message = message
+    self.span = span
+  }
+}
+
+/// One error, located and coded.
+public struct Diagnostic: Error, Sendable, Equatable {
+  public var code: String
+  public var message: String
+  public var span: SourceSpan
+  public var notes: [Note]
+
+  public init(_ code: String, _ message: String, at span: SourceSpan, notes: [Note] = []) {
+    self.code = code
+    self.message = message
+    self.span = span
+    self.notes = notes
+  }
+}
+
+/// Several diagnostics reported together (one run reports all independent errors it finds).
+public struct DiagnosticList: Error, Sendable {
+  public var diagnostics: [Diagnostic]
+  public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+}
+
+/// All source files of one compilation.
+public final class SourceManager: @unchecked Sendable {
+  public private(set) var files: [SourceFile] = []
+
+  public init() {}
+
+  @discardableResult
+  public func add(_ file: SourceFile) -> Int {
+    files.append(file)
+    return files.count - 1
+  }
+
+  public func file(_ index: Int) -> SourceFile? {
+    index >= 0 && index < files.count ? files[index] : nil
+  }
+
+  /// `file:line:col` of a span, or `<unknown>`.
+  public func describe(_ span: SourceSpan) -> String {
+    guard let file = file(span.file) else { return "<unknown>" }
+    let (line, column) = file.lineAndColumn(of: span.start)
+    return "\(file.name):\(line):\(column)"
+  }
+}
+
+/// Renders diagnostics as text:
+///
+///     error[E3001]: shapes [3] and [4] cannot be broadcast together (dimension 0: 3 vs 4)
+///       --> model.mind:7:14
+///        |
+///      7 |     let d = pred - target;
+///        |             ^^^^^^^^^^^^^
+public struct DiagnosticRenderer {
+  public let sources: SourceManager
+
+  public init(sources: SourceManager) { self.sources = sources }
+
+  public func render(_ diagnostic: Diagnostic) -> String {
+    var out = "error[\(diagnostic.code)]: \(diagnostic.message)\n"
+    out += snippet(for: diagnostic.span)
+    for note in diagnostic.notes {
+      out += "note: \(note.message)\n"
+      if let span = note.span { out += snippet(for: span) }
+    }
+    return out
+  }
+
+  public func render(_ diagnostics: [Diagnostic]) -> String {
+    diagnostics.map(render).joined(separator: "\n")
+  }
+
+  private func snippet(for span: SourceSpan) -> String {
+    guard let file = sources.file(span.file) else { return "" }
+    let (line, column) = file.lineAndColumn(of: min(span.start, file.text.count))
+    let text = file.lineText(line)
+    let gutter = String(repeating: " ", count: String(line).count)
+    let lineEnd = file.lineStarts.count > line ? file.lineStarts[line] - 1 : file.text.count
+    let width = max(1, min(span.end, lineEnd) - span.start)
+    var out = "\(gutter)--> \(file.name):\(line):\(column)\n"
+    out += "\(gutter) |\n"
+    out += "\(line) | \(text)\n"
+    let pad = String(repeating: " ", count: column - 1)
+    out += "\(gutter) | \(pad)\(String(repeating: "^", count: width))\n"
+    return out
+  }
+}

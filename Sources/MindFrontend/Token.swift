@@ -1,0 +1,45 @@
+/// The lexical categories of MIND.
+public enum TokenKind: Equatable, Sendable {
+  case identifier(String)
+  case integer(Int64)
+  case float(Double)
+  case string(String)
+  case keyword(Keyword)
+  case punct(Punct)
+  case endOfFile
+}
+
+public enum Keyword: String, CaseIterable, Sendable {
+  case fn, `let`, mut, `return`, `if`, `else`, `for`, `in`, `while`, `struct`, `import`, `true`,
+    `false`
+}
+
+public enum Punct: String, CaseIterable, Sendable {
+  // Longest first, so the lexer can match greedily in this order.
+  case starStar = "**", arrow = "->", fatArrow = "=>", dotDot = "..", colonColon = "::"
+  case eqEq = "==", notEq = "!=", lessEq = "<=", greaterEq = ">=", andAnd = "&&", orOr = "||"
+  case plusEq = "+=", minusEq = "-=", starEq = "*=", slashEq = "/="
+  case plus = "+", minus = "-", star = "*", slash = "/", percent = "%", at = "@"
+  case eq = "=", less = "<", greater = ">", bang = "!", pipe = "|"
+  case lParen = "(", rParen = ")", lBracket = "[", rBracket = "]", lBrace = "{", rBrace = "}"
+  case comma = ",", colon = ":", semicolon = ";", dot = "."
+}
+
+public struct Token: Sendable {
+  public var kind: TokenKind
+  public var span: SourceSpan
+}
+
+extension TokenKind: CustomStringConvertible {
+  public var description: String {
+    switch self {
+    case .identifier(let name): return "identifier `\(name)`"
+    case .integer(let value): return "integer `\(value)`"
+    case .float(let value): return "number `\(value)`"
+    case .string: return "string literal"
+    case .keyword(let keyword): return "`\(keyword.rawValue)`"
+    case .punct(let punct): return "`\(punct.rawValue)`"
+    case .endOfFile: return "end of file"
+    }
+  }
+}

@@ -15,18 +15,19 @@ let package = Package(
     .systemLibrary(name: "CLLVM", path: "CLLVM", pkgConfig: "mind-llvm"),
     .target(name: "MindFrontend"),
     .target(name: "MindIR", dependencies: ["MindFrontend"]),
+    .target(name: "MindSema", dependencies: ["MindFrontend", "MindIR"]),
     .target(name: "MindRuntime"),
     .target(name: "MindJIT", dependencies: ["CLLVM", "MindRuntime"]),
     .target(name: "MindCodegen", dependencies: ["MindIR", "MindJIT", "MindRuntime", "CLLVM"]),
     .target(
       name: "MIND",
-      dependencies: ["MindFrontend", "MindIR", "MindCodegen", "MindJIT", "MindRuntime"]),
+      dependencies: ["MindFrontend", "MindIR", "MindSema", "MindCodegen", "MindJIT", "MindRuntime"]),
     .executableTarget(
       name: "mind",
       dependencies: ["MIND", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .testTarget(
       name: "MindTests",
-      dependencies: ["MIND", "MindFrontend", "MindIR", "MindRuntime"],
+      dependencies: ["MIND", "MindFrontend", "MindIR", "MindSema", "MindRuntime"],
       resources: []),
   ],
   swiftLanguageModes: [.v6]

@@ -19,6 +19,11 @@ public indirect enum TypeExpr: Sendable, Equatable {
 public struct TypeAnnotation: Sendable {
   public var type: TypeExpr
   public var span: SourceSpan
+
+  public init(type: TypeExpr, span: SourceSpan) {
+    self.type = type
+    self.span = span
+  }
 }
 
 public enum UnaryOperator: String, Sendable { case negate = "-", not = "!" }
@@ -62,8 +67,8 @@ public final class Expr {
     case call(callee: Expr, typeArguments: [TypeAnnotation], arguments: [Argument])
     case index(Expr, [IndexItem])
     case field(Expr, String)
-    case `if`(condition: Expr, then: Block, else: Block?)
-    case block(Block)
+    case `if`(condition: Expr, then: StatementBlock, else: StatementBlock?)
+    case block(StatementBlock)
     case closure(parameters: [Parameter], body: Expr)
     case structLiteral(name: String, fields: [(name: String, span: SourceSpan, value: Expr)])
   }
@@ -101,8 +106,8 @@ public final class Stmt {
     case assign(target: Expr, op: AssignOperator, value: Expr)
     case expression(Expr)
     case `return`(Expr?)
-    case `for`(variable: String, variableSpan: SourceSpan, start: Expr, end: Expr, body: Block)
-    case `while`(condition: Expr, body: Block)
+    case `for`(variable: String, variableSpan: SourceSpan, start: Expr, end: Expr, body: StatementBlock)
+    case `while`(condition: Expr, body: StatementBlock)
     case function(FunctionDecl)
   }
 
@@ -115,13 +120,13 @@ public final class Stmt {
   }
 }
 
-public final class Block {
+public final class StatementBlock {
   public let statements: [Stmt]
   /// The block's value: its last expression when that has no `;` after it.
   public let result: Expr?
   public let span: SourceSpan
 
-  init(statements: [Stmt], result: Expr?, span: SourceSpan) {
+  public init(statements: [Stmt], result: Expr?, span: SourceSpan) {
     self.statements = statements
     self.result = result
     self.span = span
@@ -140,12 +145,12 @@ public final class FunctionDecl {
   public let attributes: [Attribute]
   public let parameters: [Parameter]
   public let returnType: TypeAnnotation?
-  public let body: Block
+  public let body: StatementBlock
   public let span: SourceSpan
 
   init(
     name: String, nameSpan: SourceSpan, attributes: [Attribute], parameters: [Parameter],
-    returnType: TypeAnnotation?, body: Block, span: SourceSpan
+    returnType: TypeAnnotation?, body: StatementBlock, span: SourceSpan
   ) {
     self.name = name
     self.nameSpan = nameSpan

@@ -290,7 +290,7 @@ public struct Parser {
 
   // MARK: - Blocks and statements
 
-  mutating func parseBlock() throws -> Block {
+  mutating func parseBlock() throws -> StatementBlock {
     try enter()
     defer { depth -= 1 }
     let start = try expect(.lBrace, "to open a block").span
@@ -314,7 +314,7 @@ public struct Parser {
       }
     }
     try expect(.rBrace, "to close the block")
-    return Block(statements: statements, result: result, span: spanFrom(start))
+    return StatementBlock(statements: statements, result: result, span: spanFrom(start))
   }
 
   enum StatementResult {
@@ -607,11 +607,11 @@ public struct Parser {
     try expect(.if, "")
     let condition = try parseExpression()
     let thenBlock = try parseBlock()
-    var elseBlock: Block?
+    var elseBlock: StatementBlock?
     if accept(.else) {
       if check(.if) {
         let nested = try parseIf()
-        elseBlock = Block(statements: [], result: nested, span: nested.span)
+        elseBlock = StatementBlock(statements: [], result: nested, span: nested.span)
       } else {
         elseBlock = try parseBlock()
       }

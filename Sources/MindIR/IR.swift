@@ -1,1 +1,82 @@
-public enum Placeholder {}
+// The MIR object model: a module of functions; a function has one body region; a region is one
+// block with typed arguments and a list of operations ending in a terminator (`return` or
+// `yield`). Control flow is structured (`if`, `for`, `while` own regions), as in MLIR's scf.
+
+import MindFrontend
+
+public final class Value: Hashable {
+  public let id: Int
+  public let type: TensorType
+  /// The defining operation, or nil for a block argument.
+  public internal(set) weak var definingOp: Operation?
+
+  init(id: Int, type: TensorType) {
+    self.id = id
+    self.type = type
+  }
+
+  public static func == (a: Value, b: Value) -> Bool { a === b }
+  public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+}
+
+public final class Operation {
+  public var kind: OpKind
+  public var operands: [Value]
+  public let results: [Value]
+  public var regions: [Block]
+  public var location: SourceSpan
+
+  init(kind: OpKind, operands: [Value], results: [Value], regions: [Block], location: SourceSpan) {
+    self.kind = kind
+    self.operands = operands
+    self.results = results
+    self.regions = regions
+    self.location = location
+    for result in results { result.definingOp = self }
+  }
+
+  public var result: Value { results[0] }
+}
+
+public final class Block {
+  public var arguments: [Value]
+  public var operations: [Operation] = []
+
+  public init(arguments: [Value]) { self.arguments = arguments }
+
+  public var terminator: Operation? { operations.last }
+}
+
+public final class Function {
+  public let name: String
+  public var body: Block
+  public var resultTypes: [TensorType]
+  public var location: SourceSpan
+
+  public init(name: String, body: Block, resultTypes: [TensorType], location: SourceSpan) {
+    self.name = name
+    self.body = body
+    self.resultTypes = resultTypes
+    self.location = location
+  }
+
+  public var parameters: [Value] { body.arguments }
+}
+
+public final class Module {
+  public var functions: [Function] = []
+  /// Texts a `print` or `assert` refers to at runtime (source locations), by index.
+  public init() {}
+
+  public func function(named name: String) -> Function? { functions.first { $0.name == name } }
+}
+
+/// Hands out value ids, unique within a module.
+public final class ValueFactory {
+  var next = 0
+  public init() {}
+  public func make(_ type: TensorType) -> Value {
+    next += 1
+    return Value(id: next, type: type)
+  }
+}

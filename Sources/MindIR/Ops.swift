@@ -1,0 +1,132 @@
+// The MIR operation set. Every op is defined here once: its attributes (the enum payload), its
+// printed name, and whether it has side effects. Ops are tensor-level and static-shaped; IRGen
+// makes broadcasting explicit, so elementwise binary ops always see operands of one shape.
+// The set is small on purpose: composite built-ins (softmax, gelu, layer_norm, ...) expand into
+// these ops, so that each op needs exactly one lowering and one derivative rule.
+
+public enum UnaryOp: String, Sendable, CaseIterable {
+  case neg, abs, sign, exp, log, sqrt, sin, cos, tan, tanh, floor, ceil, round, not, logistic
+}
+
+public enum BinaryOp: String, Sendable, CaseIterable {
+  case add, sub, mul, div, rem, pow, max, min, and, or
+}
+
+public enum CompareOp: String, Sendable, CaseIterable {
+  case eq, ne, lt, gt, le, ge
+}
+
+public enum ReduceOp: String, Sendable, CaseIterable {
+  case sum, prod, max, min
+}
+
+/// Elements of a dense constant, stored as Doubles (exact for every MIR dtype up to 2^53).
+public enum ConstantData: Hashable, Sendable {
+  case splat(Double)
+  case dense([Double])
+
+  public func element(_ i: Int) -> Double {
+    switch self {
+    case .splat(let v): return v
+    case .dense(let values): return values[i]
+    }
+  }
+}
+
+/// A piece of a `print` line: literal text, or the next operand.
+public enum PrintPiece: Hashable, Sendable {
+  case text(String)
+  case operand
+}
+
+public enum OpKind: Hashable, Sendable {
+  case constant(ConstantData)
+  case unary(UnaryOp)
+  case binary(BinaryOp)
+  case compare(CompareOp)
+  /// `select %cond, %a, %b` (all one shape).
+  case select
+  case cast
+  /// Result axis `dims[i]` takes operand axis `i`; other result axes repeat.
+  case broadcast(dims: [Int])
+  /// Reduces the listed axes away.
+  case reduce(ReduceOp, axes: [Int])
+  /// Index of the largest (or smallest) element along `axis`, which is removed; i64 result.
+  case argReduce(max: Bool, axis: Int)
+  case reshape
+  case transpose(perm: [Int])
+  /// `[..., M, K] x [..., K, N] -> [..., M, N]` with equal batch dimensions.
+  case matmul
+  case slice(starts: [Int], strides: [Int])
+  /// `dynamic_slice %x, %i0, %i1, ...`: a window of the result's shape at runtime offsets
+  /// (negative offsets count from the end), bounds-checked.
+  case dynamicSlice
+  /// `dynamic_update_slice %x, %update, %i0, ...`: `x` with a window replaced.
+  case dynamicUpdateSlice
+  case concat(axis: Int)
+  /// `gather %x, %indices` along `axis`: result shape = x.shape[..<axis] + indices.shape +
+  /// x.shape[axis+1...]; indices bounds-checked.
+  case gather(axis: Int)
+  /// `iota` along an axis of the result shape (0, 1, 2, ...).
+  case iota(axis: Int)
+  /// Deterministic pseudo-random numbers, normal or uniform in [0, 1).
+  case random(normal: Bool, seed: UInt64)
+  case call(callee: String)
+  /// `if %c` with regions `then` and `else`; results yielded by each.
+  case ifOp
+  /// `for %lo, %hi, %carried...` with one region whose arguments are the induction variable and
+  /// the carried values; it yields the next carried values.
+  case forOp
+  /// `while %carried...`: region 0 computes the condition (yields one i1), region 1 the body
+  /// (yields the next carried values). Both take the carried values as arguments.
+  case whileOp
+  case yield
+  case returnOp
+  case print([PrintPiece])
+  /// Fails at runtime with the message when the operand is false.
+  case assert(message: String)
+
+  public var name: String {
+    switch self {
+    case .constant: return "constant"
+    case .unary(let op): return op.rawValue
+    case .binary(let op): return op.rawValue
+    case .compare(let op): return "cmp." + op.rawValue
+    case .select: return "select"
+    case .cast: return "cast"
+    case .broadcast: return "broadcast"
+    case .reduce(let op, _): return "reduce." + op.rawValue
+    case .argReduce(let isMax, _): return isMax ? "argmax" : "argmin"
+    case .reshape: return "reshape"
+    case .transpose: return "transpose"
+    case .matmul: return "matmul"
+    case .slice: return "slice"
+    case .dynamicSlice: return "dynamic_slice"
+    case .dynamicUpdateSlice: return "dynamic_update_slice"
+    case .concat: return "concat"
+    case .gather: return "gather"
+    case .iota: return "iota"
+    case .random(let normal, _): return normal ? "random.normal" : "random.uniform"
+    case .call: return "call"
+    case .ifOp: return "if"
+    case .forOp: return "for"
+    case .whileOp: return "while"
+    case .yield: return "yield"
+    case .returnOp: return "return"
+    case .print: return "print"
+    case .assert: return "assert"
+    }
+  }
+
+  /// Ops that must not be removed or merged even when their results are unused.
+  public var hasSideEffects: Bool {
+    switch self {
+    case .print, .assert, .call, .returnOp, .yield, .dynamicSlice, .dynamicUpdateSlice, .gather:
+      return true
+    case .ifOp, .forOp, .whileOp:
+      return true
+    default:
+      return false
+    }
+  }
+}

@@ -1,0 +1,120 @@
+// Moving between SemaValues and MIR values: materializing weak literals, flattening aggregates
+// into leaves and rebuilding them, and conforming a value to a declared type (binding the
+// declaration's symbolic dimensions on the way).
+
+import MindFrontend
+import MindIR
+
+extension Elaborator {
+  /// A tensor value for `value`; literals get `dtype` (or their default: f32 / i64).
+  func materialize(_ value: SemaValue, as dtype: DType? = nil, span: SourceSpan) throws -> Value {
+    switch value {
+    case .tensor(let v): return v
+    case .literal(let number, let isFloat):
+      let target = dtype ?? (isFloat ? .f32 : .i64)
+      if isFloat && !target.isFloat {
+        throw Diagnostic("E2004", "a float literal cannot be used as \(target.sourceName)", at: span)
+      }
+      if target == .bool {
+        throw Diagnostic("E2004", "a number cannot be used as bool", at: span)
+      }
+      return builder.scalar(number, target)
+    default:
+      throw Diagnostic("E2004", "expected a tensor or number, found \(value.typeDescription)", at: span)
+    }
+  }
+
+  /// The tensor leaves of an aggregate, in order; literals are not materialized.
+  func leaves(_ value: SemaValue) -> [Value] {
+    switch value {
+    case .tensor(let v): return [v]
+    case .tuple(let elements), .structure(_, let elements): return elements.flatMap(leaves)
+    case .literal, .function, .string: return []
+    }
+  }
+
+  /// Like `leaves`, materializing literals and rejecting functions and strings (what crosses a
+  /// function or region boundary).
+  func leavesMaterialized(_ value: SemaValue, span: SourceSpan) throws -> [Value] {
+    switch value {
+    case .tensor(let v): return [v]
+    case .literal: return [try materialize(value, span: span)]
+    case .tuple(let elements), .structure(_, let elements):
+      return try elements.flatMap { try leavesMaterialized($0, span: span) }
+    case .function(let f):
+      throw Diagnostic("E2009", "function value `\(f.name)` cannot be stored or returned here", at: span)
+    case .string:
+      throw Diagnostic("E2009", "a string cannot be stored or returned here", at: span)
+    }
+  }
+
+  /// Replaces the leaves of `template` with values taken in order from `leaves`.
+  func rebuild(_ template: SemaValue, from leaves: inout ArraySlice<Value>) -> SemaValue {
+    switch template {
+    case .tensor, .literal: return .tensor(leaves.removeFirst())
+    case .tuple(let elements): return .tuple(elements.map { rebuild($0, from: &leaves) })
+    case .structure(let decl, let elements): return .structure(decl, elements.map { rebuild($0, from: &leaves) })
+    case .function, .string: return template
+    }
+  }
+
+  /// Binds the symbolic dimensions of `annotation` to those of `value` (no checking of dtypes).
+  func bindSymbols(_ annotation: TypeAnnotation, _ value: SemaValue, _ bindings: inout [String: Dim], span: SourceSpan) throws {
+    _ = try conform(value, to: annotation, bindings: &bindings, span: span, what: "value")
+  }
+
+  /// Checks that `value` has the declared type, binding unbound symbols; materializes literals.
+  func conform(
+    _ value: SemaValue, to annotation: TypeAnnotation, bindings: inout [String: Dim], span: SourceSpan, what: String
+  ) throws -> SemaValue {
+    func mismatch() -> Diagnostic {
+      Diagnostic("E2006", "\(what) has type \(value.typeDescription), expected \(annotation.type.spelled)", at: span)
+    }
+    switch annotation.type {
+    case .scalar(let s):
+      let v = try materialize(value, as: dtype(s), span: span)
+      guard v.type == TensorType(dtype(s)) else { throw mismatch() }
+      return .tensor(v)
+    case .tensor(let s, let dims):
+      let v = try materialize(value, as: dtype(s), span: span)
+      guard v.type.dtype == dtype(s), v.type.rank == dims.count else { throw mismatch() }
+      for (axis, (declared, actual)) in zip(dims, v.type.shape).enumerated() {
+        switch declared {
+        case .known(let extent):
+          if let a = actual.value, a != extent { throw mismatch() }
+          if case .symbol = actual, !symbolic { throw mismatch() }
+          if case .symbol = actual { throw mismatch() }
+        case .symbol(let name):
+          if let bound = bindings[name] {
+            if bound != actual && bound != .unknown && actual != .unknown {
+              throw Diagnostic(
+                "E3002",
+                "\(what) has shape \(v.type.shapeDescription), but dimension \(axis) must be `\(name)` = \(bound)",
+                at: span)
+            }
+          } else {
+            bindings[name] = actual
+          }
+        }
+      }
+      return .tensor(v)
+    case .tuple(let elements):
+      guard case .tuple(let parts) = value, parts.count == elements.count else { throw mismatch() }
+      return .tuple(try zip(parts, elements).map { part, element in
+        try conform(part, to: TypeAnnotation(type: element, span: annotation.span), bindings: &bindings, span: span, what: what)
+      })
+    case .named(let name):
+      guard case .structure(let decl, let fields) = value, decl.name == name else { throw mismatch() }
+      var structBindings: [String: Dim] = [:]
+      return .structure(decl, try zip(fields, decl.fields).map { field, declared in
+        try conform(field, to: declared.type, bindings: &structBindings, span: span, what: "field `\(declared.name)`")
+      })
+    }
+  }
+
+  /// A value whose leaves are the results of an op, shaped like `template`.
+  func shaped(like template: SemaValue, _ results: [Value]) -> SemaValue {
+    var iterator = results[...]
+    return rebuild(template, from: &iterator)
+  }
+}

@@ -1,0 +1,239 @@
+// The elaborator is sema and IRGen in one walk over the AST: it resolves names, gives every
+// expression its dtype and shape, reports E2xxx/E3xxx errors, and emits MIR as it goes.
+//
+// It runs in two modes over the same code:
+//  1. Definition checking: each function is elaborated once with its parameters' symbolic
+//     shapes (`Tensor<f32, N>` has extent `N`); errors that hold for every extent are reported
+//     at the definition. The MIR produced is discarded.
+//  2. Specialization: a function is elaborated with the concrete types of one call; the result
+//     is a monomorphic MIR function (`@loss__f32x3__f32x3`), memoized per (function, types).
+//     Callees are specialized on demand, so a module holds exactly what its entry reaches.
+//
+// Sema and IRGen share one walk (a deviation from DESIGN.md's separate stages) so that type
+// rules cannot drift between checking and code generation.
+
+import MindFrontend
+import MindIR
+
+public final class Elaborator {
+  let program: ModuleAST
+  public let module = Module()
+  let values = ValueFactory()
+  var functions: [String: FunctionDecl] = [:]
+  var structs: [String: StructDecl] = [:]
+  var constants: [String: Expr] = [:]
+  var specializations: [String: Specialization] = [:]
+  var inProgress: Set<String> = []
+
+  /// The builder of the region being elaborated.
+  var builder: Builder
+  /// True while checking a definition with symbolic shapes.
+  var symbolic = false
+
+  struct Specialization {
+    let function: Function
+    let resultTemplate: SemaValue?
+  }
+
+  public init(program: ModuleAST) {
+    self.program = program
+    builder = Builder(values: values, block: MindIR.Block(arguments: []))
+  }
+
+  /// Collects the module's items, checks every function at its definition and returns all
+  /// errors found (at most one per function, plus duplicate-name errors).
+  public func checkDefinitions() -> [Diagnostic] {
+    var diagnostics: [Diagnostic] = []
+    for item in program.items {
+      switch item {
+      case .function(let decl):
+        if functions[decl.name] != nil || structs[decl.name] != nil {
+          diagnostics.append(Diagnostic("E2011", "`\(decl.name)` is defined twice", at: decl.nameSpan))
+        }
+        functions[decl.name] = decl
+      case .structure(let decl):
+        if functions[decl.name] != nil || structs[decl.name] != nil {
+          diagnostics.append(Diagnostic("E2011", "`\(decl.name)` is defined twice", at: decl.span))
+        }
+        structs[decl.name] = decl
+      case .constant(let name, let span, let value):
+        if constants[name] != nil || functions[name] != nil {
+          diagnostics.append(Diagnostic("E2011", "`\(name)` is defined twice", at: span))
+        }
+        constants[name] = value
+      case .import(let path, let span):
+        if let diagnostic = checkImport(path, span) { diagnostics.append(diagnostic) }
+      }
+    }
+    for item in program.items {
+      guard case .function(let decl) = item else { continue }
+      do {
+        try checkDefinition(decl)
+      } catch let diagnostic as Diagnostic {
+        diagnostics.append(diagnostic)
+      } catch {
+        diagnostics.append(Diagnostic("E2000", "\(error)", at: decl.nameSpan))
+      }
+    }
+    return diagnostics
+  }
+
+  func checkImport(_ path: [String], _ span: SourceSpan) -> Diagnostic? {
+    let modules = ["core", "math", "tensor", "diff", "io", "nn"]
+    guard let first = path.first, modules.contains(first) else {
+      return Diagnostic("E2012", "cannot find module `\(path.joined(separator: "::"))` (built-in modules: \(modules.joined(separator: ", ")); file imports are not supported yet)", at: span)
+    }
+    if path.count == 2 && !Builtins.isKnown(path[1]) {
+      return Diagnostic("E2012", "module `\(first)` has no item `\(path[1])`", at: span)
+    }
+    return nil
+  }
+
+  func checkDefinition(_ decl: FunctionDecl) throws {
+    symbolic = true
+    defer { symbolic = false }
+    var parameterTypes: [SemaValue] = []
+    for parameter in decl.parameters {
+      parameterTypes.append(try symbolicValue(of: parameter.type!, name: parameter.name))
+    }
+    _ = try elaborateBody(decl, arguments: parameterTypes)
+  }
+
+  /// A placeholder value of a declared type, with symbolic dimensions.
+  func symbolicValue(of annotation: TypeAnnotation, name: String) throws -> SemaValue {
+    switch annotation.type {
+    case .scalar(let s): return .tensor(values.make(TensorType(dtype(s))))
+    case .tensor(let s, let dims):
+      return .tensor(values.make(TensorType(dtype(s), dims.map { d in
+        switch d {
+        case .known(let v): return .known(v)
+        case .symbol(let name): return .symbol(name)
+        }
+      })))
+    case .tuple(let elements):
+      return .tuple(try elements.map { try symbolicValue(of: TypeAnnotation(type: $0, span: annotation.span), name: name) })
+    case .named(let structName):
+      guard let decl = structs[structName] else {
+        throw Diagnostic("E2003", "unknown type `\(structName)`", at: annotation.span)
+      }
+      return .structure(decl, try decl.fields.map { try symbolicValue(of: $0.type, name: name) })
+    }
+  }
+
+  func dtype(_ s: ScalarTypeName) -> DType {
+    switch s {
+    case .f32: return .f32
+    case .f64: return .f64
+    case .i32: return .i32
+    case .i64: return .i64
+    case .bool: return .bool
+    }
+  }
+
+  // MARK: - Specialization
+
+  /// Specializes `name` for concrete argument values and returns the MIR function.
+  public func specialize(entry name: String, at span: SourceSpan) throws -> Function {
+    guard let decl = functions[name] else {
+      throw Diagnostic("E2002", "there is no function `\(name)` to run", at: span)
+    }
+    guard decl.parameters.isEmpty else {
+      throw Diagnostic("E2007", "entry function `\(name)` must take no parameters", at: decl.nameSpan)
+    }
+    let (function, _) = try specialize(decl, arguments: [], at: span)
+    return function
+  }
+
+  /// Specializes a function for argument values whose leaves have concrete types.
+  func specialize(_ decl: FunctionDecl, arguments: [SemaValue], at span: SourceSpan) throws -> (Function, SemaValue?) {
+    let leafTypes = arguments.flatMap(leaves).map(\.type)
+    let key = decl.name + (leafTypes.isEmpty ? "" : "__" + leafTypes.map { t in
+      ([t.dtype.sourceName] + t.extents.map(String.init)).joined(separator: "x")
+    }.joined(separator: "__"))
+    if let done = specializations[key] { return (done.function, done.resultTemplate) }
+    guard !inProgress.contains(key) else {
+      throw Diagnostic("E2040", "`\(decl.name)` calls itself; recursive functions are not supported", at: span)
+    }
+    inProgress.insert(key)
+    defer { inProgress.remove(key) }
+
+    let savedBuilder = builder
+    defer { builder = savedBuilder }
+    let entry = MindIR.Block(arguments: leafTypes.map(values.make))
+    builder = Builder(values: values, block: entry)
+    builder.location = decl.span
+    var parameterLeaves = entry.arguments[...]
+    let parameters = arguments.map { argument in
+      rebuild(argument, from: &parameterLeaves)
+    }
+    let result = try elaborateBody(decl, arguments: parameters)
+    let resultLeaves = try result.map { try leavesMaterialized($0, span: decl.body.span) } ?? []
+    builder.location = decl.body.span
+    builder.create(.returnOp, resultLeaves, resultTypes: [])
+    let function = Function(name: key, body: entry, resultTypes: resultLeaves.map(\.type), location: decl.nameSpan)
+    module.functions.append(function)
+    var leafIterator = resultLeaves[...]
+    let template = result.map { rebuild($0, from: &leafIterator) }
+    specializations[key] = Specialization(function: function, resultTemplate: template)
+    return (function, template)
+  }
+
+  /// Elaborates a function body with parameters bound; returns its value (nil for no value),
+  /// checked against the declared return type.
+  func elaborateBody(_ decl: FunctionDecl, arguments: [SemaValue]) throws -> SemaValue? {
+    let scope = Scope(parent: nil)
+    for (parameter, argument) in zip(decl.parameters, arguments) {
+      scope.define(parameter.name, Binding(value: argument, mutable: false, span: parameter.span))
+    }
+    let context = FunctionContext(decl: decl)
+    let value = try elaborateFunctionBlock(decl.body, scope: scope, context: context)
+    guard let returnType = decl.returnType else {
+      return nil
+    }
+    guard let value else {
+      throw Diagnostic("E2005", "function `\(decl.name)` must return \(returnType.type.spelled) but its body has no value", at: decl.body.span)
+    }
+    var bindings: [String: Dim] = [:]
+    for (parameter, argument) in zip(decl.parameters, arguments) {
+      try? bindSymbols(parameter.type!, argument, &bindings, span: parameter.span)
+    }
+    let span = decl.body.result?.span ?? decl.body.span
+    return try conform(value, to: returnType, bindings: &bindings, span: span, what: "the result of `\(decl.name)`")
+  }
+
+  struct FunctionContext {
+    let decl: FunctionDecl
+  }
+
+  /// The function's top-level block: like any block, but `return` may end it.
+  func elaborateFunctionBlock(_ block: StatementBlock, scope: Scope, context: FunctionContext) throws -> SemaValue? {
+    let inner = Scope(parent: scope)
+    for (i, statement) in block.statements.enumerated() {
+      if case .return(let value) = statement.kind {
+        guard i == block.statements.count - 1, block.result == nil else {
+          throw Diagnostic("E2030", "`return` must be the last statement of a function (early returns are not supported; use an `if` expression)", at: statement.span)
+        }
+        return try value.map { try elaborate($0, inner) }
+      }
+      try elaborate(statement, inner)
+    }
+    return try block.result.map { try elaborate($0, inner) }
+  }
+}
+
+extension TypeExpr {
+  var spelled: String {
+    switch self {
+    case .scalar(let s): return s.rawValue
+    case .tensor(let s, let dims):
+      return "Tensor<\(s.rawValue), " + dims.map { d -> String in
+        switch d {
+        case .known(let v): return String(v)
+        case .symbol(let n): return n
+        }
+      }.joined(separator: ", ") + ">"
+    case .tuple(let elements): return "(" + elements.map(\.spelled).joined(separator: ", ") + ")"
+    case .named(let n): return n
+    }
+  }
+}

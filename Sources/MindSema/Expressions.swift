@@ -1,0 +1,363 @@
+// Expressions: names, literals, operators with NumPy broadcasting, indexing and slicing,
+// fields, struct literals, closures and calls.
+
+import MindFrontend
+import MindIR
+
+extension Elaborator {
+  func elaborate(_ expr: Expr, _ scope: Scope) throws -> SemaValue {
+    builder.location = expr.span
+    switch expr.kind {
+    case .integer(let v): return .literal(Double(v), isFloat: false)
+    case .float(let v): return .literal(v, isFloat: true)
+    case .bool(let b): return .tensor(builder.scalar(b ? 1 : 0, .bool))
+    case .string(let s): return .string(s)
+    case .name(let name): return try lookup(name, expr.span, scope)
+    case .array(let elements): return try elaborateArray(expr, elements, scope)
+    case .tuple(let elements): return .tuple(try elements.map { try elaborate($0, scope) })
+    case .unary(let op, let operandExpr):
+      let operand = try elaborate(operandExpr, scope)
+      builder.location = expr.span
+      switch (op, operand) {
+      case (.negate, .literal(let v, let isFloat)): return .literal(-v, isFloat: isFloat)
+      case (.negate, _):
+        let v = try materialize(operand, span: operandExpr.span)
+        guard v.type.dtype != .bool else {
+          throw Diagnostic("E2004", "cannot negate a bool tensor (use `!`)", at: expr.span)
+        }
+        return .tensor(builder.unary(.neg, v))
+      case (.not, _):
+        let v = try materialize(operand, as: .bool, span: operandExpr.span)
+        guard v.type.dtype == .bool else {
+          throw Diagnostic("E2004", "`!` needs a bool operand, found \(describe(v.type))", at: expr.span)
+        }
+        return .tensor(builder.unary(.not, v))
+      }
+    case .binary(let op, let lhsExpr, let rhsExpr):
+      let lhs = try elaborate(lhsExpr, scope)
+      let rhs = try elaborate(rhsExpr, scope)
+      builder.location = expr.span
+      return try elaborateBinary(op, lhs, rhs, lhsSpan: lhsExpr.span, rhsSpan: rhsExpr.span, span: expr.span)
+    case .call(let calleeExpr, let typeArguments, let arguments):
+      return try elaborateCall(calleeExpr, typeArguments, arguments, span: expr.span, scope)
+    case .index(let baseExpr, let items):
+      return try elaborateIndex(try elaborate(baseExpr, scope), baseExpr.span, items, span: expr.span, scope)
+    case .field(let baseExpr, let name):
+      let base = try elaborate(baseExpr, scope)
+      switch base {
+      case .structure(let decl, let fields):
+        guard let i = decl.fields.firstIndex(where: { $0.name == name }) else {
+          throw Diagnostic("E2016", "struct `\(decl.name)` has no field `\(name)` (fields: \(decl.fields.map(\.name).joined(separator: ", ")))", at: expr.span)
+        }
+        return fields[i]
+      case .tuple(let elements):
+        guard let i = Int(name), i >= 0, i < elements.count else {
+          throw Diagnostic("E2016", "tuple of \(elements.count) elements has no field `\(name)`", at: expr.span)
+        }
+        return elements[i]
+      default:
+        throw Diagnostic("E2016", "\(base.typeDescription) has no field `\(name)`", at: expr.span)
+      }
+    case .if(let condition, let thenBlock, let elseBlock):
+      return try elaborateIf(condition, thenBlock, elseBlock, scope, span: expr.span) ?? .tuple([])
+    case .block(let block):
+      return try elaborateBlock(block, scope) ?? .tuple([])
+    case .closure(let parameters, let body):
+      return .function(.closure(Closure(parameters: parameters, body: body, captured: scope.snapshot(), span: expr.span)))
+    case .structLiteral(let name, let fields):
+      guard let decl = structs[name] else {
+        throw Diagnostic("E2003", "unknown struct `\(name)`", at: expr.span)
+      }
+      var bindings: [String: Dim] = [:]
+      var values: [SemaValue] = []
+      for declared in decl.fields {
+        guard let given = fields.first(where: { $0.name == declared.name }) else {
+          throw Diagnostic("E2017", "struct literal `\(name)` is missing field `\(declared.name)`", at: expr.span)
+        }
+        let value = try elaborate(given.value, scope)
+        values.append(try conform(value, to: declared.type, bindings: &bindings, span: given.value.span, what: "field `\(declared.name)`"))
+      }
+      if let extra = fields.first(where: { f in !decl.fields.contains { $0.name == f.name } }) {
+        throw Diagnostic("E2017", "struct `\(name)` has no field `\(extra.name)`", at: extra.span)
+      }
+      return .structure(decl, values)
+    }
+  }
+
+  func lookup(_ name: String, _ span: SourceSpan, _ scope: Scope) throws -> SemaValue {
+    if let binding = scope.lookup(name) { return binding.value }
+    if let decl = functions[name] { return .function(.user(decl)) }
+    if let expr = constants[name] {
+      guard !inProgress.contains("let " + name) else {
+        throw Diagnostic("E2040", "module-level `\(name)` refers to itself", at: span)
+      }
+      inProgress.insert("let " + name)
+      defer { inProgress.remove("let " + name) }
+      return try elaborate(expr, Scope(parent: nil))
+    }
+    if Builtins.isKnown(name) { return .function(.builtin(name)) }
+    throw Diagnostic("E2002", "undefined variable `\(name)`", at: span)
+  }
+
+  /// Nested array literals of numbers become one dense constant; other arrays stack their
+  /// elements (which must agree in shape) along a new leading axis.
+  func elaborateArray(_ expr: Expr, _ elements: [Expr], _ scope: Scope) throws -> SemaValue {
+    if let (numbers, shape, isFloat) = try literalArray(expr) {
+      let type = TensorType(isFloat ? .f32 : .i64, known: shape)
+      return .tensor(builder.constant(.dense(numbers), type))
+    }
+    guard !elements.isEmpty else {
+      throw Diagnostic("E3006", "an empty array literal has no element type; use zeros([0])", at: expr.span)
+    }
+    let values = try elements.map { try elaborate($0, scope) }
+    var dtype: DType?
+    for case .tensor(let v) in values { dtype = dtype ?? v.type.dtype }
+    let tensors = try zip(values, elements).map { try materialize($0, as: dtype, span: $1.span) }
+    builder.location = expr.span
+    for (tensor, element) in zip(tensors, elements) where tensor.type != tensors[0].type {
+      throw Diagnostic("E3006", "array elements differ: \(describe(tensors[0].type)) and \(describe(tensor.type))", at: element.span)
+    }
+    let rows = tensors.map { builder.reshape($0, [.known(1)] + $0.type.shape) }
+    if rows.count == 1 { return .tensor(rows[0]) }
+    return .tensor(builder.value(.concat(axis: 0), rows))
+  }
+
+  func literalArray(_ expr: Expr) throws -> ([Double], [Int], Bool)? {
+    switch expr.kind {
+    case .integer(let v): return ([Double(v)], [], false)
+    case .float(let v): return ([v], [], true)
+    case .unary(.negate, let inner):
+      guard let (values, shape, isFloat) = try literalArray(inner), shape.isEmpty else { return nil }
+      return (values.map { -$0 }, shape, isFloat)
+    case .array(let elements):
+      guard !elements.isEmpty else { return nil }
+      var all: [Double] = []
+      var shape: [Int]?
+      var isFloat = false
+      for element in elements {
+        guard let (values, s, f) = try literalArray(element) else { return nil }
+        if let shape, shape != s {
+          throw Diagnostic("E3006", "ragged array literal: an element has shape \(s), another \(shape)", at: element.span)
+        }
+        shape = s
+        isFloat = isFloat || f
+        all += values
+      }
+      return (all, [elements.count] + shape!, isFloat)
+    default: return nil
+    }
+  }
+
+  /// NumPy broadcasting of two shapes; E3001 names the first incompatible dimension.
+  func broadcastShapes(_ a: [Dim], _ b: [Dim], span: SourceSpan) throws -> [Dim] {
+    let rank = max(a.count, b.count)
+    var out: [Dim] = []
+    for axis in 0..<rank {
+      let x = axis - (rank - a.count) >= 0 ? a[axis - (rank - a.count)] : .known(1)
+      let y = axis - (rank - b.count) >= 0 ? b[axis - (rank - b.count)] : .known(1)
+      if x == y { out.append(x) } else if x == .known(1) { out.append(y) } else if y == .known(1) { out.append(x) } else if x == .unknown { out.append(y) } else if y == .unknown { out.append(x) } else {
+        throw Diagnostic(
+          "E3001",
+          "shapes \(TensorType(.f32, a).shapeDescription) and \(TensorType(.f32, b).shapeDescription) cannot be broadcast together (dimension \(axis): \(x) vs \(y))",
+          at: span)
+      }
+    }
+    return out
+  }
+
+  /// Materializes operands to one dtype (literals follow the tensor) and broadcasts them.
+  func harmonize(_ operands: [(SemaValue, SourceSpan)], span: SourceSpan, dtype forced: DType? = nil) throws -> [Value] {
+    var dtype = forced
+    if dtype == nil {
+      for case (.tensor(let v), _) in operands { dtype = dtype ?? v.type.dtype }
+    }
+    if dtype == nil, operands.contains(where: { if case .literal(_, true) = $0.0 { return true } else { return false } }) {
+      dtype = .f32
+    }
+    let tensors = try operands.map { try materialize($0.0, as: dtype, span: $0.1) }
+    for (tensor, (_, operandSpan)) in zip(tensors, operands) where tensor.type.dtype != tensors[0].type.dtype {
+      throw Diagnostic(
+        "E2004", "mismatched dtypes \(tensors[0].type.dtype.sourceName) and \(tensor.type.dtype.sourceName); convert one with cast<T>(x)",
+        at: operandSpan == span ? span : span, notes: [])
+    }
+    var shape: [Dim] = []
+    for tensor in tensors { shape = try broadcastShapes(shape, tensor.type.shape, span: span) }
+    builder.location = span
+    return tensors.map { builder.broadcast($0, to: shape) }
+  }
+
+  func elaborateBinary(_ op: BinaryOperator, _ lhs: SemaValue, _ rhs: SemaValue, lhsSpan: SourceSpan, rhsSpan: SourceSpan, span: SourceSpan) throws -> SemaValue {
+    if case .literal(let a, let fa) = lhs, case .literal(let b, let fb) = rhs, let folded = foldLiterals(op, a, b, isFloat: fa || fb) {
+      return folded
+    }
+    if op == .matmul {
+      return try Builtins.matmul(self, try materialize(lhs, span: lhsSpan), try materialize(rhs, span: rhsSpan), span: span)
+    }
+    let operands = try harmonize([(lhs, lhsSpan), (rhs, rhsSpan)], span: span)
+    let (a, b) = (operands[0], operands[1])
+    let dtype = a.type.dtype
+    func requireNumeric() throws {
+      guard dtype != .bool else {
+        throw Diagnostic("E2004", "`\(op.rawValue)` needs numeric operands, found bool", at: span)
+      }
+    }
+    switch op {
+    case .add: try requireNumeric(); return .tensor(builder.binary(.add, a, b))
+    case .subtract: try requireNumeric(); return .tensor(builder.binary(.sub, a, b))
+    case .multiply: try requireNumeric(); return .tensor(builder.binary(.mul, a, b))
+    case .divide:
+      try requireNumeric()
+      guard dtype.isFloat else {
+        throw Diagnostic("E2004", "`/` on integers: convert to a float type first with cast<f32>(x)", at: span)
+      }
+      return .tensor(builder.binary(.div, a, b))
+    case .remainder: try requireNumeric(); return .tensor(builder.binary(.rem, a, b))
+    case .power:
+      guard dtype.isFloat else {
+        throw Diagnostic("E2004", "`**` needs floating-point operands, found \(dtype.sourceName)", at: span)
+      }
+      return .tensor(builder.binary(.pow, a, b))
+    case .equal: return .tensor(builder.compare(.eq, a, b))
+    case .notEqual: return .tensor(builder.compare(.ne, a, b))
+    case .less: try requireNumeric(); return .tensor(builder.compare(.lt, a, b))
+    case .greater: try requireNumeric(); return .tensor(builder.compare(.gt, a, b))
+    case .lessEqual: try requireNumeric(); return .tensor(builder.compare(.le, a, b))
+    case .greaterEqual: try requireNumeric(); return .tensor(builder.compare(.ge, a, b))
+    case .and, .or:
+      guard dtype == .bool else {
+        throw Diagnostic("E2004", "`\(op.rawValue)` needs bool operands, found \(dtype.sourceName)", at: span)
+      }
+      return .tensor(builder.binary(op == .and ? .and : .or, a, b))
+    case .matmul: fatalError("handled above")
+    }
+  }
+
+  func foldLiterals(_ op: BinaryOperator, _ a: Double, _ b: Double, isFloat: Bool) -> SemaValue? {
+    func number(_ v: Double) -> SemaValue { .literal(isFloat ? v : v.rounded(.towardZero), isFloat: isFloat) }
+    switch op {
+    case .add: return number(a + b)
+    case .subtract: return number(a - b)
+    case .multiply: return number(a * b)
+    case .divide: return isFloat ? number(a / b) : nil
+    case .power: return isFloat || b >= 0 ? number(pow(a, b)) : nil
+    default: return nil
+    }
+  }
+
+  func pow(_ a: Double, _ b: Double) -> Double {
+    if b == b.rounded(), Swift.abs(b) < 64 {
+      var result = 1.0
+      for _ in 0..<Int(Swift.abs(b)) { result *= a }
+      return b < 0 ? 1 / result : result
+    }
+    return Double.nan
+  }
+
+  /// A compile-time integer, if `value` is one.
+  func constantInteger(_ value: SemaValue) -> Int? {
+    switch value {
+    case .literal(let v, false): return Int(v)
+    case .tensor(let v):
+      guard v.type.isScalar, v.type.dtype.isInteger, let op = v.definingOp, case .constant(let data) = op.kind else { return nil }
+      return Int(data.element(0))
+    default: return nil
+    }
+  }
+
+  func elaborateIndex(_ base: SemaValue, _ baseSpan: SourceSpan, _ items: [IndexItem], span: SourceSpan, _ scope: Scope) throws -> SemaValue {
+    if case .tuple(let elements) = base, items.count == 1, case .single(let e) = items[0] {
+      guard let i = constantInteger(try elaborate(e, scope)), i >= -elements.count, i < elements.count else {
+        throw Diagnostic("E3005", "a tuple index must be a constant in range", at: e.span)
+      }
+      return elements[(i + elements.count) % elements.count]
+    }
+    let x = try materialize(base, span: baseSpan)
+    guard items.count <= x.type.rank else {
+      throw Diagnostic("E3004", "too many indices: \(items.count) for a tensor of rank \(x.type.rank)", at: span)
+    }
+    var starts: [Int] = []
+    var strides: [Int] = []
+    var sliceShape: [Dim] = []
+    var dynamic: [(axis: Int, index: Value)] = []
+    var removed: Set<Int> = []
+    for axis in 0..<x.type.rank {
+      let extentDim = x.type.shape[axis]
+      let extent = extentDim.value
+      guard axis < items.count else {
+        starts.append(0)
+        strides.append(1)
+        sliceShape.append(extentDim)
+        continue
+      }
+      switch items[axis] {
+      case .single(let e):
+        let index = try elaborate(e, scope)
+        removed.insert(axis)
+        if let constant = constantInteger(index) {
+          if let extent {
+            guard constant >= -extent && constant < extent else {
+              throw Diagnostic("E6001", "index \(constant) is out of bounds for axis \(axis) with size \(extent)", at: e.span)
+            }
+            starts.append(constant < 0 ? constant + extent : constant)
+          } else {
+            starts.append(max(constant, 0))
+          }
+          strides.append(1)
+          sliceShape.append(.known(1))
+        } else {
+          let value = try materialize(index, as: .i64, span: e.span)
+          guard value.type.isScalar, value.type.dtype.isInteger else {
+            throw Diagnostic("E2004", "an index must be an integer scalar, found \(describe(value.type))", at: e.span)
+          }
+          builder.location = span
+          dynamic.append((axis, builder.cast(value, to: .i64)))
+          starts.append(0)
+          strides.append(1)
+          sliceShape.append(extentDim)
+        }
+      case .slice(let startExpr, let endExpr, let stepExpr, let sliceSpan):
+        func bound(_ e: Expr?) throws -> Int? {
+          guard let e else { return nil }
+          guard let v = constantInteger(try elaborate(e, scope)) else {
+            throw Diagnostic("E3005", "slice bounds must be integer constants", at: e.span)
+          }
+          return v
+        }
+        let step = try bound(stepExpr) ?? 1
+        guard step > 0 else { throw Diagnostic("E3005", "slice step must be positive", at: sliceSpan) }
+        guard let extent else {
+          starts.append(0)
+          strides.append(step)
+          sliceShape.append(startExpr == nil && endExpr == nil && step == 1 ? extentDim : .unknown)
+          continue
+        }
+        func clamp(_ v: Int) -> Int { v < 0 ? max(v + extent, 0) : min(v, extent) }
+        let lo = clamp(try bound(startExpr) ?? 0)
+        let hi = clamp(try bound(endExpr) ?? extent)
+        starts.append(lo)
+        strides.append(step)
+        sliceShape.append(.known(hi > lo ? (hi - lo + step - 1) / step : 0))
+      }
+    }
+    builder.location = span
+    var result = x
+    if sliceShape != x.type.shape || starts.contains(where: { $0 != 0 }) {
+      result = builder.value(.slice(starts: starts, strides: strides), [x], type: TensorType(x.type.dtype, sliceShape))
+    }
+    if !dynamic.isEmpty {
+      var offsets: [Value] = []
+      var windowShape = result.type.shape
+      for axis in 0..<x.type.rank {
+        if let d = dynamic.first(where: { $0.axis == axis }) {
+          offsets.append(d.index)
+          windowShape[axis] = .known(1)
+        } else {
+          offsets.append(builder.scalar(0, .i64))
+        }
+      }
+      result = builder.value(.dynamicSlice, [result] + offsets, type: TensorType(x.type.dtype, windowShape))
+    }
+    let finalShape = result.type.shape.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+    return .tensor(builder.reshape(result, finalShape))
+  }
+}

@@ -1,0 +1,74 @@
+// Reductions: sum mean prod max min logsumexp argmax argmin, with `axes=`/`axis=` and
+// `keepdims=`.
+
+import MindFrontend
+import MindIR
+
+enum Reductions {
+  /// Reduces `axes` of `x` with `op`, keeping them as size-1 axes when asked.
+  static func reduce(_ b: Builder, _ op: ReduceOp, _ x: Value, axes: [Int], keepdims: Bool) -> Value {
+    let reduced = b.reduce(op, x, axes: axes)
+    guard keepdims else { return reduced }
+    return b.reshape(reduced, x.type.shape.enumerated().map { axes.contains($0.offset) ? .known(1) : $0.element })
+  }
+
+  static func count(_ x: Value, axes: [Int]) -> Double? {
+    var n = 1
+    for axis in axes {
+      guard let extent = x.type.shape[axis].value else { return nil }
+      n *= extent
+    }
+    return Double(n)
+  }
+
+  static func call(_ name: String, _ args: BuiltinArguments) throws -> SemaValue? {
+    let b = args.b
+    switch name {
+    case "sum", "mean", "prod", "max", "min", "logsumexp":
+      try args.expect(1...1, keywords: ["axes", "axis", "keepdims"])
+      let x = name == "mean" || name == "logsumexp" ? try args.float(0) : try args.tensor(0)
+      guard x.type.dtype != .bool else { throw Diagnostic("E2004", "`\(name)` expects a numeric tensor, found bool", at: args.positional[0].span) }
+      let axes = try args.reductionAxes(rank: x.type.rank)
+      let keepdims = try args.keywordBool("keepdims") ?? false
+      if ["max", "min"].contains(name), axes.contains(where: { x.type.shape[$0] == .known(0) }) {
+        throw Diagnostic("E3004", "`\(name)` of an empty axis has no identity", at: args.span)
+      }
+      switch name {
+      case "sum": return .tensor(reduce(b, .sum, x, axes: axes, keepdims: keepdims))
+      case "prod": return .tensor(reduce(b, .prod, x, axes: axes, keepdims: keepdims))
+      case "max": return .tensor(reduce(b, .max, x, axes: axes, keepdims: keepdims))
+      case "min": return .tensor(reduce(b, .min, x, axes: axes, keepdims: keepdims))
+      case "mean":
+        let total = reduce(b, .sum, x, axes: axes, keepdims: keepdims)
+        return .tensor(b.binary(.div, total, b.splat(count(x, axes: axes) ?? 1, like: total.type)))
+      default:
+        // logsumexp = m + log(sum(exp(x - m))), m = max(x) (with -inf guarded to 0).
+        let m = reduce(b, .max, x, axes: axes, keepdims: true)
+        let finite = b.select(b.compare(.eq, m, b.splat(-.infinity, like: m.type)), b.splat(0, like: m.type), m)
+        let shifted = b.unary(.exp, b.binary(.sub, x, b.broadcast(finite, to: x.type.shape)))
+        let total = b.unary(.log, reduce(b, .sum, shifted, axes: axes, keepdims: true))
+        let result = b.binary(.add, total, finite)
+        return .tensor(keepdims ? result : b.reshape(result, x.type.shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)))
+      }
+    case "argmax", "argmin":
+      try args.expect(1...1, keywords: ["axis", "keepdims"])
+      var x = try args.tensor(0)
+      var axis = 0
+      if let k = args.keywords["axis"] {
+        axis = try args.normalizeAxis(try args.constantInt(k.value, k.span, what: "`axis`"), rank: x.type.rank, span: k.span)
+      } else {
+        x = b.reshape(x, [x.type.isConcrete ? .known(x.type.elementCount) : .unknown])
+      }
+      guard x.type.rank > 0 else { throw Diagnostic("E3004", "`\(name)` of a scalar", at: args.span) }
+      var result = b.value(.argReduce(max: name == "argmax", axis: axis), [x])
+      if try args.keywordBool("keepdims") ?? false {
+        var shape = x.type.shape
+        shape[axis] = .known(1)
+        result = b.reshape(result, shape)
+      }
+      return .tensor(result)
+    default:
+      return nil
+    }
+  }
+}

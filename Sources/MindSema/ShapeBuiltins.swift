@@ -1,0 +1,127 @@
+// Linear algebra and shape built-ins: matmul dot outer transpose reshape broadcast expand_dims
+// squeeze flatten shape size gather.
+
+import MindFrontend
+import MindIR
+
+enum ShapeOps {
+  static func call(_ name: String, _ args: BuiltinArguments) throws -> SemaValue? {
+    let b = args.b
+    let e = args.e
+    switch name {
+    case "matmul", "dot":
+      try args.expect(2...2)
+      let x = try args.tensor(0)
+      let y = try args.tensor(1)
+      if name == "dot", x.type.rank != 1 || y.type.rank != 1, x.type.rank > 0 && y.type.rank > 0 {
+        return try Builtins.matmul(e, x, y, span: args.span)
+      }
+      if name == "dot", x.type.rank == 0 || y.type.rank == 0 {
+        return try e.elaborateBinary(.multiply, .tensor(x), .tensor(y), lhsSpan: args.positional[0].span, rhsSpan: args.positional[1].span, span: args.span)
+      }
+      return try Builtins.matmul(e, x, y, span: args.span)
+    case "outer":
+      try args.expect(2...2)
+      let x = try args.tensor(0)
+      let y = try args.tensor(1)
+      let column = b.reshape(x, [x.type.isConcrete ? .known(x.type.elementCount) : .unknown, .known(1)])
+      let row = b.reshape(y, [.known(1), y.type.isConcrete ? .known(y.type.elementCount) : .unknown])
+      return try e.elaborateBinary(.multiply, .tensor(column), .tensor(row), lhsSpan: args.positional[0].span, rhsSpan: args.positional[1].span, span: args.span)
+    case "transpose":
+      try args.expect(1...1, keywords: ["perm"])
+      let x = try args.tensor(0)
+      var perm = Array((0..<x.type.rank).reversed())
+      if let k = args.keywords["perm"] {
+        perm = try args.intList(k.value, k.span, what: "`perm`").map { try args.normalizeAxis($0, rank: x.type.rank, span: k.span) }
+        guard perm.sorted() == Array(0..<x.type.rank) else {
+          throw Diagnostic("E3004", "`perm` must be a permutation of 0..<\(x.type.rank), found \(perm)", at: k.span)
+        }
+      }
+      if perm == Array(0..<x.type.rank) { return .tensor(x) }
+      return .tensor(b.value(.transpose(perm: perm), [x]))
+    case "reshape":
+      try args.expect(2...2)
+      let x = try args.tensor(0)
+      let requested = try args.intList(args.positional[1].value, args.positional[1].span, what: "the shape")
+      return .tensor(b.reshape(x, try reshapeTarget(x.type, requested, span: args.span)))
+    case "flatten":
+      try args.expect(1...1)
+      let x = try args.tensor(0)
+      return .tensor(b.reshape(x, [x.type.isConcrete ? .known(x.type.elementCount) : .unknown]))
+    case "broadcast":
+      try args.expect(2...2)
+      let x = try args.tensor(0)
+      let shape = try args.intList(args.positional[1].value, args.positional[1].span, what: "the shape").map { Dim.known($0) }
+      let merged = try e.broadcastShapes(x.type.shape, shape, span: args.span)
+      guard merged == shape || x.type.shape.contains(.unknown) || x.type.shape.contains(where: { if case .symbol = $0 { return true } else { return false } }) else {
+        throw Diagnostic("E3001", "cannot broadcast \(x.type.shapeDescription) to \(TensorType(.f32, shape).shapeDescription)", at: args.span)
+      }
+      return .tensor(b.broadcast(x, to: shape))
+    case "expand_dims":
+      try args.expect(1...2, keywords: ["axis"])
+      let x = try args.tensor(0)
+      let raw = args.positional.count == 2
+        ? try args.constantInt(args.positional[1].value, args.positional[1].span, what: "the axis")
+        : try args.keywordInt("axis") ?? 0
+      let axis = try args.normalizeAxis(raw, rank: x.type.rank + 1, span: args.span)
+      var shape = x.type.shape
+      shape.insert(.known(1), at: axis)
+      return .tensor(b.reshape(x, shape))
+    case "squeeze":
+      try args.expect(1...1, keywords: ["axis", "axes"])
+      let x = try args.tensor(0)
+      var axes = Set(x.type.shape.indices.filter { x.type.shape[$0] == .known(1) })
+      if args.keywords["axis"] != nil || args.keywords["axes"] != nil {
+        axes = Set(try args.reductionAxes(rank: x.type.rank))
+        for axis in axes where x.type.shape[axis] != .known(1) && x.type.shape[axis] != .unknown {
+          throw Diagnostic("E3004", "cannot squeeze axis \(axis) of size \(x.type.shape[axis])", at: args.span)
+        }
+      }
+      return .tensor(b.reshape(x, x.type.shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)))
+    case "shape":
+      try args.expect(1...1)
+      let x = try args.tensor(0)
+      guard x.type.isConcrete else { return .tensor(b.values.make(TensorType(.i64, known: [x.type.rank]))) }
+      return .tensor(b.constant(.dense(x.type.extents.map(Double.init)), TensorType(.i64, known: [x.type.rank])))
+    case "size":
+      try args.expect(1...1)
+      let x = try args.tensor(0)
+      guard x.type.isConcrete else { return .tensor(b.values.make(TensorType(.i64))) }
+      return .tensor(b.scalar(Double(x.type.elementCount), .i64))
+    case "gather":
+      try args.expect(2...2, keywords: ["axis"])
+      let x = try args.tensor(0)
+      let indices = try args.tensor(1, as: .i64)
+      guard indices.type.dtype.isInteger else {
+        throw Diagnostic("E2004", "gather indices must be integers, found \(describe(indices.type))", at: args.positional[1].span)
+      }
+      guard x.type.rank > 0 else { throw Diagnostic("E3004", "cannot gather from a scalar", at: args.span) }
+      let axis = try args.normalizeAxis(try args.keywordInt("axis") ?? 0, rank: x.type.rank, span: args.span)
+      return .tensor(b.value(.gather(axis: axis), [x, b.cast(indices, to: .i64)]))
+    default:
+      return nil
+    }
+  }
+
+  /// The shape `reshape(x, requested)` produces; one -1 is inferred (E3007 when counts differ).
+  static func reshapeTarget(_ type: TensorType, _ requested: [Int], span: SourceSpan) throws -> [Dim] {
+    guard requested.filter({ $0 == -1 }).count <= 1, requested.allSatisfy({ $0 >= -1 }) else {
+      throw Diagnostic("E3007", "a reshape target may have one -1 and no other negative extent, found \(requested)", at: span)
+    }
+    guard type.isConcrete else {
+      return requested.map { $0 == -1 ? .unknown : .known($0) }
+    }
+    let known = requested.filter { $0 != -1 }.reduce(1, *)
+    var target = requested
+    if let i = requested.firstIndex(of: -1) {
+      guard known > 0, type.elementCount % known == 0 else {
+        throw Diagnostic("E3007", "cannot reshape \(type.shapeDescription) (\(type.elementCount) elements) to \(requested)", at: span)
+      }
+      target[i] = type.elementCount / known
+    }
+    guard target.reduce(1, *) == type.elementCount else {
+      throw Diagnostic("E3007", "cannot reshape \(type.shapeDescription) (\(type.elementCount) elements) to \(requested) (\(target.reduce(1, *)) elements)", at: span)
+    }
+    return target.map { .known($0) }
+  }
+}

@@ -36,7 +36,7 @@ public enum BinaryOperator: String, Sendable {
   case and = "&&", or = "||"
 }
 
-public struct Argument {
+public struct CallArgument {
   public var label: String?
   public var labelSpan: SourceSpan?
   public var value: Expr
@@ -64,7 +64,7 @@ public final class Expr {
     case tuple([Expr])
     case unary(UnaryOperator, Expr)
     case binary(BinaryOperator, Expr, Expr)
-    case call(callee: Expr, typeArguments: [TypeAnnotation], arguments: [Argument])
+    case call(callee: Expr, typeArguments: [TypeAnnotation], arguments: [CallArgument])
     case index(Expr, [IndexItem])
     case field(Expr, String)
     case `if`(condition: Expr, then: StatementBlock, else: StatementBlock?)

@@ -496,14 +496,14 @@ public struct Parser {
 
   mutating func parseCall(callee: Expr, typeArguments: [TypeAnnotation]) throws -> Expr {
     try expect(.lParen, "to open the arguments")
-    var arguments: [Argument] = []
+    var arguments: [CallArgument] = []
     while !check(.rParen) && !atEnd {
       if case .identifier(let label) = current.kind, peek(1) == .punct(.eq) {
         let labelSpan = advance().span
         _ = advance()
-        arguments.append(Argument(label: label, labelSpan: labelSpan, value: try parseExpression()))
+        arguments.append(CallArgument(label: label, labelSpan: labelSpan, value: try parseExpression()))
       } else {
-        arguments.append(Argument(label: nil, labelSpan: nil, value: try parseExpression()))
+        arguments.append(CallArgument(label: nil, labelSpan: nil, value: try parseExpression()))
       }
       if !accept(.comma) { break }
     }

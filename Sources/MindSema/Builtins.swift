@@ -116,7 +116,7 @@ enum Builtins {
     elementwise[name] != nil || composite.contains(name) || transforms.contains(name)
   }
 
-  static func call(_ name: String, _ e: Elaborator, typeArguments: [TypeAnnotation], arguments: [Argument], scope: Scope, span: SourceSpan) throws -> SemaValue {
+  static func call(_ name: String, _ e: Elaborator, typeArguments: [TypeAnnotation], arguments: [CallArgument], scope: Scope, span: SourceSpan) throws -> SemaValue {
     if transforms.contains(name) {
       throw Diagnostic("E5000", "`\(name)` is not supported yet: differentiation is not implemented in this version of mind", at: span)
     }
@@ -160,7 +160,7 @@ enum Builtins {
     return try Output.call(name, args)
   }
 
-  static func concatenate(_ name: String, _ e: Elaborator, _ arguments: [Argument], scope: Scope, span: SourceSpan) throws -> SemaValue {
+  static func concatenate(_ name: String, _ e: Elaborator, _ arguments: [CallArgument], scope: Scope, span: SourceSpan) throws -> SemaValue {
     guard let first = arguments.first, first.label == nil, case .array(let elements) = first.value.kind, !elements.isEmpty else {
       throw Diagnostic("E2019", "`\(name)` takes a list of tensors: \(name)([a, b], axis=0)", at: span)
     }

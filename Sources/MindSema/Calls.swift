@@ -5,14 +5,8 @@
 import MindFrontend
 import MindIR
 
-/// A call's arguments, elaborated, with their source spans.
-struct CallArguments {
-  var positional: [(value: SemaValue, expr: Expr)]
-  var keywords: [String: (value: SemaValue, expr: Expr, labelSpan: SourceSpan)]
-}
-
 extension Elaborator {
-  func elaborateCall(_ calleeExpr: Expr, _ typeArguments: [TypeAnnotation], _ arguments: [Argument], span: SourceSpan, _ scope: Scope) throws -> SemaValue {
+  func elaborateCall(_ calleeExpr: Expr, _ typeArguments: [TypeAnnotation], _ arguments: [CallArgument], span: SourceSpan, _ scope: Scope) throws -> SemaValue {
     let callee = try elaborate(calleeExpr, scope)
     guard case .function(let function) = callee else {
       throw Diagnostic("E2018", "\(callee.typeDescription) is not a function", at: calleeExpr.span)

@@ -1,1 +1,184 @@
-print("hi")
+// The `mind` command line: run a MIND program with the JIT, print any stage of the pipeline,
+// or check a program without running it.
+
+import ArgumentParser
+import MIND
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+struct Mind: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "A JIT compiler for the MIND tensor language.",
+    discussion: """
+      Examples:
+        mind jit model.mind            run fn main() of model.mind
+        mind jit model.mind --time     ... and print the time of each stage
+        mind ir model.mind --stage mir print the specialized MIR
+        mind check model.mind          report errors without running
+      """,
+    subcommands: [Jit.self, IR.self, Check.self])
+}
+
+struct SourceOptions: ParsableArguments {
+  @Argument(help: "The .mind source file.")
+  var file: String
+
+  @Option(name: .long, help: "The entry function (no parameters).")
+  var entry: String = "main"
+}
+
+func standardError(_ text: String) {
+  var bytes = Array(text.utf8)
+  var offset = 0
+  while offset < bytes.count {
+    let written = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
+    if written <= 0 { return }
+    offset += written
+  }
+}
+
+func standardOutput(_ text: String) {
+  var bytes = Array(text.utf8)
+  var offset = 0
+  while offset < bytes.count {
+    let written = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress! + offset, $0.count - offset) }
+    if written <= 0 { return }
+    offset += written
+  }
+}
+
+func reportAndExit(_ list: DiagnosticList, sources program: Program?) -> Never {
+  if let program {
+    standardError(program.render(list.diagnostics))
+  } else {
+    standardError(list.diagnostics.map { "error[\($0.code)]: \($0.message)\n" }.joined())
+  }
+  let count = list.diagnostics.count
+  standardError("\(count) error\(count == 1 ? "" : "s")\n")
+  Foundation_exit(1)
+}
+
+func Foundation_exit(_ status: Int32) -> Never { exit(status) }
+
+func loadOrExit(_ path: String) -> Program {
+  do {
+    return try Program(path: path)
+  } catch let list as DiagnosticList {
+    // Render with the sources the failed load saw.
+    if let text = try? Program.renderFailure(path: path, list) {
+      standardError(text)
+    } else {
+      standardError(list.diagnostics.map { "error[\($0.code)]: \($0.message)\n" }.joined())
+    }
+    Foundation_exit(1)
+  } catch {
+    standardError("error: \(error)\n")
+    Foundation_exit(1)
+  }
+}
+
+struct Jit: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Compile a program with the JIT and run its entry function.")
+
+  @OptionGroup var source: SourceOptions
+
+  @Option(name: .customShort("O"), help: "LLVM optimization level (0-3).")
+  var optimization: Int = 2
+
+  @Flag(help: "Print the time each pipeline stage took (to standard error).")
+  var time = false
+
+  func validate() throws {
+    guard (0...3).contains(optimization) else { throw ValidationError("-O takes 0, 1, 2 or 3") }
+  }
+
+  func run() throws {
+    let program = loadOrExit(source.file)
+    do {
+      let (mir, entry) = try program.mir(entry: source.entry)
+      let engine = try Engine(optimizationLevel: optimization)
+      let timings = try engine.run(mir, entry: entry, program: program) { text in
+        standardOutput(text)
+      }
+      if time {
+        var all = program.timings
+        all.merge(timings)
+        standardError(all.report + "\n")
+      }
+    } catch let list as DiagnosticList {
+      reportAndExit(list, sources: program)
+    } catch let error as RuntimeError {
+      standardError(program.render([error.diagnostic]))
+      Foundation_exit(1)
+    } catch {
+      standardError("error[E7000]: \(error)\n")
+      Foundation_exit(1)
+    }
+  }
+}
+
+struct IR: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Print a stage of the pipeline.")
+
+  enum Stage: String, ExpressibleByArgument, CaseIterable {
+    case ast, mir, opt, llvm, llvmOpt = "llvm-opt", asm
+  }
+
+  @OptionGroup var source: SourceOptions
+
+  @Option(help: "ast | mir (specialized) | opt (simplified MIR) | llvm | llvm-opt | asm")
+  var stage: Stage = .opt
+
+  @Option(help: "Print only this MIR function (specialized names start with the source name).")
+  var function: String?
+
+  @Option(name: .customShort("O"), help: "LLVM optimization level for llvm-opt and asm.")
+  var optimization: Int = 2
+
+  func run() throws {
+    let program = loadOrExit(source.file)
+    do {
+      switch stage {
+      case .ast:
+        print(program.astText, terminator: "")
+      case .mir, .opt:
+        let (mir, _) = try program.mir(entry: source.entry, optimize: stage == .opt)
+        let functions = mir.functions.filter { f in function.map { f.name == $0 || f.name.hasPrefix($0 + "__") } ?? true }
+        print(functions.map(program.printMIR).joined(separator: "\n"), terminator: "")
+      case .llvm, .llvmOpt, .asm:
+        let (mir, _) = try program.mir(entry: source.entry)
+        let engine = try Engine(optimizationLevel: optimization)
+        if stage == .asm {
+          print(try engine.assembly(mir), terminator: "")
+        } else {
+          print(try engine.llvmIR(mir, optimized: stage == .llvmOpt), terminator: "")
+        }
+      }
+    } catch let list as DiagnosticList {
+      reportAndExit(list, sources: program)
+    } catch {
+      standardError("error[E7000]: \(error)\n")
+      Foundation_exit(1)
+    }
+  }
+}
+
+struct Check: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Check a program (definitions and the entry's specialization) without running it.")
+
+  @OptionGroup var source: SourceOptions
+
+  func run() throws {
+    let program = loadOrExit(source.file)
+    do {
+      if program.hasFunction(source.entry) { _ = try program.mir(entry: source.entry) }
+      print("\(source.file): ok")
+    } catch let list as DiagnosticList {
+      reportAndExit(list, sources: program)
+    }
+  }
+}
+
+Mind.main()

@@ -1,0 +1,2 @@
+// What embedders of MIND see: diagnostics come from the frontend.
+@_exported import MindFrontend

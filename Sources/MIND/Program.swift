@@ -1,0 +1,90 @@
+// A MIND program on its way through the front half of the pipeline: source → tokens → AST →
+// checked definitions → specialized MIR. Errors are collected as diagnostics and thrown
+// together as a `DiagnosticList`.
+
+import MindFrontend
+import MindIR
+import MindSema
+
+public final class Program {
+  public let sources = SourceManager()
+  public let ast: ModuleAST
+  let elaborator: Elaborator
+  public let fileIndex: Int
+  public var timings = StageTimings()
+
+  /// Parses and checks a program; throws `DiagnosticList` when it has errors.
+  public init(source: String, name: String) throws {
+    let file = SourceFile(name: name, text: source)
+    fileIndex = sources.add(file)
+    var parser = Parser(source: file, fileIndex: fileIndex)
+    let (ast, parseTime) = measure { parser.parseModule() }
+    timings.record("parse", parseTime)
+    self.ast = ast
+    if !parser.diagnostics.isEmpty { throw DiagnosticList(parser.diagnostics) }
+    elaborator = Elaborator(program: ast)
+    let (diagnostics, semaTime) = measure { elaborator.checkDefinitions() }
+    timings.record("sema", semaTime)
+    if !diagnostics.isEmpty { throw DiagnosticList(diagnostics) }
+  }
+
+  public convenience init(path: String) throws {
+    guard let text = readFile(path) else {
+      throw DiagnosticList([Diagnostic("E7001", "cannot read `\(path)`", at: .unknown)])
+    }
+    try self.init(source: text, name: path)
+  }
+
+  /// Specializes the entry function (and everything it calls) into MIR, verifies it and,
+  /// unless `optimize` is false, simplifies it.
+  public func mir(entry: String = "main", optimize: Bool = true) throws -> (Module, Function) {
+    let (result, time) = try measureThrowing { () throws -> Function in
+      do {
+        return try elaborator.specialize(entry: entry, at: SourceSpan(file: fileIndex, start: 0, end: 0))
+      } catch let diagnostic as Diagnostic {
+        throw DiagnosticList([diagnostic])
+      }
+    }
+    timings.record("specialize", time)
+    let module = elaborator.module
+    do {
+      try Verifier.verify(module)
+    } catch {
+      throw DiagnosticList([error])
+    }
+    if optimize {
+      let (_, simplifyTime) = measure { Simplify.run(module) }
+      timings.record("simplify", simplifyTime)
+      do {
+        try Verifier.verify(module)
+      } catch {
+        throw DiagnosticList([error])
+      }
+    }
+    return (module, result)
+  }
+
+  /// Renders diagnostics with source snippets.
+  public func render(_ diagnostics: [Diagnostic]) -> String {
+    DiagnosticRenderer(sources: sources).render(diagnostics)
+  }
+}
+
+extension Program {
+  /// Parses `path` again to render load-time diagnostics with source snippets.
+  public static func renderFailure(path: String, _ list: DiagnosticList) throws -> String {
+    guard let text = readFile(path) else { throw list }
+    let sources = SourceManager()
+    sources.add(SourceFile(name: path, text: text))
+    let count = list.diagnostics.count
+    return DiagnosticRenderer(sources: sources).render(list.diagnostics) + "\(count) error\(count == 1 ? "" : "s")\n"
+  }
+
+  public var astText: String { ASTPrinter.print(ast) }
+
+  public func printMIR(_ function: Function) -> String { Printer.print(function) }
+
+  public func hasFunction(_ name: String) -> Bool {
+    ast.items.contains { if case .function(let decl) = $0 { return decl.name == name } else { return false } }
+  }
+}

@@ -1,0 +1,178 @@
+// Elementwise ops (unary, binary, compare, select, cast): one loop over the flat buffer in
+// explicit LLVM vectors of the CPU's width (`<16 x float>` with AVX-512), then a scalar tail.
+// Ops that need a libm call per element (tan, tanh) use the scalar loop only.
+// Semantics follow NumPy: `%` takes the divisor's sign, `round` is round-half-to-even, and
+// `max`/`min` propagate NaN.
+
+import CLLVM
+import MindIR
+
+extension FunctionLowering {
+  func lowerElementwise(_ op: Operation) {
+    let result = op.result
+    if result.type.isScalar {
+      values[result] = elementwise(op, op.operands.map { scalar($0) }, width: 1)
+      return
+    }
+    let destination = allocate(result.type)
+    values[result] = destination
+    let count = result.type.elementCount
+    let width = needsLibraryCall(op.kind) ? 1 : lowering.vectorWidth(op.operands[0].type.dtype == .bool && op.operands.count > 1 ? op.operands[1].type.dtype : op.operands[0].type.dtype)
+    let vectorEnd = width > 1 ? count - count % width : 0
+    if vectorEnd > 0 {
+      ir.loop(ir.int(0), ir.int(vectorEnd), step: width) { i in
+        let value = elementwise(op, op.operands.map { element($0, i, width: width) }, width: width)
+        ir.store(result.type.dtype, value, destination, i, width: width)
+      }
+    }
+    if vectorEnd < count {
+      ir.loop(ir.int(vectorEnd), ir.int(count)) { i in
+        let value = elementwise(op, op.operands.map { element($0, i, width: 1) }, width: 1)
+        ir.store(result.type.dtype, value, destination, i)
+      }
+    }
+  }
+
+  func needsLibraryCall(_ kind: OpKind) -> Bool {
+    if case .unary(let u) = kind { return u == .tan || u == .tanh }
+    return false
+  }
+
+  /// The element(s) of one elementwise op, on registers of `width` lanes.
+  func elementwise(_ op: Operation, _ xs: [LLVMValueRef], width: Int) -> LLVMValueRef {
+    let b = ir.ref
+    let dtype = op.operands[op.kind == .select ? 1 : 0].type.dtype
+    let float = dtype.isFloat
+    let c = { (v: Double) in self.ir.constant(v, dtype, width: width) }
+    switch op.kind {
+    case .unary(let u):
+      let x = xs[0]
+      switch u {
+      case .neg: return float ? LLVMBuildFNeg(b, x, "") : LLVMBuildNeg(b, x, "")
+      case .abs: return float ? ir.intrinsic("llvm.fabs", [x]) : ir.intrinsic("llvm.abs", [x, ir.constant(0, .bool)], overloads: [LLVMTypeOf(x)])
+      case .sign:
+        let positive = float ? LLVMBuildFCmp(b, LLVMRealOGT, x, c(0), "") : LLVMBuildICmp(b, LLVMIntSGT, x, c(0), "")
+        let negative = float ? LLVMBuildFCmp(b, LLVMRealOLT, x, c(0), "") : LLVMBuildICmp(b, LLVMIntSLT, x, c(0), "")
+        return LLVMBuildSelect(b, positive, c(1), LLVMBuildSelect(b, negative, c(-1), x, ""), "")
+      case .exp: return ir.intrinsic("llvm.exp", [x])
+      case .log: return ir.intrinsic("llvm.log", [x])
+      case .sqrt: return ir.intrinsic("llvm.sqrt", [x])
+      case .sin: return ir.intrinsic("llvm.sin", [x])
+      case .cos: return ir.intrinsic("llvm.cos", [x])
+      case .floor: return ir.intrinsic("llvm.floor", [x])
+      case .ceil: return ir.intrinsic("llvm.ceil", [x])
+      case .round: return ir.intrinsic("llvm.roundeven", [x])
+      case .tan, .tanh:
+        let name = (u == .tan ? "tan" : "tanh") + (dtype == .f32 ? "f" : "")
+        let t = ir.scalarType(dtype)
+        return ir.call(ir.declare(name, t, [t]), [x])
+      case .logistic:
+        return LLVMBuildFDiv(b, c(1), LLVMBuildFAdd(b, c(1), ir.intrinsic("llvm.exp", [LLVMBuildFNeg(b, x, "")]), ""), "")
+      case .not: return LLVMBuildNot(b, x, "")
+      }
+    case .binary(let o):
+      let (x, y) = (xs[0], xs[1])
+      switch o {
+      case .add: return float ? LLVMBuildFAdd(b, x, y, "") : LLVMBuildAdd(b, x, y, "")
+      case .sub: return float ? LLVMBuildFSub(b, x, y, "") : LLVMBuildSub(b, x, y, "")
+      case .mul: return float ? LLVMBuildFMul(b, x, y, "") : LLVMBuildMul(b, x, y, "")
+      case .div: return LLVMBuildFDiv(b, x, y, "")
+      case .rem:
+        // NumPy: the remainder has the sign of the divisor.
+        let r = float ? LLVMBuildFRem(b, x, y, "")! : LLVMBuildSRem(b, x, y, "")!
+        let nonzero = float ? LLVMBuildFCmp(b, LLVMRealONE, r, c(0), "")! : LLVMBuildICmp(b, LLVMIntNE, r, c(0), "")!
+        let rNegative = float ? LLVMBuildFCmp(b, LLVMRealOLT, r, c(0), "")! : LLVMBuildICmp(b, LLVMIntSLT, r, c(0), "")!
+        let yNegative = float ? LLVMBuildFCmp(b, LLVMRealOLT, y, c(0), "")! : LLVMBuildICmp(b, LLVMIntSLT, y, c(0), "")!
+        let fix = LLVMBuildAnd(b, nonzero, LLVMBuildXor(b, rNegative, yNegative, ""), "")
+        let adjusted = float ? LLVMBuildFAdd(b, r, y, "") : LLVMBuildAdd(b, r, y, "")
+        return LLVMBuildSelect(b, fix, adjusted, r, "")
+      case .pow: return power(op, x, y, dtype, width: width)
+      case .max: return float ? ir.intrinsic("llvm.maximum", [x, y]) : LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, x, y, ""), x, y, "")
+      case .min: return float ? ir.intrinsic("llvm.minimum", [x, y]) : LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, x, y, ""), x, y, "")
+      case .and: return LLVMBuildAnd(b, x, y, "")
+      case .or: return LLVMBuildOr(b, x, y, "")
+      }
+    case .compare(let o):
+      let (x, y) = (xs[0], xs[1])
+      if float {
+        let predicate: LLVMRealPredicate
+        switch o {
+        case .eq: predicate = LLVMRealOEQ
+        case .ne: predicate = LLVMRealUNE
+        case .lt: predicate = LLVMRealOLT
+        case .gt: predicate = LLVMRealOGT
+        case .le: predicate = LLVMRealOLE
+        case .ge: predicate = LLVMRealOGE
+        }
+        return LLVMBuildFCmp(b, predicate, x, y, "")
+      }
+      let predicate: LLVMIntPredicate
+      switch o {
+      case .eq: predicate = LLVMIntEQ
+      case .ne: predicate = LLVMIntNE
+      case .lt: predicate = dtype == .bool ? LLVMIntULT : LLVMIntSLT
+      case .gt: predicate = dtype == .bool ? LLVMIntUGT : LLVMIntSGT
+      case .le: predicate = dtype == .bool ? LLVMIntULE : LLVMIntSLE
+      case .ge: predicate = dtype == .bool ? LLVMIntUGE : LLVMIntSGE
+      }
+      return LLVMBuildICmp(b, predicate, x, y, "")
+    case .select:
+      return LLVMBuildSelect(b, xs[0], xs[1], xs[2], "")
+    case .cast:
+      return cast(xs[0], from: op.operands[0].type.dtype, to: op.result.type.dtype, width: width)
+    default:
+      preconditionFailure("not elementwise: \(op.kind.name)")
+    }
+  }
+
+  /// `x ** y`; a constant small integer exponent becomes multiplications.
+  func power(_ op: Operation, _ x: LLVMValueRef, _ y: LLVMValueRef, _ dtype: DType, width: Int) -> LLVMValueRef {
+    let exponentValue = op.operands[1]
+    var exponent: Double?
+    if let def = exponentValue.definingOp, case .constant(.splat(let v)) = def.kind { exponent = v }
+    if let e = exponent, e == e.rounded(), Swift.abs(e) <= 8 {
+      let n = Int(Swift.abs(e))
+      var result = ir.constant(1, dtype, width: width)
+      if n > 0 {
+        var base = x
+        var k = n
+        var first = true
+        while k > 0 {
+          if k & 1 == 1 {
+            result = first ? base : LLVMBuildFMul(ir.ref, result, base, "")
+            first = false
+          }
+          k >>= 1
+          if k > 0 { base = LLVMBuildFMul(ir.ref, base, base, "") }
+        }
+      }
+      return e < 0 ? LLVMBuildFDiv(ir.ref, ir.constant(1, dtype, width: width), result, "") : result
+    }
+    if let e = exponent, e == 0.5 { return ir.intrinsic("llvm.sqrt", [x]) }
+    return ir.intrinsic("llvm.pow", [x, y])
+  }
+
+  func cast(_ x: LLVMValueRef, from: DType, to: DType, width: Int) -> LLVMValueRef {
+    let b = ir.ref
+    let target = ir.type(to, width: width)
+    if from == to { return x }
+    switch (from.isFloat, to.isFloat, from, to) {
+    case (true, true, _, _):
+      return from.byteSize < to.byteSize ? LLVMBuildFPExt(b, x, target, "") : LLVMBuildFPTrunc(b, x, target, "")
+    case (true, false, _, .bool):
+      return LLVMBuildFCmp(b, LLVMRealUNE, x, ir.constant(0, from, width: width), "")
+    case (true, false, _, _):
+      return LLVMBuildFPToSI(b, x, target, "")
+    case (false, true, .bool, _):
+      return LLVMBuildUIToFP(b, x, target, "")
+    case (false, true, _, _):
+      return LLVMBuildSIToFP(b, x, target, "")
+    case (false, false, .bool, _):
+      return LLVMBuildZExt(b, x, target, "")
+    case (false, false, _, .bool):
+      return LLVMBuildICmp(b, LLVMIntNE, x, ir.constant(0, from, width: width), "")
+    default:
+      return from.byteSize < to.byteSize ? LLVMBuildSExt(b, x, target, "") : LLVMBuildTrunc(b, x, target, "")
+    }
+  }
+}

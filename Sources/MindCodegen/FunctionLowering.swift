@@ -1,0 +1,328 @@
+// Lowers one specialized MIR function to an LLVM function.
+//
+// Takes verified, concrete-shaped MIR. Guarantees an LLVM function with the signature
+//     i32 @name(ptr %runtime, ptr %result0, ..., <parameters>)
+// where scalar (rank-0) parameters are passed in registers and tensors as pointers to row-major
+// buffers; results are written through the result pointers; the return value is 0, or 1 after a
+// runtime error was reported to the host. Scalars live in registers (loop-carried ones in phis);
+// each tensor value gets its own buffer, allocated once in the entry block (stack for small,
+// heap for large) and freed at the single exit, so loops allocate nothing; `reshape` aliases its
+// operand's buffer (MIR values are immutable).
+
+import CLLVM
+import MindFrontend
+import MindIR
+import MindJIT
+import MindRuntime
+
+final class FunctionLowering {
+  let ir: IRBuilder
+  let lowering: ModuleLowering
+  let function: Function
+  let llvmFunction: LLVMValueRef
+  /// Scalars map to registers, tensors to buffer pointers.
+  var values: [Value: LLVMValueRef] = [:]
+  /// Tensors whose elementwise consumers read a register (splat constants, broadcast scalars).
+  var scalarSplats: [Value: LLVMValueRef] = [:]
+  var uses: [Value: [Operation]] = [:]
+  let allocationBuilder: LLVMBuilderRef
+  let entryBlock: LLVMBasicBlockRef
+  let exitBlock: LLVMBasicBlockRef
+  var exitIncoming: [(LLVMValueRef, LLVMBasicBlockRef)] = []
+  var heapBuffers: [LLVMValueRef] = []
+  var runtime: LLVMValueRef { LLVMGetParam(llvmFunction, 0) }
+  var malloc: (LLVMValueRef, LLVMTypeRef) { ir.declare("malloc", ir.ptr, [ir.i64]) }
+
+  static let stackLimit = 16 * 1024
+
+  init(lowering: ModuleLowering, function: Function, llvmFunction: LLVMValueRef) {
+    self.lowering = lowering
+    self.ir = lowering.ir
+    self.function = function
+    self.llvmFunction = llvmFunction
+    entryBlock = LLVMAppendBasicBlockInContext(ir.context, llvmFunction, "entry")!
+    exitBlock = LLVMAppendBasicBlockInContext(ir.context, llvmFunction, "exit")!
+    allocationBuilder = LLVMCreateBuilderInContext(ir.context)!
+    LLVMPositionBuilderAtEnd(allocationBuilder, entryBlock)
+  }
+
+  deinit { LLVMDisposeBuilder(allocationBuilder) }
+
+  func lower() throws {
+    collectUses(function.body)
+    let start = LLVMAppendBasicBlockInContext(ir.context, llvmFunction, "start")!
+    ir.position(at: start)
+    let resultCount = function.resultTypes.count
+    for (i, parameter) in function.parameters.enumerated() {
+      values[parameter] = LLVMGetParam(llvmFunction, UInt32(1 + resultCount + i))
+    }
+    try lowerBlock(function.body) { operands in
+      for (i, operand) in operands.enumerated() {
+        let destination = LLVMGetParam(self.llvmFunction, UInt32(1 + i))!
+        if operand.type.isScalar {
+          self.ir.store(operand.type.dtype, self.scalar(operand), destination, self.ir.int(0))
+        } else {
+          self.copy(operand, to: destination)
+        }
+      }
+      self.exit(status: 0)
+    }
+    LLVMBuildBr(allocationBuilder, start)
+    ir.position(at: exitBlock)
+    let status = ir.phi(ir.i32, exitIncoming)
+    let free = ir.declare("free", ir.void, [ir.ptr])
+    for buffer in heapBuffers { ir.call(free, [buffer]) }
+    LLVMBuildRet(ir.ref, status)
+  }
+
+  func collectUses(_ block: Block) {
+    for op in block.operations {
+      for operand in op.operands { uses[operand, default: []].append(op) }
+      op.regions.forEach(collectUses)
+    }
+  }
+
+  // MARK: - Values
+
+  func scalar(_ value: Value) -> LLVMValueRef {
+    if let v = values[value] { return v }
+    preconditionFailure("scalar %\(value.id) used before lowering")
+  }
+
+  /// The buffer of a tensor value.
+  func buffer(_ value: Value) -> LLVMValueRef {
+    if let v = values[value] { return v }
+    preconditionFailure("tensor %\(value.id) used before lowering")
+  }
+
+  /// Element(s) `index` of a value as registers, for elementwise code.
+  func element(_ value: Value, _ index: LLVMValueRef, width: Int) -> LLVMValueRef {
+    if value.type.isScalar { return width == 1 ? scalar(value) : ir.splat(scalar(value), width) }
+    if let splat = scalarSplats[value] { return width == 1 ? splat : ir.splat(splat, width) }
+    return ir.load(value.type.dtype, buffer(value), index, width: width)
+  }
+
+  /// A new buffer for a tensor type, allocated in the entry block.
+  func allocate(_ type: TensorType) -> LLVMValueRef {
+    let bytes = max(type.byteCount, 1)
+    if bytes <= Self.stackLimit {
+      let array = LLVMArrayType2(ir.i8, UInt64(bytes))
+      let slot = LLVMBuildAlloca(allocationBuilder, array, "buf")!
+      LLVMSetAlignment(slot, 64)
+      return slot
+    }
+    var arguments: [LLVMValueRef?] = [ir.int(bytes)]
+    let heap = arguments.withUnsafeMutableBufferPointer {
+      LLVMBuildCall2(allocationBuilder, malloc.1, malloc.0, $0.baseAddress, 1, "heap")!
+    }
+    heapBuffers.append(heap)
+    return heap
+  }
+
+  func copy(_ value: Value, to destination: LLVMValueRef) {
+    if let splat = scalarSplats[value], values[value] == nil {
+      fill(destination, value.type, splat)
+      return
+    }
+    let source = buffer(value)
+    if source == destination { return }
+    LLVMBuildMemMove(ir.ref, destination, 16, source, 16, ir.int(value.type.byteCount))
+  }
+
+  func fill(_ destination: LLVMValueRef, _ type: TensorType, _ scalar: LLVMValueRef) {
+    let width = lowering.vectorWidth(type.dtype)
+    let count = type.elementCount
+    let vectorEnd = count - count % width
+    if vectorEnd > 0 {
+      let lanes = ir.splat(scalar, width)
+      ir.loop(ir.int(0), ir.int(vectorEnd), step: width) { i in ir.store(type.dtype, lanes, destination, i, width: width) }
+    }
+    if vectorEnd < count {
+      ir.loop(ir.int(vectorEnd), ir.int(count)) { i in ir.store(type.dtype, scalar, destination, i) }
+    }
+  }
+
+  // MARK: - Exits and runtime errors
+
+  func exit(status: Int) {
+    exitIncoming.append((ir.int(status, ir.i32), ir.currentBlock))
+    ir.branch(exitBlock)
+  }
+
+  /// Continues only when `condition` holds; otherwise reports `site` with two integers and
+  /// leaves the function with status 1.
+  func check(_ condition: LLVMValueRef, code: String, message: String, at location: SourceSpan, _ a: LLVMValueRef? = nil, _ b: LLVMValueRef? = nil) {
+    let site = lowering.addSite(code: code, message: message, location: location)
+    let fail = ir.block("fail")
+    let ok = ir.block("ok")
+    ir.branch(if: condition, ok, else: fail)
+    ir.position(at: fail)
+    let report = ir.declare("mind_report_error", ir.void, [ir.ptr, ir.i64, ir.i64, ir.i64])
+    ir.call(report, [runtime, ir.int(site), a ?? ir.int(0), b ?? ir.int(0)])
+    exit(status: 1)
+    ir.position(at: ok)
+  }
+
+  // MARK: - Blocks
+
+  /// Lowers the ops of a block; its terminator's operands go to `terminator`.
+  func lowerBlock(_ block: Block, terminator: ([Value]) throws -> Void) throws {
+    for op in block.operations {
+      if op.kind == .yield || op.kind == .returnOp {
+        try terminator(op.operands)
+        return
+      }
+      try lower(op)
+    }
+  }
+
+  func lower(_ op: Operation) throws {
+    switch op.kind {
+    case .constant(let data): lowerConstant(op, data)
+    case .unary, .binary, .compare, .select, .cast: lowerElementwise(op)
+    case .broadcast(let dims): lowerBroadcast(op, dims: dims)
+    case .reshape: lowerReshape(op)
+    case .reduce(let reduction, let axes): lowerReduce(op, reduction, axes: axes)
+    case .argReduce(let isMax, let axis): lowerArgReduce(op, isMax: isMax, axis: axis)
+    case .transpose(let perm): lowerTranspose(op, perm: perm)
+    case .matmul: lowerMatmul(op)
+    case .slice(let starts, let strides): lowerSlice(op, starts: starts, strides: strides)
+    case .dynamicSlice: lowerDynamicSlice(op)
+    case .dynamicUpdateSlice: lowerDynamicUpdateSlice(op)
+    case .concat(let axis): lowerConcat(op, axis: axis)
+    case .gather(let axis): lowerGather(op, axis: axis)
+    case .iota(let axis): lowerIota(op, axis: axis)
+    case .random(let normal, let seed): lowerRandom(op, normal: normal, seed: seed)
+    case .call(let callee): try lowerCall(op, callee)
+    case .ifOp: try lowerIf(op)
+    case .forOp: try lowerFor(op)
+    case .whileOp: try lowerWhile(op)
+    case .print(let pieces): lowerPrint(op, pieces)
+    case .assert(let message):
+      check(scalar(op.operands[0]), code: "E6002", message: message, at: op.location)
+    case .yield, .returnOp:
+      preconditionFailure("terminator inside a block")
+    }
+  }
+
+  /// A tensor with at least one non-elementwise consumer needs a real buffer.
+  func needsBuffer(_ value: Value) -> Bool {
+    for use in uses[value] ?? [] {
+      switch use.kind {
+      case .unary, .binary, .compare, .select, .cast: continue
+      default: return true
+      }
+    }
+    return false
+  }
+
+  func lowerConstant(_ op: Operation, _ data: ConstantData) {
+    let type = op.result.type
+    if type.isScalar {
+      values[op.result] = ir.constant(data.element(0), type.dtype)
+      return
+    }
+    switch data {
+    case .splat(let v):
+      let register = ir.constant(v, type.dtype)
+      scalarSplats[op.result] = register
+      if needsBuffer(op.result) {
+        let destination = allocate(type)
+        fill(destination, type, register)
+        values[op.result] = destination
+      }
+    case .dense(let elements):
+      values[op.result] = lowering.constantArray(elements, type.dtype)
+    }
+  }
+
+  func lowerReshape(_ op: Operation) {
+    let (x, result) = (op.operands[0], op.result)
+    switch (x.type.isScalar, result.type.isScalar) {
+    case (true, true): values[result] = scalar(x)
+    case (false, true): values[result] = element(x, ir.int(0), width: 1)
+    case (true, false):
+      let destination = allocate(result.type)
+      ir.store(x.type.dtype, scalar(x), destination, ir.int(0))
+      values[result] = destination
+    case (false, false):
+      if let splat = scalarSplats[x] { scalarSplats[result] = splat }
+      if let v = values[x] {
+        values[result] = v
+      } else if needsBuffer(result) {
+        let destination = allocate(result.type)
+        fill(destination, result.type, scalarSplats[x]!)
+        values[result] = destination
+      }
+    }
+  }
+
+  func lowerPrint(_ op: Operation, _ pieces: [PrintPiece]) {
+    let printText = ir.declare("mind_print_text", ir.void, [ir.ptr, ir.ptr, ir.i64])
+    let printTensor = ir.declare("mind_print_tensor", ir.void, [ir.ptr, ir.ptr, ir.i32, ir.i64, ir.ptr])
+    var operands = op.operands[...]
+    for piece in pieces {
+      switch piece {
+      case .text(let text):
+        ir.call(printText, [runtime, ir.globalString(text), ir.int(text.utf8.count)])
+      case .operand:
+        let value = operands.removeFirst()
+        let kind = ElementKind.of(value.type.dtype).rawValue
+        if value.type.isScalar {
+          let slot = LLVMBuildAlloca(allocationBuilder, ir.memoryType(value.type.dtype), "print")!
+          ir.store(value.type.dtype, scalar(value), slot, ir.int(0))
+          ir.call(printTensor, [runtime, slot, ir.int(Int(kind), ir.i32), ir.int(0), LLVMConstNull(ir.ptr)])
+        } else {
+          let data = values[value] ?? materialize(value)
+          let extents = lowering.constantArray(value.type.extents.map(Double.init), .i64)
+          ir.call(printTensor, [runtime, data, ir.int(Int(kind), ir.i32), ir.int(value.type.rank), extents])
+        }
+      }
+    }
+    ir.call(ir.declare("mind_print_end", ir.void, [ir.ptr]), [runtime])
+  }
+
+  /// A buffer for a splat-only tensor, filled where it is needed.
+  func materialize(_ value: Value) -> LLVMValueRef {
+    let destination = allocate(value.type)
+    fill(destination, value.type, scalarSplats[value]!)
+    return destination
+  }
+
+  func lowerCall(_ op: Operation, _ callee: String) throws {
+    let target = try lowering.declaration(of: callee)
+    var arguments: [LLVMValueRef] = [runtime]
+    var resultSlots: [LLVMValueRef] = []
+    for result in op.results {
+      let slot = result.type.isScalar ? LLVMBuildAlloca(allocationBuilder, ir.memoryType(result.type.dtype), "ret")! : allocate(result.type)
+      resultSlots.append(slot)
+      arguments.append(slot)
+    }
+    for operand in op.operands {
+      arguments.append(operand.type.isScalar ? scalar(operand) : (values[operand] ?? materialize(operand)))
+    }
+    let status = ir.call(target, arguments)
+    let failed = ir.block("call.failed")
+    let ok = ir.block("call.ok")
+    ir.branch(if: LLVMBuildICmp(ir.ref, LLVMIntEQ, status, ir.int(0, ir.i32), ""), ok, else: failed)
+    ir.position(at: failed)
+    exitIncoming.append((status, ir.currentBlock))
+    ir.branch(exitBlock)
+    ir.position(at: ok)
+    for (result, slot) in zip(op.results, resultSlots) {
+      values[result] = result.type.isScalar ? ir.load(result.type.dtype, slot, ir.int(0)) : slot
+    }
+  }
+}
+
+extension ElementKind {
+  static func of(_ dtype: DType) -> ElementKind {
+    switch dtype {
+    case .f32: return .f32
+    case .f64: return .f64
+    case .i32: return .i32
+    case .i64: return .i64
+    case .bool: return .bool
+    }
+  }
+}

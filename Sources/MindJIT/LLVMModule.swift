@@ -1,0 +1,55 @@
+// An LLVM module with its own context. The module owns the context; when the module is handed
+// to the JIT as an object file, both are released here.
+
+import CLLVM
+
+public final class LLVMModule {
+  public let context: LLVMContextRef
+  public let ref: LLVMModuleRef
+
+  public init(name: String, target: TargetMachine) {
+    context = LLVMContextCreate()
+    ref = LLVMModuleCreateWithNameInContext(name, context)
+    LLVMSetTarget(ref, target.triple)
+    LLVMSetDataLayout(ref, target.dataLayout)
+  }
+
+  deinit {
+    LLVMDisposeModule(ref)
+    LLVMContextDispose(context)
+  }
+
+  /// The module as LLVM assembly text.
+  public var text: String { LLVMError.take(LLVMPrintModuleToString(ref)) }
+
+  public func verify() throws {
+    var message: UnsafeMutablePointer<CChar>?
+    if LLVMVerifyModule(ref, LLVMReturnStatusAction, &message) != 0 {
+      throw LLVMError("LLVM verifier: \(LLVMError.take(message))")
+    }
+    LLVMError.take(message).isEmpty ? () : ()
+  }
+
+  /// Runs the new pass manager's default pipeline at `-O<level>`.
+  public func optimize(level: Int, target: TargetMachine) throws {
+    let options = LLVMCreatePassBuilderOptions()
+    defer { LLVMDisposePassBuilderOptions(options) }
+    LLVMPassBuilderOptionsSetLoopVectorization(options, level >= 2 ? 1 : 0)
+    LLVMPassBuilderOptionsSetSLPVectorization(options, level >= 2 ? 1 : 0)
+    try LLVMError.check(LLVMRunPasses(ref, "default<O\(level)>", target.ref, options), "optimization")
+  }
+
+  /// Emits an object file (or assembly) for the module.
+  public func emit(_ target: TargetMachine, assembly: Bool = false) throws -> [UInt8] {
+    var message: UnsafeMutablePointer<CChar>?
+    var buffer: LLVMMemoryBufferRef?
+    if LLVMTargetMachineEmitToMemoryBuffer(target.ref, ref, assembly ? LLVMAssemblyFile : LLVMObjectFile, &message, &buffer) != 0 {
+      throw LLVMError("code generation: \(LLVMError.take(message))")
+    }
+    guard let buffer else { throw LLVMError("code generation produced nothing") }
+    defer { LLVMDisposeMemoryBuffer(buffer) }
+    let size = LLVMGetBufferSize(buffer)
+    guard let start = LLVMGetBufferStart(buffer) else { return [] }
+    return start.withMemoryRebound(to: UInt8.self, capacity: size) { Array(UnsafeBufferPointer(start: $0, count: size)) }
+  }
+}

@@ -1,0 +1,52 @@
+// The C-callable functions compiled code calls, and their addresses for the JIT's absolute
+// symbols. Every one takes the RuntimeContext pointer first.
+
+public enum HostFunctions {
+  public typealias PrintText = @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, Int64) -> Void
+  public typealias PrintTensor = @convention(c) (UnsafeMutableRawPointer?, UnsafeRawPointer?, Int32, Int64, UnsafePointer<Int64>?) -> Void
+  public typealias PrintEnd = @convention(c) (UnsafeMutableRawPointer?) -> Void
+  public typealias ReportError = @convention(c) (UnsafeMutableRawPointer?, Int64, Int64, Int64) -> Void
+  public typealias RandomFillFunction = @convention(c) (UnsafeMutablePointer<Float>?, Int64, UInt64, Int32) -> Void
+
+  static let printText: PrintText = { context, text, length in
+    guard let runtime = RuntimeContext.from(context), let text else { return }
+    let bytes = UnsafeRawBufferPointer(start: text, count: Int(length))
+    runtime.line += String(decoding: bytes, as: UTF8.self)
+  }
+
+  static let printTensor: PrintTensor = { context, data, kind, rank, extents in
+    guard let runtime = RuntimeContext.from(context), let data, let kind = ElementKind(rawValue: kind) else { return }
+    if rank == 0 {
+      runtime.line += Formatting.element(data, kind, 0)
+    } else {
+      let shape = (0..<Int(rank)).map { Int(extents![$0]) }
+      runtime.line += Formatting.tensor(data, kind, extents: shape)
+    }
+  }
+
+  static let printEnd: PrintEnd = { context in
+    guard let runtime = RuntimeContext.from(context) else { return }
+    runtime.output(runtime.line + "\n")
+    runtime.line = ""
+  }
+
+  static let reportError: ReportError = { context, site, a, b in
+    RuntimeContext.from(context)?.report(site: Int(site), a, b)
+  }
+
+  static let randomFill: RandomFillFunction = { data, count, seed, normal in
+    guard let data else { return }
+    RandomFill.fill(data, count: Int(count), seed: seed, normal: normal != 0)
+  }
+
+  /// Name and address of every host function, for `JIT.defineAbsoluteSymbols`.
+  public static var symbols: [(name: String, address: UInt64)] {
+    [
+      ("mind_print_text", unsafeBitCast(printText, to: UInt64.self)),
+      ("mind_print_tensor", unsafeBitCast(printTensor, to: UInt64.self)),
+      ("mind_print_end", unsafeBitCast(printEnd, to: UInt64.self)),
+      ("mind_report_error", unsafeBitCast(reportError, to: UInt64.self)),
+      ("mind_random_fill", unsafeBitCast(randomFill, to: UInt64.self)),
+    ]
+  }
+}

@@ -85,7 +85,9 @@ extension FunctionLowering {
         let yNegative = float ? LLVMBuildFCmp(b, LLVMRealOLT, y, c(0), "")! : LLVMBuildICmp(b, LLVMIntSLT, y, c(0), "")!
         let fix = LLVMBuildAnd(b, nonzero, LLVMBuildXor(b, rNegative, yNegative, ""), "")
         let adjusted = float ? LLVMBuildFAdd(b, r, y, "") : LLVMBuildAdd(b, r, y, "")
-        return LLVMBuildSelect(b, fix, adjusted, r, "")
+        let result = LLVMBuildSelect(b, fix, adjusted, r, "")!
+        // A zero remainder takes the divisor's sign too (NumPy: -0.0 % 4.0 == 0.0).
+        return float ? LLVMBuildSelect(b, nonzero, result, ir.intrinsic("llvm.copysign", [c(0), y]), "") : result
       case .pow: return power(op, x, y, dtype, width: width)
       case .max: return float ? ir.intrinsic("llvm.maximum", [x, y]) : LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, x, y, ""), x, y, "")
       case .min: return float ? ir.intrinsic("llvm.minimum", [x, y]) : LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, x, y, ""), x, y, "")

@@ -10,16 +10,19 @@ public final class TargetMachine {
   public let cpuFeatures: String
   public let optimizationLevel: Int
 
-  nonisolated(unsafe) private static var initialized = false
-
-  static func initializeNativeTarget() {
-    guard !initialized else { return }
-    initialized = true
+  /// Registers the native target with LLVM once per process (a static `let` is initialized
+  /// exactly once, thread-safely).
+  private static let nativeTargetRegistered: Bool = {
     LLVMInitializeX86TargetInfo()
     LLVMInitializeX86Target()
     LLVMInitializeX86TargetMC()
     LLVMInitializeX86AsmPrinter()
     LLVMInitializeX86AsmParser()
+    return true
+  }()
+
+  static func initializeNativeTarget() {
+    precondition(nativeTargetRegistered)
   }
 
   public init(optimizationLevel: Int) throws {

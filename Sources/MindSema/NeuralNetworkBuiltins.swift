@@ -66,7 +66,8 @@ enum NeuralNetwork {
   static func oneHot(_ b: Builder, _ labels: Value, _ n: Int, dtype: DType) -> Value {
     let shape = labels.type.shape + [.known(n)]
     let classes = b.value(.iota(axis: labels.type.rank), [], type: TensorType(.i64, shape))
-    let equal = b.compare(.eq, b.broadcast(labels, to: shape), classes)
+    let column = b.reshape(labels, labels.type.shape + [.known(1)])
+    let equal = b.compare(.eq, b.broadcast(column, to: shape), classes)
     return b.cast(equal, to: dtype)
   }
 

@@ -1,0 +1,28 @@
+# The two set-up commands of the README, and a few helpers.
+#   make demo   installs what is missing, builds release, runs the demonstration program
+#   make test   installs what is missing, builds, runs every test
+.PHONY: setup build release demo test format clean
+
+DEMO ?= Examples/basic_usage.mind
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	swift build
+
+release: setup
+	swift build -c release
+
+demo: release
+	.build/release/mind jit $(DEMO)
+
+test: setup
+	swift build --build-tests
+	swift test --skip-build
+
+format:
+	swift format --in-place --recursive Sources Tests Package.swift
+
+clean:
+	rm -rf .build

@@ -513,8 +513,19 @@ public struct Parser {
 
   mutating func parseIndexItem() throws -> IndexItem {
     let start = current.span
+    if accept(.colonColon) {
+      // `x[::2]`: `::` is one token.
+      var step: Expr?
+      if !check(.comma) && !check(.rBracket) { step = try parseExpression() }
+      return .slice(start: nil, end: nil, step: step, span: spanFrom(start))
+    }
     var lower: Expr?
     if !check(.colon) { lower = try parseExpression() }
+    if accept(.colonColon) {
+      var step: Expr?
+      if !check(.comma) && !check(.rBracket) { step = try parseExpression() }
+      return .slice(start: lower, end: nil, step: step, span: spanFrom(start))
+    }
     guard accept(.colon) else {
       guard let single = lower else { throw Diagnostic("E1010", "expected an index", at: current.span) }
       return .single(single)

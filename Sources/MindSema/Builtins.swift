@@ -68,7 +68,7 @@ struct BuiltinArguments {
   /// A list of integer constants: an array literal, `shape(x)`, or one integer.
   func intList(_ value: SemaValue, _ span: SourceSpan, what: String) throws -> [Int] {
     if let single = e.constantInteger(value) { return [single] }
-    if case .tensor(let v) = value, v.type.rank == 1, v.type.dtype.isInteger, let op = v.definingOp, case .constant(let data) = op.kind {
+    if case .tensor(let v) = value, v.type.rank == 1, v.type.dtype.isInteger || v.type.shape == [.known(0)], let op = v.definingOp, case .constant(let data) = op.kind {
       return (0..<v.type.elementCount).map { Int(data.element($0)) }
     }
     if case .tuple(let parts) = value { return try parts.map { try constantInt($0, span, what: what) } }

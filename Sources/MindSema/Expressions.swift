@@ -106,8 +106,9 @@ extension Elaborator {
       let type = TensorType(isFloat ? .f32 : .i64, known: shape)
       return .tensor(builder.constant(.dense(numbers), type))
     }
-    guard !elements.isEmpty else {
-      throw Diagnostic("E3006", "an empty array literal has no element type; use zeros([0])", at: expr.span)
+    if elements.isEmpty {
+      // `[]` is an empty f32 vector (as in NumPy); `axes=[]` reads it as an empty list.
+      return .tensor(builder.constant(.dense([]), TensorType(.f32, known: [0])))
     }
     let values = try elements.map { try elaborate($0, scope) }
     var dtype: DType?

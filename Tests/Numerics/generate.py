@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""Generates the built-in numerics test: `builtins.mind` prints one labelled line per case,
+and `builtins.expected` holds the same lines computed independently with NumPy.
+
+Run from the repository root after changing the cases: python3 Tests/Numerics/generate.py
+The Swift test (NumericsTests) compares every number of every line with a relative tolerance.
+"""
+import math
+import os
+import numpy as np
+
+f32 = np.float32
+A = np.array([[0.5, -1.2, 2.0], [3.1, 0.0, -0.7]], dtype=f32)
+B = np.array([[1.5, 0.3, -2.0], [0.4, 1.0, 2.5]], dtype=f32)
+P = np.array([[0.5, 1.2, 2.0], [3.1, 0.1, 0.7]], dtype=f32)
+v = np.array([0.2, -0.4, 1.3], dtype=f32)
+c = np.array([[2.0], [3.0]], dtype=f32)
+H = np.array([[2.5, -0.5], [1.5, 3.5], [-2.5, 0.5]], dtype=f32)
+T = np.arange(24, dtype=f32).reshape(2, 3, 4) / f32(10)
+X = (np.arange(2 * 4 * 4 * 2, dtype=f32).reshape(2, 4, 4, 2) % f32(7)) / f32(3) - f32(1)
+W = (np.arange(3 * 3 * 2 * 3, dtype=f32).reshape(3, 3, 2, 3) % f32(5)) / f32(4) - f32(0.5)
+labels = np.array([2, 0], dtype=np.int64)
+
+def lit(a):
+    return np.array2string(np.asarray(a), separator=", ", threshold=10**6, floatmode="unique").replace("\n", "")
+
+PRELUDE = f"""    let A = {lit(A)};
+    let B = {lit(B)};
+    let P = {lit(P)};
+    let v = {lit(v)};
+    let c = {lit(c)};
+    let H = {lit(H)};
+    let T = reshape(arange(24.0), [2, 3, 4]) / 10.0;
+    let X = (reshape(arange(64.0), [2, 4, 4, 2]) % 7.0) / 3.0 - 1.0;
+    let W = (reshape(arange(54.0), [3, 3, 2, 3]) % 5.0) / 4.0 - 0.5;
+    let labels = [2, 0];
+"""
+
+def gelu(x):
+    x = x.astype(np.float64)
+    return 0.5 * x * (1 + np.tanh(0.7978845608028654 * (x + 0.044715 * x ** 3)))
+
+def softmax(x, axis=-1):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+def log_softmax(x, axis=-1):
+    s = x - x.max(axis=axis, keepdims=True)
+    return s - np.log(np.exp(s).sum(axis=axis, keepdims=True))
+
+def logsumexp(x, axis=None, keepdims=False):
+    m = x.max(axis=axis, keepdims=True)
+    r = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
+    return r if keepdims else (np.squeeze(r, axis=axis) if axis is not None else r.reshape(()))
+
+def layer_norm(x, axis=-1, eps=1e-5):
+    m = x.mean(axis=axis, keepdims=True)
+    var = ((x - m) ** 2).mean(axis=axis, keepdims=True)
+    return (x - m) / np.sqrt(var + eps)
+
+def conv2d(x, w, strides=(1, 1), padding="valid"):
+    n, h, wd, ch = x.shape
+    kh, kw, _, f = w.shape
+    if padding == "same":
+        oh, ow = -(-h // strides[0]), -(-wd // strides[1])
+        ph = max((oh - 1) * strides[0] + kh - h, 0)
+        pw = max((ow - 1) * strides[1] + kw - wd, 0)
+        x = np.pad(x, ((0, 0), (ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2), (0, 0)))
+    else:
+        oh, ow = (h - kh) // strides[0] + 1, (wd - kw) // strides[1] + 1
+    out = np.zeros((n, oh, ow, f), dtype=np.float64)
+    for i in range(oh):
+        for j in range(ow):
+            patch = x[:, i * strides[0]:i * strides[0] + kh, j * strides[1]:j * strides[1] + kw, :]
+            out[:, i, j, :] = np.tensordot(patch, w, axes=([1, 2, 3], [0, 1, 2]))
+    return out
+
+def splitmix(x):
+    m = (1 << 64) - 1
+    z = (x + 0x9E3779B97F4A7C15) & m
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m
+    return z ^ (z >> 31)
+
+def uniform(seed, counter):
+    m = (1 << 64) - 1
+    return (splitmix(((seed * 0x2545F4914F6CDD1D) & m) ^ counter) >> 11) / float(1 << 53)
+
+def rand(n, seed):
+    return np.array([uniform(seed, i) for i in range(n)], dtype=f32)
+
+def randn(n, seed):
+    out = []
+    for i in range(n):
+        u1 = max(uniform(seed, 2 * i), 1e-300)
+        u2 = uniform(seed, 2 * i + 1)
+        out.append(math.sqrt(-2 * math.log(u1)) * math.cos(2 * math.pi * u2))
+    return np.array(out, dtype=f32)
+
+CASES = [
+    # elementwise, with broadcasting
+    ("add", "A + v", A + v), ("sub", "A - c", A - c), ("mul", "A * B", A * B), ("div", "A / P", A / P),
+    ("rem", "A % 0.75", np.remainder(A, f32(0.75))), ("rem_negative", "A % -0.75", np.remainder(A, f32(-0.75))),
+    ("pow", "P ** 1.5", P ** f32(1.5)), ("pow_int", "A ** 3", A ** 3), ("pow_fn", "pow(P, B)", np.power(P, B)),
+    ("neg", "-A", -A), ("neg_fn", "neg(A)", -A), ("abs", "abs(A)", np.abs(A)), ("sign", "sign(A)", np.sign(A)),
+    ("exp", "exp(A)", np.exp(A)), ("log", "log(P)", np.log(P)), ("log2", "log2(P)", np.log2(P)),
+    ("sqrt", "sqrt(P)", np.sqrt(P)), ("rsqrt", "rsqrt(P)", 1 / np.sqrt(P)), ("sin", "sin(A)", np.sin(A)),
+    ("cos", "cos(A)", np.cos(A)), ("tan", "tan(A)", np.tan(A)), ("tanh", "tanh(A)", np.tanh(A)),
+    ("sigmoid", "sigmoid(A)", 1 / (1 + np.exp(-A))), ("relu", "relu(A)", np.maximum(A, 0)),
+    ("softplus", "softplus(A * 10.0)", np.logaddexp(0, A * 10)), ("gelu", "gelu(A)", gelu(A)),
+    ("square", "square(A)", A * A), ("floor", "floor(A)", np.floor(A)), ("ceil", "ceil(A)", np.ceil(A)),
+    ("round", "round([0.5, 1.5, 2.5, -0.5, -1.7])", np.round(np.array([0.5, 1.5, 2.5, -0.5, -1.7]))),
+    ("max2", "max(A, B)", np.maximum(A, B)), ("min2", "min(A, v)", np.minimum(A, v)),
+    ("where", "where(A > 0.0, A, B)", np.where(A > 0, A, B)), ("clip", "clip(A, -0.5, 1.0)", np.clip(A, -0.5, 1.0)),
+    ("cast_int", "cast<i64>(A * 2.0)", (A * 2).astype(np.int64)), ("cast_bool", "cast<f32>(A != 0.0)", (A != 0).astype(f32)),
+    ("f64_exp", "exp(cast<f64>(A))", np.exp(A.astype(np.float64))),
+    ("compare", "A >= B", A >= B), ("logic", "(A > 0.0) && (B > 0.0) || !(A < 3.0)", ((A > 0) & (B > 0)) | ~(A < 3)),
+    ("int_arith", "[7, -7, 9] % 4 + [1, 2, 3] * 2 - 1", np.remainder(np.array([7, -7, 9]), 4) + np.array([1, 2, 3]) * 2 - 1),
+    # reductions
+    ("sum", "sum(A)", A.sum()), ("sum_axis", "sum(A, axis=0)", A.sum(axis=0)), ("sum_keep", "sum(T, axes=[0, 2], keepdims=true)", T.sum(axis=(0, 2), keepdims=True)),
+    ("mean", "mean(T, axis=-1)", T.mean(axis=-1)), ("prod", "prod(P, axis=1)", P.prod(axis=1)),
+    ("max", "max(A)", A.max()), ("max_axis", "max(T, axis=1)", T.max(axis=1)), ("min_axis", "min(A, axes=[1])", A.min(axis=1)),
+    ("logsumexp", "logsumexp(A)", logsumexp(A)), ("logsumexp_axis", "logsumexp(T, axis=2)", logsumexp(T, axis=2)),
+    ("argmax", "argmax(A)", np.argmax(A)), ("argmax_axis", "argmax(A, axis=1)", np.argmax(A, axis=1)), ("argmin_axis", "argmin(T, axis=0)", np.argmin(T, axis=0)),
+    ("sum_empty_axes", "sum(A, axes=[])", A.sum()), ("mean_neg_axis", "mean(A, axis=-2)", A.mean(axis=-2)),
+    # neural-network helpers
+    ("softmax", "softmax(A)", softmax(A)), ("softmax_axis0", "softmax(A, axis=0)", softmax(A, axis=0)),
+    ("log_softmax", "log_softmax(T)", log_softmax(T)), ("layer_norm", "layer_norm(A)", layer_norm(A)),
+    ("layer_norm_axis", "layer_norm(T, axis=1, eps=0.001)", layer_norm(T, axis=1, eps=1e-3)),
+    ("one_hot", "one_hot(labels, 3)", np.eye(3)[labels]), ("cross_entropy", "cross_entropy(A, labels)", -log_softmax(A)[np.arange(2), labels].mean()),
+    ("conv2d_valid", "conv2d(X, W)", conv2d(X, W)), ("conv2d_same_strided", "conv2d(X, W, strides=[2, 1], padding=\"same\")", conv2d(X, W, (2, 1), "same")),
+    # linear algebra
+    ("matmul", "A @ H", A @ H), ("matmul_fn", "matmul(H, A)", H @ A), ("matvec", "A @ v", A @ v), ("vecmat", "v @ H", v @ H),
+    ("dot", "dot(v, v)", np.dot(v, v)), ("outer", "outer(v, [1.0, 2.0])", np.outer(v, [1.0, 2.0])),
+    ("batched_matmul", "T @ transpose(T, perm=[0, 2, 1])", T @ T.transpose(0, 2, 1)), ("broadcast_matmul", "T @ reshape(arange(8.0), [4, 2])", T @ np.arange(8.0).reshape(4, 2)),
+    ("transpose", "transpose(T)", T.transpose()), ("transpose_perm", "transpose(T, perm=[1, 0, 2])", T.transpose(1, 0, 2)),
+    # shapes
+    ("reshape", "reshape(T, [4, -1])", T.reshape(4, -1)), ("broadcast", "broadcast(v, [2, 3])", np.broadcast_to(v, (2, 3))),
+    ("expand_dims", "expand_dims(v, axis=1)", v[:, None]), ("squeeze", "squeeze(c)", c.squeeze()), ("flatten", "flatten(A)", A.flatten()),
+    ("concat", "concat([A, B], axis=1)", np.concatenate([A, B], axis=1)), ("concat0", "concat([A, B, A])", np.concatenate([A, B, A])),
+    ("stack", "stack([v, v * 2.0], axis=1)", np.stack([v, v * 2], axis=1)), ("shape", "shape(T)", np.array(T.shape)),
+    ("size", "size(T)", T.size), ("gather", "gather(A, [2, 0, -1], axis=1)", A[:, [2, 0, -1]]), ("gather0", "gather(T, [[1, 0], [1, 1]])", T[[[1, 0], [1, 1]]]),
+    ("index", "T[1, -1]", T[1, -1]), ("slice", "T[:, 1:, ::2]", T[:, 1:, ::2]), ("slice_negative", "A[-1, :-1]", A[-1, :-1]), ("slice_step", "arange(10)[1:9:3]", np.arange(10)[1:9:3]),
+    # construction
+    ("zeros", "zeros([2, 2])", np.zeros((2, 2))), ("ones", "ones([3])", np.ones(3)), ("full", "full([2], 1.5)", np.full(2, 1.5)),
+    ("eye", "eye(3)", np.eye(3)), ("arange", "arange(2, 11, 3)", np.arange(2, 11, 3)), ("arange_float", "arange(0.0, 1.0, 0.25)", np.arange(0, 1, 0.25)),
+    ("linspace", "linspace(-1.0, 1.0, 5)", np.linspace(-1, 1, 5)),
+    ("rand", "rand([5], seed=42)", rand(5, 42)), ("randn", "randn([5], seed=7)", randn(5, 7)),
+    ("randn_stats", "mean(randn([100000], seed=3))", np.float32(randn(100000, 3).mean())),
+]
+
+def fmt(value):
+    a = np.asarray(value)
+    if a.dtype == bool:
+        return lit(a).replace("True", "true").replace("False", "false")
+    return lit(a.astype(np.float64))
+
+here = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(here, "builtins.mind"), "w") as out:
+    out.write("// Generated by generate.py: every built-in on fixed inputs, one labelled line each.\n")
+    out.write("fn main() {\n" + PRELUDE)
+    for name, expr, _ in CASES:
+        out.write(f'    print("{name}:", {expr});\n')
+    out.write("}\n")
+with open(os.path.join(here, "builtins.expected"), "w") as out:
+    for name, _, value in CASES:
+        out.write(f"{name}: {fmt(value)}\n")
+print(f"{len(CASES)} cases")

@@ -7,25 +7,40 @@ import MindIR
 import MindSema
 
 public final class Program {
-  public let sources = SourceManager()
+  public let sources: SourceManager
   public let ast: ModuleAST
   let elaborator: Elaborator
   public let fileIndex: Int
   public var timings = StageTimings()
 
   /// Parses and checks a program; throws `DiagnosticList` when it has errors.
-  public init(source: String, name: String) throws {
+  public convenience init(source: String, name: String) throws {
+    let (ast, fileIndex, sources, elaborator, timings) = try onLargeStack { try Program.frontEnd(source: source, name: name) }
+    self.init(ast: ast, fileIndex: fileIndex, sources: sources, elaborator: elaborator, timings: timings)
+  }
+
+  init(ast: ModuleAST, fileIndex: Int, sources: SourceManager, elaborator: Elaborator, timings: StageTimings) {
+    self.ast = ast
+    self.fileIndex = fileIndex
+    self.sources = sources
+    self.elaborator = elaborator
+    self.timings = timings
+  }
+
+  static func frontEnd(source: String, name: String) throws -> (ModuleAST, Int, SourceManager, Elaborator, StageTimings) {
+    let sources = SourceManager()
+    var timings = StageTimings()
     let file = SourceFile(name: name, text: source)
-    fileIndex = sources.add(file)
+    let fileIndex = sources.add(file)
     var parser = Parser(source: file, fileIndex: fileIndex)
     let (ast, parseTime) = measure { parser.parseModule() }
     timings.record("parse", parseTime)
-    self.ast = ast
     if !parser.diagnostics.isEmpty { throw DiagnosticList(parser.diagnostics) }
-    elaborator = Elaborator(program: ast)
+    let elaborator = Elaborator(program: ast)
     let (diagnostics, semaTime) = measure { elaborator.checkDefinitions() }
     timings.record("sema", semaTime)
     if !diagnostics.isEmpty { throw DiagnosticList(diagnostics) }
+    return (ast, fileIndex, sources, elaborator, timings)
   }
 
   public convenience init(path: String) throws {
@@ -38,6 +53,10 @@ public final class Program {
   /// Specializes the entry function (and everything it calls) into MIR, verifies it and,
   /// unless `optimize` is false, simplifies it.
   public func mir(entry: String = "main", optimize: Bool = true) throws -> (Module, Function) {
+    try onLargeStack { try self.specializedMIR(entry: entry, optimize: optimize) }
+  }
+
+  func specializedMIR(entry: String, optimize: Bool) throws -> (Module, Function) {
     let (result, time) = try measureThrowing { () throws -> Function in
       do {
         return try elaborator.specialize(entry: entry, at: SourceSpan(file: fileIndex, start: 0, end: 0))

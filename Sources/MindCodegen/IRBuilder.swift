@@ -58,10 +58,18 @@ final class IRBuilder {
     let scalar: LLVMValueRef
     switch dtype {
     case .f32, .f64: scalar = LLVMConstReal(scalarType(dtype), v)
-    case .i32, .i64: scalar = LLVMConstInt(scalarType(dtype), UInt64(bitPattern: Int64(v)), 1)
+    case .i32, .i64: scalar = LLVMConstInt(scalarType(dtype), Self.integerBits(v), 1)
     case .bool: scalar = LLVMConstInt(i1, v != 0 ? 1 : 0, 0)
     }
     return width == 1 ? scalar : splat(scalar, width)
+  }
+
+  /// The two's-complement bits of an integer stored as a Double, saturating at the i64 range.
+  static func integerBits(_ v: Double) -> UInt64 {
+    if v.isNaN { return 0 }
+    if v >= 9.223372036854775807e18 { return UInt64(bitPattern: Int64.max) }
+    if v <= -9.223372036854775808e18 { return UInt64(bitPattern: Int64.min) }
+    return UInt64(bitPattern: Int64(v))
   }
 
   func splat(_ scalar: LLVMValueRef, _ width: Int) -> LLVMValueRef {

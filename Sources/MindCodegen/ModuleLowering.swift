@@ -70,7 +70,7 @@ public final class ModuleLowering {
       switch dtype {
       case .f32, .f64: return LLVMConstReal(element, v)
       case .bool: return LLVMConstInt(element, v != 0 ? 1 : 0, 0)
-      default: return LLVMConstInt(element, UInt64(bitPattern: Int64(v)), 1)
+      default: return LLVMConstInt(element, IRBuilder.integerBits(v), 1)
       }
     }
     let array = constants.withUnsafeMutableBufferPointer { LLVMConstArray2(element, $0.baseAddress, UInt64(elements.count)) }

@@ -12,7 +12,7 @@ public struct Parser {
   public private(set) var diagnostics: [Diagnostic] = []
   /// Nesting depth guard: deeply nested input gets an error instead of a stack overflow.
   var depth = 0
-  static let maximumDepth = 200
+  static let maximumDepth = 1000
 
   public init(source: SourceFile, fileIndex: Int) {
     var lexer = Lexer(source: source, fileIndex: fileIndex)
@@ -421,9 +421,13 @@ public struct Parser {
   mutating func parseBinary(level: Int) throws -> Expr {
     if level == Self.levels.count { return try parseUnary() }
     var left = try parseBinary(level: level + 1)
+    // Each operator of a chain nests the tree one level deeper (`a + b + c` is `(a + b) + c`).
+    let entryDepth = depth
+    defer { depth = entryDepth }
     outer: while true {
       for (punct, op) in Self.levels[level] where check(punct) {
         _ = advance()
+        try enter()
         let right = try parseBinary(level: level + 1)
         left = makeExpr(.binary(op, left, right), left.span.merged(with: right.span))
         continue outer

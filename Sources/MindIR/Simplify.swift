@@ -35,11 +35,13 @@ public enum Simplify {
   }
 
   static func evaluate(_ kind: OpKind, _ xs: [Double], _ dtype: DType) -> Double? {
-    func wrap(_ v: Double) -> Double {
+    func wrap(_ v: Double) -> Double? {
       switch dtype {
       case .f32: return Double(Float(v))
+      case .f64: return v
       case .bool: return v != 0 ? 1 : 0
-      default: return v.rounded(.towardZero)
+      case .i32: return Swift.abs(v) < 2.147483647e9 ? v.rounded(.towardZero) : nil
+      case .i64: return Swift.abs(v) < 9.007199254740992e15 ? v.rounded(.towardZero) : nil
       }
     }
     switch kind {
@@ -51,7 +53,7 @@ public enum Simplify {
       case .abs: return wrap(Swift.abs(x))
       default: return nil
       }
-    case .unary(.neg) where dtype.isInteger: return -xs[0]
+    case .unary(.neg) where dtype.isInteger: return wrap(-xs[0])
     case .binary(let op):
       let (a, b) = (xs[0], xs[1])
       switch op {
@@ -59,8 +61,8 @@ public enum Simplify {
       case .sub: return wrap(a - b)
       case .mul: return wrap(a * b)
       case .div where dtype.isFloat: return wrap(a / b)
-      case .max: return Swift.max(a, b)
-      case .min: return Swift.min(a, b)
+      case .max where !dtype.isFloat: return Swift.max(a, b)
+      case .min where !dtype.isFloat: return Swift.min(a, b)
       default: return nil
       }
     default: return nil
@@ -72,9 +74,9 @@ public enum Simplify {
     for op in block.operations {
       op.operands = op.operands.map { replacements[$0] ?? $0 }
       for region in op.regions { changed = fold(region, replacements: &replacements) || changed }
-      guard op.results.count == 1, op.result.type.isScalar else { continue }
+      guard op.results.count == 1 else { continue }
       let constants = op.operands.map(constantValue)
-      if !op.operands.isEmpty, constants.allSatisfy({ $0 != nil }), op.operands.allSatisfy({ $0.type.isScalar }),
+      if op.result.type.isScalar, !op.operands.isEmpty, constants.allSatisfy({ $0 != nil }), op.operands.allSatisfy({ $0.type.isScalar }),
         let folded = evaluate(op.kind, constants.map { $0! }, op.result.type.dtype), op.result.type.dtype != .f32 || folded.isFinite
       {
         op.kind = .constant(.splat(folded))

@@ -61,8 +61,24 @@ public struct TensorType: Hashable, Sendable, CustomStringConvertible {
   public var isConcrete: Bool { shape.allSatisfy { $0.value != nil } }
   /// Concrete extents; only valid on concrete types.
   public var extents: [Int] { shape.map { $0.value ?? 0 } }
-  public var elementCount: Int { extents.reduce(1, *) }
-  public var byteCount: Int { elementCount * dtype.byteSize }
+  /// The number of elements, saturating at `Int.max` (extents come from user input).
+  public var elementCount: Int {
+    var count = 1
+    for extent in extents {
+      let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+      if overflow { return Int.max }
+      count = product
+    }
+    return count
+  }
+
+  public var byteCount: Int {
+    let (bytes, overflow) = elementCount.multipliedReportingOverflow(by: dtype.byteSize)
+    return overflow ? Int.max : bytes
+  }
+
+  /// The largest tensor a program may create (16 GiB).
+  public static let maximumByteCount = 1 << 34
 
   public func with(dtype: DType) -> TensorType { TensorType(dtype, shape) }
 

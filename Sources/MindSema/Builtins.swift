@@ -69,7 +69,8 @@ struct BuiltinArguments {
   func intList(_ value: SemaValue, _ span: SourceSpan, what: String) throws -> [Int] {
     if let single = e.constantInteger(value) { return [single] }
     if case .tensor(let v) = value, v.type.rank == 1, v.type.dtype.isInteger || v.type.shape == [.known(0)], let op = v.definingOp, case .constant(let data) = op.kind {
-      return (0..<v.type.elementCount).map { Int(data.element($0)) }
+      let list = (0..<v.type.elementCount).compactMap { Int(exactly: data.element($0)) }
+      if list.count == v.type.elementCount { return list }
     }
     if case .tuple(let parts) = value { return try parts.map { try constantInt($0, span, what: what) } }
     throw Diagnostic("E2019", "\(what) of `\(name)` must be a list of integer constants like [2, 3]", at: span)

@@ -35,7 +35,7 @@ enum Construction {
     case "eye":
       try args.expect(1...1)
       let n = try args.constantInt(args.positional[0].value, args.positional[0].span, what: "the size")
-      guard n >= 0 else { throw Diagnostic("E3007", "`eye` needs a non-negative size", at: args.span) }
+      guard n >= 0 && n <= 1 << 12 else { throw Diagnostic("E3007", "`eye` needs a size between 0 and 4096, found \(n)", at: args.span) }
       var data = [Double](repeating: 0, count: n * n)
       for i in 0..<n { data[i * n + i] = 1 }
       return .tensor(b.constant(.dense(data), TensorType(.f32, known: [n, n])))
@@ -52,8 +52,9 @@ enum Construction {
       if numbers.count >= 2 { (start, stop) = (numbers[0].0, numbers[1].0) }
       if numbers.count == 3 { step = numbers[2].0 }
       guard step != 0 else { throw Diagnostic("E3007", "`arange` step must not be zero", at: args.span) }
-      let count = max(0, Int(((stop - start) / step).rounded(.up)))
-      guard count <= 1 << 28 else { throw Diagnostic("E3007", "`arange` of \(count) elements is too large", at: args.span) }
+      let steps = ((stop - start) / step).rounded(.up)
+      guard steps.isFinite, steps <= Double(1 << 24) else { throw Diagnostic("E3007", "`arange` of \(steps) elements is too large (the limit is 2^24)", at: args.span) }
+      let count = max(0, Int(steps))
       let data = (0..<count).map { start + Double($0) * step }
       return .tensor(b.constant(.dense(data), TensorType(isFloat ? .f32 : .i64, known: [count])))
     case "linspace":
@@ -62,7 +63,7 @@ enum Construction {
         throw Diagnostic("E2019", "the bounds of `linspace` must be number constants", at: args.span)
       }
       let n = try args.constantInt(args.positional[2].value, args.positional[2].span, what: "the count")
-      guard n >= 0 && n <= 1 << 28 else { throw Diagnostic("E3007", "bad `linspace` count \(n)", at: args.span) }
+      guard n >= 0 && n <= 1 << 24 else { throw Diagnostic("E3007", "bad `linspace` count \(n)", at: args.span) }
       let data = (0..<n).map { i in n == 1 ? start : start + (stop - start) * Double(i) / Double(n - 1) }
       return .tensor(b.constant(.dense(data), TensorType(.f32, known: [n])))
     case "randn", "rand":

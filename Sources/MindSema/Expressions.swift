@@ -234,7 +234,11 @@ extension Elaborator {
   }
 
   func foldLiterals(_ op: BinaryOperator, _ a: Double, _ b: Double, isFloat: Bool) -> SemaValue? {
-    func number(_ v: Double) -> SemaValue { .literal(isFloat ? v : v.rounded(.towardZero), isFloat: isFloat) }
+    func number(_ v: Double) -> SemaValue? {
+      // Integer folding stays exact: beyond 2^53 the literals are left to the runtime.
+      if !isFloat && !(Swift.abs(v) <= 9.007199254740992e15) { return nil }
+      return .literal(isFloat ? v : v.rounded(.towardZero), isFloat: isFloat)
+    }
     switch op {
     case .add: return number(a + b)
     case .subtract: return number(a - b)
@@ -257,10 +261,10 @@ extension Elaborator {
   /// A compile-time integer, if `value` is one.
   func constantInteger(_ value: SemaValue) -> Int? {
     switch value {
-    case .literal(let v, false): return Int(v)
+    case .literal(let v, false): return Int(exactly: v)
     case .tensor(let v):
       guard v.type.isScalar, v.type.dtype.isInteger, let op = v.definingOp, case .constant(let data) = op.kind else { return nil }
-      return Int(data.element(0))
+      return Int(exactly: data.element(0))
     default: return nil
     }
   }

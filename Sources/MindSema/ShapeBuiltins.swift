@@ -111,7 +111,7 @@ enum ShapeOps {
     guard type.isConcrete else {
       return requested.map { $0 == -1 ? .unknown : .known($0) }
     }
-    let known = requested.filter { $0 != -1 }.reduce(1, *)
+    let known = TensorType(.f32, known: requested.filter { $0 != -1 }).elementCount
     var target = requested
     if let i = requested.firstIndex(of: -1) {
       guard known > 0, type.elementCount % known == 0 else {
@@ -119,8 +119,9 @@ enum ShapeOps {
       }
       target[i] = type.elementCount / known
     }
-    guard target.reduce(1, *) == type.elementCount else {
-      throw Diagnostic("E3007", "cannot reshape \(type.shapeDescription) (\(type.elementCount) elements) to \(requested) (\(target.reduce(1, *)) elements)", at: span)
+    let count = TensorType(.f32, known: target).elementCount
+    guard count == type.elementCount else {
+      throw Diagnostic("E3007", "cannot reshape \(type.shapeDescription) (\(type.elementCount) elements) to \(requested) (\(count) elements)", at: span)
     }
     return target.map { .known($0) }
   }

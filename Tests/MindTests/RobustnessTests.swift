@@ -1,0 +1,103 @@
+// Thousands of mutated programs (truncations, deletions, duplications, random bytes, token
+// swaps and insertions) go through the parser, the checker, specialization and LLVM lowering:
+// the compiler must answer each with a result or coded diagnostics, never crash, never hang.
+
+import Foundation
+import MIND
+import Testing
+
+/// A small deterministic generator (SplitMix64), so that every run mutates the same way.
+struct SplitMix {
+  var state: UInt64
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+  mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
+}
+
+enum Mutator {
+  static let tokens = [
+    "(", ")", "[", "]", "{", "}", "@", "**", "..", "::", "-1", "0", "99999999999", "1e309", "let ", "fn ", ",",
+    ";", "\"", "/*", "x", "grad(", "0.0 / 0.0", "|a| a", "mut ", "return ", "if ", "else ", "for i in 0..3 ", "while ",
+    "Tensor<f32, N>", "[1.0, 2.0]", "[[1, 2], [3]]", ":", "=", "+=", ".", ".0", "axis=", "keepdims=true",
+  ]
+
+  static func mutate(_ source: String, _ random: inout SplitMix) -> String {
+    var bytes = Array(source.utf8)
+    let rounds = 1 + random.below(3)
+    for _ in 0..<rounds where !bytes.isEmpty {
+      let at = random.below(bytes.count)
+      switch random.below(6) {
+      case 0: bytes = Array(bytes[..<at])
+      case 1: bytes.removeSubrange(at..<min(bytes.count, at + 1 + random.below(20)))
+      case 2:
+        let end = min(bytes.count, at + 1 + random.below(40))
+        bytes.insert(contentsOf: bytes[at..<end], at: random.below(bytes.count))
+      case 3: bytes[at] = UInt8(truncatingIfNeeded: random.next())
+      case 4:
+        var words = String(decoding: bytes, as: UTF8.self).split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        if words.count > 2 {
+          let (i, j) = (random.below(words.count), random.below(words.count))
+          words.swapAt(i, j)
+        }
+        bytes = Array(words.joined(separator: " ").utf8)
+      default:
+        bytes.insert(contentsOf: Array(tokens[random.below(tokens.count)].utf8), at: at)
+      }
+    }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+}
+
+@Suite struct RobustnessTests {
+  static let seeds: [String] = (Repository.files(in: "Examples", withExtension: "mind")
+    + Repository.files(in: "Tests/Golden", withExtension: "mind")
+    + Repository.files(in: "Tests/Numerics", withExtension: "mind")).compactMap { try? Repository.read($0) }
+
+  @Test func mutatedProgramsNeverCrashOrHang() throws {
+    #expect(Self.seeds.count >= 10)
+    var random = SplitMix(state: 20_261_128)
+    let engine = try Engine(optimizationLevel: 0)
+    var outcomes = (accepted: 0, rejected: 0, lowered: 0)
+    let iterations = ProcessInfo.processInfo.environment["MIND_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 3000
+    for i in 0..<iterations {
+      let source = Mutator.mutate(Self.seeds[i % Self.seeds.count], &random)
+      let start = Date()
+      do {
+        let program = try Program(source: source, name: "fuzz.mind")
+        if program.hasFunction("main") {
+          let (mir, _) = try program.mir()
+          if i % 10 == 0 {
+            _ = try engine.llvmIR(mir, optimized: false)
+            outcomes.lowered += 1
+          }
+        }
+        outcomes.accepted += 1
+      } catch let list as DiagnosticList {
+        #expect(!list.diagnostics.isEmpty)
+        for diagnostic in list.diagnostics {
+          #expect(diagnostic.code.count == 5 && diagnostic.code.hasPrefix("E"), "\(diagnostic)")
+          #expect(diagnostic.code != "E4001", "verifier rejected generated MIR for:\n\(source)\n\(diagnostic.message)")
+        }
+        outcomes.rejected += 1
+      }
+      #expect(Date().timeIntervalSince(start) < 10, "input \(i) took too long:\n\(source)")
+    }
+    // Both kinds of outcome must occur, or the mutations are not exercising anything.
+    #expect(outcomes.accepted > iterations / 30)
+    #expect(outcomes.rejected > iterations / 3)
+  }
+
+  @Test func randomBytesAreRejectedWithDiagnostics() {
+    var random = SplitMix(state: 7)
+    for _ in 0..<500 {
+      let bytes = (0..<random.below(200)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+      let result = run(String(decoding: bytes, as: UTF8.self))
+      #expect(result.codes.allSatisfy { $0.hasPrefix("E") })
+    }
+  }
+}

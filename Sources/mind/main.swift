@@ -84,7 +84,7 @@ struct Jit: ParsableCommand {
 
   @OptionGroup var source: SourceOptions
 
-  @Option(name: .customShort("O"), help: "LLVM optimization level (0-3).")
+  @Option(name: .customShort("O", allowingJoined: true), help: "LLVM optimization level (0-3).")
   var optimization: Int = 2
 
   @Flag(help: "Print the time each pipeline stage took (to standard error).")
@@ -134,7 +134,7 @@ struct IR: ParsableCommand {
   @Option(help: "Print only this MIR function (specialized names start with the source name).")
   var function: String?
 
-  @Option(name: .customShort("O"), help: "LLVM optimization level for llvm-opt and asm.")
+  @Option(name: .customShort("O", allowingJoined: true), help: "LLVM optimization level for llvm-opt and asm.")
   var optimization: Int = 2
 
   func run() throws {

@@ -1,0 +1,90 @@
+// The `mind` command line as a user runs it: exit status, where output and errors go, and the
+// subcommands and options of the README.
+
+import Foundation
+import Testing
+
+@Suite struct CLITests {
+  func mind(_ arguments: String, input: String? = nil) throws -> (status: Int32, output: String, error: String) {
+    try Tools.shell("\(Tools.mind) \(arguments)", input: input)
+  }
+
+  func temporary(_ source: String, name: String = "program.mind") throws -> String {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mind-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let path = directory.appendingPathComponent(name).path
+    try source.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+  }
+
+  @Test func jitRunsMainAndExitsZero() throws {
+    let result = try mind("jit \(Repository.root.path)/Examples/basic_usage.mind")
+    #expect(result.status == 0)
+    #expect(result.output == (try Repository.read("\(Repository.root.path)/Examples/basic_usage.expected")))
+    #expect(result.error.isEmpty)
+  }
+
+  @Test func compileErrorsGoToStandardErrorWithStatusOne() throws {
+    let path = try temporary("fn main() {\n    let d = [1.0, 2.0] - [1.0, 2.0, 3.0];\n}\n", name: "bad.mind")
+    let result = try mind("jit \(path)")
+    #expect(result.status == 1)
+    #expect(result.output.isEmpty)
+    #expect(result.error.contains("error[E3001]"))
+    #expect(result.error.contains("bad.mind:2:13"))
+    #expect(result.error.contains("1 error"))
+  }
+
+  @Test func runtimeErrorsStopTheProgramWithStatusOne() throws {
+    let path = try temporary("fn main() {\n    print(\"before\");\n    assert(1.0 > 2.0, \"impossible\");\n    print(\"after\");\n}\n")
+    let result = try mind("jit \(path)")
+    #expect(result.status == 1)
+    #expect(result.output == "before\n")
+    #expect(result.error.contains("error[E6002]: impossible"))
+  }
+
+  @Test func missingFileIsAnError() throws {
+    let result = try mind("jit /nonexistent/model.mind")
+    #expect(result.status == 1)
+    #expect(result.error.contains("E7001"))
+  }
+
+  @Test func checkReportsOkOrErrors() throws {
+    let good = try mind("check \(Repository.root.path)/Examples/attention.mind")
+    #expect(good.status == 0)
+    #expect(good.output.hasSuffix("ok\n"))
+    let path = try temporary("fn f(x: f32) -> f32 { y }\n")
+    let bad = try mind("check \(path)")
+    #expect(bad.status == 1)
+    #expect(bad.error.contains("E2002"))
+  }
+
+  @Test func timePrintsEveryStage() throws {
+    let result = try mind("jit --time \(Repository.root.path)/Examples/basic_usage.mind")
+    #expect(result.status == 0)
+    for stage in ["parse", "sema", "specialize", "simplify", "lower", "llvm-opt", "codegen", "link", "run", "total"] {
+      #expect(result.error.contains(stage), "missing \(stage)")
+    }
+  }
+
+  @Test(arguments: ["ast", "mir", "opt", "llvm", "llvm-opt", "asm"])
+  func irPrintsEveryStage(_ stage: String) throws {
+    let result = try mind("ir --stage \(stage) \(Repository.root.path)/Examples/basic_usage.mind")
+    #expect(result.status == 0)
+    #expect(!result.output.isEmpty)
+  }
+
+  @Test func entryAndOptimizationLevelOptions() throws {
+    let path = try temporary("fn other() { print(1.0 + 2.0); }\n")
+    let result = try mind("jit -O0 --entry other \(path)")
+    #expect(result.status == 0)
+    #expect(result.output == "3.0\n")
+    let invalid = try mind("jit -O7 \(path)")
+    #expect(invalid.status != 0)
+  }
+
+  @Test func helpDescribesTheSubcommands() throws {
+    let result = try mind("--help")
+    #expect(result.status == 0)
+    for word in ["jit", "ir", "check"] { #expect(result.output.contains(word)) }
+  }
+}

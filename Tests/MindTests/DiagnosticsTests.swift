@@ -24,7 +24,7 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
     .init(code: "E1013", location: "1:1", message: "expected an item", source: "print(1.0);"),
     .init(code: "E1014", location: "1:21", message: "expected a dimension", source: "fn f(x: Tensor<f32, -1>) {}"),
     .init(code: "E1015", location: "1:24", message: "expected an expression", source: "fn main() { let y = 3 +; }"),
-    .init(code: "E1020", location: "1:87", message: "nested too deeply", source: "fn main() { let x = " + String(repeating: "(", count: 300) + "1" + String(repeating: ")", count: 300) + "; }"),
+    .init(code: "E1020", location: "1:354", message: "nested too deeply", source: "fn main() { let x = " + String(repeating: "(", count: 1200) + "1" + String(repeating: ")", count: 1200) + "; }"),
     // Names and types.
     .init(code: "E2002", location: "1:25", message: "undefined variable `nope`", source: "fn main() { let x = 1 + nope; }"),
     .init(code: "E2003", location: "1:9", message: "unknown type `Missing`", source: "fn f(x: Missing) {}"),

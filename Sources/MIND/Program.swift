@@ -51,7 +51,7 @@ public final class Program {
   }
 
   /// Specializes the entry function (and everything it calls) into MIR, verifies it and,
-  /// unless `optimize` is false, simplifies it.
+  /// unless `optimize` is false, inlines every call and simplifies it.
   public func mir(entry: String = "main", optimize: Bool = true) throws -> (Module, Function) {
     try onLargeStack { try self.specializedMIR(entry: entry, optimize: optimize) }
   }
@@ -72,8 +72,11 @@ public final class Program {
       throw DiagnosticList([error])
     }
     if optimize {
-      let (_, simplifyTime) = measure { Simplify.run(module) }
-      timings.record("simplify", simplifyTime)
+      let (_, simplifyTime) = measure {
+        Inline.run(module, roots: [result.name])
+        Simplify.run(module)
+      }
+      timings.record("inline+simplify", simplifyTime)
       do {
         try Verifier.verify(module)
       } catch {
@@ -101,7 +104,7 @@ extension Program {
 
   public var astText: String { ASTPrinter.print(ast) }
 
-  public func printMIR(_ function: Function) -> String { Printer.print(function) }
+  public func printMIR(_ function: Function) -> String { Printer.print(function, elide: true) }
 
   public func hasFunction(_ name: String) -> Bool {
     ast.items.contains { if case .function(let decl) = $0 { return decl.name == name } else { return false } }

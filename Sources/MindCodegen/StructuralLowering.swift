@@ -225,6 +225,21 @@ extension FunctionLowering {
     }
   }
 
+  func lowerUnslice(_ op: Operation, starts: [Int], strides sliceStrides: [Int]) {
+    let (g, result) = (op.operands[0], op.result)
+    let destination = allocate(result.type)
+    values[result] = destination
+    fill(destination, result.type, ir.constant(0, result.type.dtype))
+    let resultStrides = rowMajorStrides(result.type.extents)
+    let offset = zip(starts, resultStrides).map(*).reduce(0, +)
+    let strides = zip(sliceStrides, resultStrides).map(*)
+    let sourceStrides = rowMajorStrides(g.type.extents)
+    ir.loopNest(g.type.extents) { indices in
+      let v = element(g, ir.linearIndex(indices, sourceStrides), width: 1)
+      ir.store(result.type.dtype, v, destination, ir.linearIndex(indices, strides, offset: offset))
+    }
+  }
+
   /// Runtime window offsets, negative ones counted from the end, checked to fit.
   func windowOffsets(_ offsets: [Value], extents: [Int], window: [Int], location: SourceSpan) -> [LLVMValueRef] {
     var result: [LLVMValueRef] = []
@@ -308,6 +323,31 @@ extension FunctionLowering {
       let sourceIndices = Array(position[..<before]) + [i] + Array(position[(before + indexRank)...])
       let v = ir.load(x.type.dtype, source, ir.linearIndex(sourceIndices, inputStrides))
       ir.store(x.type.dtype, v, destination, ir.linearIndex(position, resultStrides))
+    }
+  }
+
+  func lowerScatterAdd(_ op: Operation, axis: Int) {
+    let (updates, indices, result) = (op.operands[0], op.operands[1], op.result)
+    let destination = allocate(result.type)
+    values[result] = destination
+    let dtype = result.type.dtype
+    fill(destination, result.type, ir.constant(0, dtype))
+    let extents = result.type.extents
+    let resultStrides = rowMajorStrides(extents)
+    let indexStrides = rowMajorStrides(indices.type.extents)
+    let updateStrides = rowMajorStrides(updates.type.extents)
+    let indexRank = indices.type.rank
+    ir.loopNest(updates.type.extents) { position in
+      let selector = Array(position[axis..<(axis + indexRank)])
+      let raw = indices.type.isScalar ? scalar(indices) : element(indices, ir.linearIndex(selector, indexStrides), width: 1)
+      let negative = LLVMBuildICmp(ir.ref, LLVMIntSLT, raw, ir.int(0), "")!
+      let i = LLVMBuildSelect(ir.ref, negative, LLVMBuildAdd(ir.ref, raw, ir.int(extents[axis]), ""), raw, "")!
+      let inRange = LLVMBuildAnd(ir.ref, LLVMBuildICmp(ir.ref, LLVMIntSGE, i, ir.int(0), ""), LLVMBuildICmp(ir.ref, LLVMIntSLT, i, ir.int(extents[axis]), ""), "")!
+      check(inRange, code: "E6001", message: "scatter index {0} is out of bounds for axis \(axis) with size {1}", at: op.location, raw, ir.int(extents[axis]))
+      let target = ir.linearIndex(Array(position[..<axis]) + [i] + Array(position[(axis + indexRank)...]), resultStrides)
+      let v = element(updates, ir.linearIndex(position, updateStrides), width: 1)
+      let sum = dtype.isFloat ? LLVMBuildFAdd(ir.ref, ir.load(dtype, destination, target), v, "")! : LLVMBuildAdd(ir.ref, ir.load(dtype, destination, target), v, "")!
+      ir.store(dtype, sum, destination, target)
     }
   }
 

@@ -58,6 +58,9 @@ public enum OpKind: Hashable, Sendable {
   /// `[..., M, K] x [..., K, N] -> [..., M, N]` with equal batch dimensions.
   case matmul
   case slice(starts: [Int], strides: [Int])
+  /// The transpose of `slice`: a tensor of the result type, zero except at the positions the
+  /// slice reads, which hold the operand (the adjoint of `slice`).
+  case unslice(starts: [Int], strides: [Int])
   /// `dynamic_slice %x, %i0, %i1, ...`: a window of the result's shape at runtime offsets
   /// (negative offsets count from the end), bounds-checked.
   case dynamicSlice
@@ -67,6 +70,9 @@ public enum OpKind: Hashable, Sendable {
   /// `gather %x, %indices` along `axis`: result shape = x.shape[..<axis] + indices.shape +
   /// x.shape[axis+1...]; indices bounds-checked.
   case gather(axis: Int)
+  /// `scatter_add %updates, %indices` along `axis`: zeros of the result type with `updates` added
+  /// at the gathered positions (the adjoint of `gather`; repeated indices accumulate).
+  case scatterAdd(axis: Int)
   /// `iota` along an axis of the result shape (0, 1, 2, ...).
   case iota(axis: Int)
   /// Deterministic pseudo-random numbers, normal or uniform in [0, 1).
@@ -101,10 +107,12 @@ public enum OpKind: Hashable, Sendable {
     case .transpose: return "transpose"
     case .matmul: return "matmul"
     case .slice: return "slice"
+    case .unslice: return "unslice"
     case .dynamicSlice: return "dynamic_slice"
     case .dynamicUpdateSlice: return "dynamic_update_slice"
     case .concat: return "concat"
     case .gather: return "gather"
+    case .scatterAdd: return "scatter_add"
     case .iota: return "iota"
     case .random(let normal, _): return normal ? "random.normal" : "random.uniform"
     case .call: return "call"
@@ -121,7 +129,7 @@ public enum OpKind: Hashable, Sendable {
   /// Ops that must not be removed or merged even when their results are unused.
   public var hasSideEffects: Bool {
     switch self {
-    case .print, .assert, .call, .returnOp, .yield, .dynamicSlice, .dynamicUpdateSlice, .gather:
+    case .print, .assert, .call, .returnOp, .yield, .dynamicSlice, .dynamicUpdateSlice, .gather, .scatterAdd:
       return true
     case .ifOp, .forOp, .whileOp:
       return true

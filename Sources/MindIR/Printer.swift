@@ -9,11 +9,14 @@
 public struct Printer {
   var names: [ObjectIdentifier: Int] = [:]
   var out = ""
+  /// Shorten dense constants of more than 16 elements (not parseable back).
+  var elide = false
 
   public init() {}
 
-  public static func print(_ module: Module) -> String {
+  public static func print(_ module: Module, elide: Bool = false) -> String {
     var printer = Printer()
+    printer.elide = elide
     for (i, function) in module.functions.enumerated() {
       if i > 0 { printer.out += "\n" }
       printer.print(function)
@@ -21,8 +24,9 @@ public struct Printer {
     return printer.out
   }
 
-  public static func print(_ function: Function) -> String {
+  public static func print(_ function: Function, elide: Bool = false) -> String {
     var printer = Printer()
+    printer.elide = elide
     printer.print(function)
     return printer.out
   }
@@ -47,33 +51,48 @@ public struct Printer {
   }
 
   static func format(_ v: Double) -> String {
+    if v == 0 && v.sign == .minus { return "-0.0" }
     if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) + ".0" }
     return String(v)
   }
 
-  static func attributes(_ kind: OpKind) -> String {
+  static func quoted(_ text: String) -> String {
+    var out = "\""
+    for c in text {
+      switch c {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\t": out += "\\t"
+      default: out.append(c)
+      }
+    }
+    return out + "\""
+  }
+
+  static func attributes(_ kind: OpKind, elide: Bool) -> String {
     func list(_ xs: [Int]) -> String { "[" + xs.map(String.init).joined(separator: ", ") + "]" }
     switch kind {
     case .constant(.splat(let v)): return " {value = \(format(v))}"
     case .constant(.dense(let vs)):
-      let shown = vs.count > 16 ? vs.prefix(16).map(format).joined(separator: ", ") + ", ..." : vs.map(format).joined(separator: ", ")
+      let shown = elide && vs.count > 16 ? vs.prefix(16).map(format).joined(separator: ", ") + ", ..." : vs.map(format).joined(separator: ", ")
       return " {dense = [\(shown)]}"
     case .broadcast(let dims): return " {dims = \(list(dims))}"
     case .reduce(_, let axes): return " {axes = \(list(axes))}"
-    case .argReduce(_, let axis), .concat(let axis), .gather(let axis), .iota(let axis): return " {axis = \(axis)}"
+    case .argReduce(_, let axis), .concat(let axis), .gather(let axis), .scatterAdd(let axis), .iota(let axis): return " {axis = \(axis)}"
     case .transpose(let perm): return " {perm = \(list(perm))}"
-    case .slice(let starts, let strides): return " {starts = \(list(starts)), strides = \(list(strides))}"
+    case .slice(let starts, let strides), .unslice(let starts, let strides): return " {starts = \(list(starts)), strides = \(list(strides))}"
     case .random(_, let seed): return " {seed = \(seed)}"
     case .call(let callee): return " @\(callee)"
     case .print(let pieces):
       let text = pieces.map { piece -> String in
         switch piece {
-        case .text(let t): return "\"\(t)\""
+        case .text(let t): return quoted(t)
         case .operand: return "_"
         }
       }
       return " {format = [\(text.joined(separator: ", "))]}"
-    case .assert(let message): return " {message = \"\(message)\"}"
+    case .assert(let message): return " {message = \(quoted(message))}"
     default: return ""
     }
   }
@@ -83,7 +102,7 @@ public struct Printer {
     if !op.results.isEmpty {
       out += op.results.map { name($0) }.joined(separator: ", ") + " = "
     }
-    out += op.kind.name + Self.attributes(op.kind)
+    out += op.kind.name + Self.attributes(op.kind, elide: elide)
     if !op.operands.isEmpty {
       out += " " + op.operands.map { name($0) }.joined(separator: ", ")
     }

@@ -78,7 +78,7 @@ public func inferResultTypes(_ kind: OpKind, _ operands: [TensorType]) throws(Ty
   case .dynamicUpdateSlice:
     guard operands.count >= 2 else { throw .mismatch("dynamic_update_slice takes a tensor and an update") }
     return [operands[0]]
-  case .constant, .cast, .broadcast, .reshape, .slice, .dynamicSlice, .iota, .random, .call, .ifOp,
+  case .constant, .cast, .broadcast, .reshape, .slice, .unslice, .scatterAdd, .dynamicSlice, .iota, .random, .call, .ifOp,
     .forOp, .whileOp:
     return nil
   case .yield, .returnOp, .print, .assert:

@@ -42,15 +42,16 @@ public struct Verifier {
           throw fail("yields \(op.operands.map(\.type)) but \(expectedYield) is expected", op)
         }
       }
+      let inferred: [TensorType]?
       do {
-        if let inferred = try inferResultTypes(op.kind, op.operands.map(\.type)) {
-          guard inferred == op.results.map(\.type) else {
-            throw fail("result types \(op.results.map(\.type)) differ from the rule's \(inferred)", op)
-          }
-        }
-      } catch let error as TypeRuleError {
-        if case .mismatch(let message) = error { throw fail(message, op) }
-      } catch {}
+        inferred = try inferResultTypes(op.kind, op.operands.map(\.type))
+      } catch {
+        guard case .mismatch(let message) = error else { throw fail("ill-typed", op) }
+        throw fail(message, op)
+      }
+      if let inferred, inferred != op.results.map(\.type) {
+        throw fail("result types \(op.results.map(\.type)) differ from the rule's \(inferred)", op)
+      }
       try checkStructure(op, visible: visible)
       for result in op.results where result.type.isConcrete && result.type.byteCount > TensorType.maximumByteCount {
         throw Diagnostic("E3008", "a tensor of shape \(result.type.shapeDescription) is too large (the limit is 16 GiB)", at: op.location)

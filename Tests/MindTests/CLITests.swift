@@ -61,7 +61,7 @@ import Testing
   @Test func timePrintsEveryStage() throws {
     let result = try mind("jit --time \(Repository.root.path)/Examples/basic_usage.mind")
     #expect(result.status == 0)
-    for stage in ["parse", "sema", "specialize", "simplify", "lower", "llvm-opt", "codegen", "link", "run", "total"] {
+    for stage in ["parse", "sema", "specialize", "inline+simplify", "lower", "llvm-opt", "codegen", "link", "run", "total"] {
       #expect(result.error.contains(stage), "missing \(stage)")
     }
   }

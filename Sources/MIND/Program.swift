@@ -33,9 +33,11 @@ public final class Program {
     let file = SourceFile(name: name, text: source)
     let fileIndex = sources.add(file)
     var parser = Parser(source: file, fileIndex: fileIndex)
-    let (ast, parseTime) = measure { parser.parseModule() }
+    var (ast, parseTime) = measure { parser.parseModule() }
     timings.record("parse", parseTime)
     if !parser.diagnostics.isEmpty { throw DiagnosticList(parser.diagnostics) }
+    let imported = try measureThrowing { try FileImports.resolve(&ast, mainFile: name, sources: sources) }
+    timings.record("imports", imported.1)
     let elaborator = Elaborator(program: ast)
     let (diagnostics, semaTime) = measure { elaborator.checkDefinitions() }
     timings.record("sema", semaTime)

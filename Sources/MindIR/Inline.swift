@@ -8,39 +8,12 @@
 
 public enum Inline {
   public static func run(_ module: Module, roots: [String], keep: Set<String> = []) {
-    let values = ValueFactory(startingAfter: module.largestValueID)
+    var inliner = Inliner(module: module, keep: keep, values: ValueFactory(startingAfter: module.largestValueID))
     for name in roots {
       guard let function = module.function(named: name) else { continue }
-      inline(function.body, module: module, keep: keep, values: values)
+      inliner.process(function)
     }
     removeUnreachable(module, roots: roots)
-  }
-
-  /// Inlines the calls of `block` (and of its regions) in place.
-  public static func inline(_ block: Block, module: Module, keep: Set<String>, values: ValueFactory) {
-    var result: [Operation] = []
-    var replacements: [Value: Value] = [:]
-    for op in block.operations {
-      op.operands = op.operands.map { replacements[$0] ?? $0 }
-      for region in op.regions {
-        Simplify.substitute(region, replacements)
-        inline(region, module: module, keep: keep, values: values)
-      }
-      guard case .call(let name) = op.kind, !keep.contains(name), let callee = module.function(named: name) else {
-        result.append(op)
-        continue
-      }
-      let cloner = Cloner(values: values)
-      for (parameter, argument) in zip(callee.parameters, op.operands) { cloner.map(parameter, to: argument) }
-      let copied = Block(arguments: [])
-      copied.operations = cloner.clone(callee.body.operations.dropLast())
-      inline(copied, module: module, keep: keep, values: values)
-      result += copied.operations
-      for (old, returned) in zip(op.results, callee.body.operations.last!.operands) {
-        replacements[old] = cloner.lookup(returned)
-      }
-    }
-    block.operations = result
   }
 
   static func removeUnreachable(_ module: Module, roots: [String]) {
@@ -63,5 +36,49 @@ public enum Inline {
       for region in op.regions { names += callees(region) }
     }
     return names
+  }
+}
+
+/// Inlines bottom-up: a callee's own calls are inlined before its body is copied into callers.
+struct Inliner {
+  let module: Module
+  let keep: Set<String>
+  let values: ValueFactory
+  var done: Set<String> = []
+
+  init(module: Module, keep: Set<String>, values: ValueFactory) {
+    self.module = module
+    self.keep = keep
+    self.values = values
+  }
+
+  mutating func process(_ function: Function) {
+    guard !done.contains(function.name) else { return }
+    done.insert(function.name)
+    inline(function.body)
+  }
+
+  mutating func inline(_ block: Block) {
+    var result: [Operation] = []
+    var replacements: [Value: Value] = [:]
+    for op in block.operations {
+      op.operands = op.operands.map { replacements[$0] ?? $0 }
+      for region in op.regions {
+        Simplify.substitute(region, replacements)
+        inline(region)
+      }
+      guard case .call(let name) = op.kind, !keep.contains(name), let callee = module.function(named: name) else {
+        result.append(op)
+        continue
+      }
+      process(callee)
+      let cloner = Cloner(values: values)
+      for (parameter, argument) in zip(callee.parameters, op.operands) { cloner.map(parameter, to: argument) }
+      result += cloner.clone(callee.body.operations.dropLast())
+      for (old, returned) in zip(op.results, callee.body.operations.last!.operands) {
+        replacements[old] = cloner.lookup(returned)
+      }
+    }
+    block.operations = result
   }
 }

@@ -81,7 +81,7 @@ public final class Elaborator {
   func checkImport(_ path: [String], _ span: SourceSpan) -> Diagnostic? {
     let modules = ["core", "math", "tensor", "diff", "io", "nn"]
     guard let first = path.first, modules.contains(first) else {
-      return Diagnostic("E2012", "cannot find module `\(path.joined(separator: "::"))` (built-in modules: \(modules.joined(separator: ", ")); file imports are not supported yet)", at: span)
+      return Diagnostic("E2012", "cannot find module `\(path.joined(separator: "::"))` (built-in modules: \(modules.joined(separator: ", ")))", at: span)
     }
     if path.count == 2 && !Builtins.isKnown(path[1]) {
       return Diagnostic("E2012", "module `\(first)` has no item `\(path[1])`", at: span)

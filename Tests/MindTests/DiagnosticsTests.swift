@@ -107,3 +107,11 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
       """)
   }
 }
+
+extension DiagnosticsTests {
+  @Test func missingSiblingFileIsReportedAtTheImport() {
+    let result = run("import no_such_file;\nfn main() {}", name: "/tmp/importer.mind")
+    #expect(result.codes == ["E2012"])
+    #expect(result.errors.contains("no file `/tmp/no_such_file.mind`"))
+  }
+}

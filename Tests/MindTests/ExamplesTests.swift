@@ -14,7 +14,7 @@ import Testing
   func exampleMatchesExpectedOutput(_ path: String) throws {
     let expectedPath = String(path.dropLast(".mind".count)) + ".expected"
     let expected = try Repository.read(expectedPath)
-    let result = run(try Repository.read(path), name: URL(fileURLWithPath: path).lastPathComponent)
+    let result = run(try Repository.read(path), name: path)
     #expect(result.errors == "")
     #expect(result.output == expected)
   }
@@ -23,7 +23,7 @@ import Testing
   func exampleMatchesWithoutOptimization(_ path: String) throws {
     let expectedPath = String(path.dropLast(".mind".count)) + ".expected"
     let expected = try Repository.read(expectedPath)
-    let result = run(try Repository.read(path), optimizationLevel: 0)
+    let result = run(try Repository.read(path), name: path, optimizationLevel: 0)
     #expect(result.errors == "")
     #expect(close(numbers(in: result.output), numbers(in: expected), relative: 1e-5))
   }

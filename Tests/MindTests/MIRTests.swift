@@ -10,7 +10,7 @@ import Testing
 
   @Test(arguments: programs)
   func printedMIRParsesBackExactly(_ path: String) throws {
-    let program = try Program(source: try Repository.read(path), name: "round-trip.mind")
+    let program = try Program(source: try Repository.read(path), name: path)
     for optimize in [false, true] {
       let (module, _) = try program.mir(optimize: optimize)
       let printed = Printer.print(module)

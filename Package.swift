@@ -15,7 +15,8 @@ let package = Package(
     .systemLibrary(name: "CLLVM", path: "CLLVM", pkgConfig: "mind-llvm"),
     .target(name: "MindFrontend"),
     .target(name: "MindIR", dependencies: ["MindFrontend"]),
-    .target(name: "MindSema", dependencies: ["MindFrontend", "MindIR"]),
+    .target(name: "MindAD", dependencies: ["MindFrontend", "MindIR"]),
+    .target(name: "MindSema", dependencies: ["MindFrontend", "MindIR", "MindAD"]),
     .target(name: "MindRuntime"),
     .target(name: "MindJIT", dependencies: ["CLLVM", "MindRuntime"]),
     .target(name: "MindCodegen", dependencies: ["MindIR", "MindJIT", "MindRuntime", "CLLVM"]),
@@ -27,7 +28,7 @@ let package = Package(
       dependencies: ["MIND", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .testTarget(
       name: "MindTests",
-      dependencies: ["MIND", "MindFrontend", "MindIR", "MindSema", "MindRuntime"],
+      dependencies: ["MIND", "MindFrontend", "MindIR", "MindSema", "MindAD", "MindRuntime"],
       resources: []),
   ],
   swiftLanguageModes: [.v6]

@@ -40,19 +40,19 @@ public enum Inline {
 }
 
 /// Inlines bottom-up: a callee's own calls are inlined before its body is copied into callers.
-struct Inliner {
+public struct Inliner {
   let module: Module
   let keep: Set<String>
   let values: ValueFactory
   var done: Set<String> = []
 
-  init(module: Module, keep: Set<String>, values: ValueFactory) {
+  public init(module: Module, keep: Set<String>, values: ValueFactory) {
     self.module = module
     self.keep = keep
     self.values = values
   }
 
-  mutating func process(_ function: Function) {
+  public mutating func process(_ function: Function) {
     guard !done.contains(function.name) else { return }
     done.insert(function.name)
     inline(function.body)

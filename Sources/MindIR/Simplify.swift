@@ -8,7 +8,11 @@ import Foundation
 
 public enum Simplify {
   public static func run(_ module: Module) {
-    for function in module.functions {
+    module.functions.forEach(run)
+  }
+
+  public static func run(_ function: Function) {
+    do {
       var changed = true
       var rounds = 0
       while changed && rounds < 8 {
@@ -50,9 +54,28 @@ public enum Simplify {
       switch op {
       case .neg: return wrap(-x)
       case .exp: return wrap(Foundation.exp(x))
+      case .log: return wrap(Foundation.log(x))
+      case .sqrt: return wrap(x.squareRoot())
       case .abs: return wrap(Swift.abs(x))
+      case .sin: return wrap(Foundation.sin(x))
+      case .cos: return wrap(Foundation.cos(x))
+      case .tanh: return wrap(Foundation.tanh(x))
+      case .logistic: return wrap(1 / (1 + Foundation.exp(-x)))
+      case .sign: return wrap(x > 0 ? 1 : x < 0 ? -1 : x)
       default: return nil
       }
+    case .cast: return wrap(xs[0])
+    case .compare(let op):
+      let (a, b) = (xs[0], xs[1])
+      switch op {
+      case .eq: return a == b ? 1 : 0
+      case .ne: return a != b ? 1 : 0
+      case .lt: return a < b ? 1 : 0
+      case .gt: return a > b ? 1 : 0
+      case .le: return a <= b ? 1 : 0
+      case .ge: return a >= b ? 1 : 0
+      }
+    case .select: return xs[0] != 0 ? xs[1] : xs[2]
     case .unary(.neg) where dtype.isInteger: return wrap(-xs[0])
     case .binary(let op):
       let (a, b) = (xs[0], xs[1])
@@ -61,6 +84,7 @@ public enum Simplify {
       case .sub: return wrap(a - b)
       case .mul: return wrap(a * b)
       case .div where dtype.isFloat: return wrap(a / b)
+      case .pow where dtype.isFloat: return wrap(Foundation.pow(a, b))
       case .max where !dtype.isFloat: return Swift.max(a, b)
       case .min where !dtype.isFloat: return Swift.min(a, b)
       default: return nil
@@ -76,11 +100,23 @@ public enum Simplify {
       for region in op.regions { changed = fold(region, replacements: &replacements) || changed }
       guard op.results.count == 1 else { continue }
       let constants = op.operands.map(constantValue)
-      if op.result.type.isScalar, !op.operands.isEmpty, constants.allSatisfy({ $0 != nil }), op.operands.allSatisfy({ $0.type.isScalar }),
+      // Ops whose operands are all splat constants fold to a splat constant of any shape.
+      if !op.operands.isEmpty, constants.allSatisfy({ $0 != nil }),
         let folded = evaluate(op.kind, constants.map { $0! }, op.result.type.dtype), op.result.type.dtype != .f32 || folded.isFinite
       {
         op.kind = .constant(.splat(folded))
         op.operands = []
+        changed = true
+        continue
+      }
+      // x ** 1 = x, x ** 0 = 1 (IEEE: pow(x, 0) is 1 even for NaN)
+      if case .binary(.pow) = op.kind, let exponent = constants[1], exponent == 1 || exponent == 0 {
+        if exponent == 1 {
+          replacements[op.result] = op.operands[0]
+        } else {
+          op.kind = .constant(.splat(1))
+          op.operands = []
+        }
         changed = true
         continue
       }

@@ -118,9 +118,6 @@ enum Builtins {
   }
 
   static func call(_ name: String, _ e: Elaborator, typeArguments: [TypeAnnotation], arguments: [CallArgument], scope: Scope, span: SourceSpan) throws -> SemaValue {
-    if transforms.contains(name) {
-      throw Diagnostic("E5000", "`\(name)` is not supported yet: differentiation is not implemented in this version of mind", at: span)
-    }
     if name == "concat" || name == "stack" {
       return try concatenate(name, e, arguments, scope: scope, span: span)
     }
@@ -139,6 +136,7 @@ enum Builtins {
     }
     e.builder.location = span
     let args = BuiltinArguments(name: name, e: e, positional: positional.map { ($0.0, $0.1) }, keywords: keywords.mapValues { ($0.0, $0.1) }, span: span)
+    if transforms.contains(name) { return try e.makeTransform(name, args) }
     if name == "cast" {
       guard let type = typeArguments.first, case .scalar(let s) = type.type else {
         throw Diagnostic("E2019", "`cast` needs an element type: cast<f32>(x)", at: span)

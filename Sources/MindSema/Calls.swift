@@ -24,6 +24,10 @@ extension Elaborator {
 
   func call(_ function: FunctionValue, _ values: [SemaValue], _ spans: [SourceSpan], span: SourceSpan) throws -> SemaValue {
     switch function {
+    case .transform(let transform, let inner):
+      return try callTransform(transform, inner, values, spans, span: span)
+    case .pullback(let pullback):
+      return try callPullback(pullback, values, spans, span: span)
     case .builtin(let name):
       throw Diagnostic("E2018", "built-in `\(name)` cannot be called indirectly", at: span)
     case .user(let decl):

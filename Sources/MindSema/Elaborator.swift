@@ -12,6 +12,7 @@
 // Sema and IRGen share one walk (a deviation from DESIGN.md's separate stages) so that type
 // rules cannot drift between checking and code generation.
 
+import MindAD
 import MindFrontend
 import MindIR
 
@@ -27,6 +28,15 @@ public final class Elaborator {
 
   /// The builder of the region being elaborated.
   var builder: Builder
+  /// Derives VJP functions for the transforms (MindAD).
+  public private(set) lazy var differentiator: Differentiator = {
+    let differentiator = Differentiator(module: module)
+    differentiator.customVJP = { [unowned self] function in try self.customVJP(function) }
+    return differentiator
+  }()
+  /// MIR functions with a `@custom_grad`: the source declaration and the arguments' shapes.
+  var customGradients: [String: (decl: FunctionDecl, arguments: [SemaValue], result: SemaValue?)] = [:]
+  var uniqueCounter = 0
   /// True while checking a definition with symbolic shapes.
   var symbolic = false
 
@@ -175,6 +185,11 @@ public final class Elaborator {
     var leafIterator = resultLeaves[...]
     let template = result.map { rebuild($0, from: &leafIterator) }
     specializations[key] = Specialization(function: function, resultTemplate: template)
+    if decl.attribute("checkpoint") != nil { differentiator.keep.insert(function.name) }
+    if decl.attribute("custom_grad") != nil {
+      differentiator.keep.insert(function.name)
+      customGradients[function.name] = (decl, arguments, template)
+    }
     return (function, template)
   }
 

@@ -31,11 +31,44 @@ public final class NestedFunction {
   }
 }
 
-public enum FunctionValue {
+/// A transform of LANGUAGE.md applied to a function value.
+public enum Transform: Equatable {
+  /// `grad(f, wrt=...)` (`tuple` when `wrt` was written as a tuple) and `value_and_grad`.
+  case grad(wrt: [Int], tuple: Bool, withValue: Bool)
+  case vjp
+  case jvp
+  case hessian
+  case checkpoint
+
+  var name: String {
+    switch self {
+    case .grad(_, _, let withValue): return withValue ? "value_and_grad" : "grad"
+    case .vjp: return "vjp"
+    case .jvp: return "jvp"
+    case .hessian: return "hessian"
+    case .checkpoint: return "checkpoint"
+    }
+  }
+}
+
+/// The pullback returned by `vjp(f)(x...)`: `f` linearized at the primal arguments.
+public final class Pullback {
+  let function: FunctionValue
+  let arguments: [SemaValue]
+
+  init(function: FunctionValue, arguments: [SemaValue]) {
+    self.function = function
+    self.arguments = arguments
+  }
+}
+
+public indirect enum FunctionValue {
   case user(FunctionDecl)
   case nested(NestedFunction)
   case builtin(String)
   case closure(Closure)
+  case transform(Transform, FunctionValue)
+  case pullback(Pullback)
 
   var name: String {
     switch self {
@@ -43,6 +76,8 @@ public enum FunctionValue {
     case .nested(let nested): return nested.decl.name
     case .builtin(let name): return name
     case .closure: return "closure"
+    case .transform(let t, let inner): return "\(t.name)(\(inner.name))"
+    case .pullback(let p): return "pullback of \(p.function.name)"
     }
   }
 }

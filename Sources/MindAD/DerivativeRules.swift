@@ -1,0 +1,159 @@
+// The derivative-rule table: for every MIR op, how the adjoint of its results flows back to its
+// operands (a vector-Jacobian product), written with MIR ops. Every op a rule emits has a rule
+// of its own (or carries no gradient by definition), so the table is closed under
+// differentiation and derivatives of derivatives work to any depth; `DerivativeRulesTests`
+// enumerates the emitted ops to prove it.
+//
+// Conventions (LANGUAGE.md): relu'(0) = 0 (it is max(x, 0)); ties of max/min send half the
+// adjoint to each side; abs'(0) = 0; comparisons, sign, floor, ceil, round, argmax, casts to
+// integers, integer and bool values carry no gradient. Control flow and calls are handled by
+// `ReverseMode`, which has the regions and callees at hand.
+
+import MindIR
+
+public enum DerivativeRules {
+  /// How an op takes part in differentiation.
+  public enum Class: Equatable {
+    /// Has a rule in `pullback`.
+    case rule
+    /// Carries no gradient by definition (its adjoint contribution is zero).
+    case noGradient
+    /// Region ops and calls: differentiated structurally by ReverseMode.
+    case structural
+  }
+
+  public static func classify(_ kind: OpKind) -> Class {
+    switch kind {
+    case .unary(let u):
+      return [.sign, .floor, .ceil, .round, .not].contains(u) ? .noGradient : .rule
+    case .binary(let b):
+      return b == .and || b == .or ? .noGradient : .rule
+    case .compare, .argReduce, .iota, .random, .constant, .print, .assert: return .noGradient
+    case .select, .cast, .broadcast, .reduce, .reshape, .transpose, .matmul, .slice, .unslice, .dynamicSlice,
+      .dynamicUpdateSlice, .concat, .gather, .scatterAdd:
+      return .rule
+    case .call, .ifOp, .forOp, .whileOp, .yield, .returnOp: return .structural
+    }
+  }
+
+  /// Adjoint contributions to each operand of an op (nil: none), given the op's operands and
+  /// results as values of the function being built, the adjoints of its results, and which
+  /// operands need one.
+  public static func pullback(
+    _ op: Operation, operands x: [Value], results y: [Value], adjoints: [Value?], needed: [Bool], _ b: Builder
+  ) -> [Value?] {
+    var out = [Value?](repeating: nil, count: x.count)
+    guard let g = adjoints.first ?? nil else { return out }
+    let one = { b.splat(1, like: g.type) }
+    switch op.kind {
+    case .unary(let u):
+      let v = x[0]
+      switch u {
+      case .neg: out[0] = b.unary(.neg, g)
+      case .abs: out[0] = b.binary(.mul, g, b.unary(.sign, v))
+      case .exp: out[0] = b.binary(.mul, g, y[0])
+      case .log: out[0] = b.binary(.div, g, v)
+      case .sqrt: out[0] = b.binary(.div, g, b.binary(.mul, b.splat(2, like: g.type), y[0]))
+      case .sin: out[0] = b.binary(.mul, g, b.unary(.cos, v))
+      case .cos: out[0] = b.unary(.neg, b.binary(.mul, g, b.unary(.sin, v)))
+      case .tan: out[0] = b.binary(.mul, g, b.binary(.add, one(), b.binary(.mul, y[0], y[0])))
+      case .tanh: out[0] = b.binary(.mul, g, b.binary(.sub, one(), b.binary(.mul, y[0], y[0])))
+      case .logistic: out[0] = b.binary(.mul, g, b.binary(.mul, y[0], b.binary(.sub, one(), y[0])))
+      case .sign, .floor, .ceil, .round, .not: break
+      }
+    case .binary(let o):
+      let (l, r) = (x[0], x[1])
+      switch o {
+      case .add:
+        out = [g, g]
+      case .sub:
+        out = [g, needed[1] ? b.unary(.neg, g) : nil]
+      case .mul:
+        out = [needed[0] ? b.binary(.mul, g, r) : nil, needed[1] ? b.binary(.mul, g, l) : nil]
+      case .div:
+        let quotient = b.binary(.div, g, r)
+        out = [quotient, needed[1] ? b.unary(.neg, b.binary(.mul, quotient, y[0])) : nil]
+      case .rem:
+        out = [g, needed[1] ? b.unary(.neg, b.binary(.mul, g, b.unary(.floor, b.binary(.div, l, r)))) : nil]
+      case .pow:
+        if needed[0] {
+          let lowered = b.binary(.pow, l, b.binary(.sub, r, one()))
+          out[0] = b.binary(.mul, b.binary(.mul, g, r), lowered)
+        }
+        if needed[1] { out[1] = b.binary(.mul, b.binary(.mul, g, y[0]), b.unary(.log, l)) }
+      case .max, .min:
+        // The winner takes the adjoint; a tie splits it evenly.
+        let wins = b.compare(o == .max ? .gt : .lt, l, r)
+        let ties = b.compare(.eq, l, r)
+        let half = b.splat(0.5, like: g.type)
+        let zero = b.splat(0, like: g.type)
+        let leftShare = b.select(wins, one(), b.select(ties, half, zero))
+        let left = b.binary(.mul, g, leftShare)
+        out = [needed[0] ? left : nil, needed[1] ? b.binary(.sub, g, left) : nil]
+      case .and, .or: break
+      }
+    case .select:
+      let zero = b.splat(0, like: g.type)
+      out = [nil, needed[1] ? b.select(x[0], g, zero) : nil, needed[2] ? b.select(x[0], zero, g) : nil]
+    case .cast:
+      if x[0].type.dtype.isFloat && g.type.dtype.isFloat { out[0] = b.cast(g, to: x[0].type.dtype) }
+    case .broadcast(let dims):
+      let summed = (0..<g.type.rank).filter { !dims.contains($0) }
+      out[0] = b.reshape(b.reduce(.sum, g, axes: summed), x[0].type.shape)
+    case .reduce(let reduction, let axes):
+      let kept = (0..<x[0].type.rank).filter { !axes.contains($0) }
+      let spread = { (v: Value) in b.value(.broadcast(dims: kept), [v], type: x[0].type) }
+      switch reduction {
+      case .sum:
+        out[0] = spread(g)
+      case .prod:
+        out[0] = b.binary(.div, spread(b.binary(.mul, g, y[0])), x[0])
+      case .max, .min:
+        // Ties share the adjoint equally (as JAX does).
+        let hits = b.cast(b.compare(.eq, x[0], spread(y[0])), to: g.type.dtype)
+        let counts = b.reduce(.sum, hits, axes: axes)
+        out[0] = b.binary(.mul, spread(b.binary(.div, g, counts)), hits)
+      }
+    case .reshape:
+      out[0] = b.reshape(g, x[0].type.shape)
+    case .transpose(let perm):
+      var inverse = [Int](repeating: 0, count: perm.count)
+      for (i, p) in perm.enumerated() { inverse[p] = i }
+      out[0] = b.value(.transpose(perm: inverse), [g])
+    case .matmul:
+      let rank = g.type.rank
+      var swap = Array(0..<rank)
+      swap.swapAt(rank - 1, rank - 2)
+      if needed[0] { out[0] = b.value(.matmul, [g, b.value(.transpose(perm: swap), [x[1]])]) }
+      if needed[1] { out[1] = b.value(.matmul, [b.value(.transpose(perm: swap), [x[0]]), g]) }
+    case .slice(let starts, let strides):
+      out[0] = b.value(.unslice(starts: starts, strides: strides), [g], type: x[0].type)
+    case .unslice(let starts, let strides):
+      out[0] = b.value(.slice(starts: starts, strides: strides), [g], type: x[0].type)
+    case .dynamicSlice:
+      let zeros = b.splat(0, like: x[0].type)
+      out[0] = b.value(.dynamicUpdateSlice, [zeros, g] + Array(x.dropFirst()))
+    case .dynamicUpdateSlice:
+      let offsets = Array(x.dropFirst(2))
+      if needed[0] { out[0] = b.value(.dynamicUpdateSlice, [g, b.splat(0, like: x[1].type)] + offsets) }
+      if needed[1] { out[1] = b.value(.dynamicSlice, [g] + offsets, type: x[1].type) }
+    case .concat(let axis):
+      var offset = 0
+      for (i, operand) in x.enumerated() {
+        var starts = [Int](repeating: 0, count: operand.type.rank)
+        starts[axis] = offset
+        if needed[i] {
+          out[i] = b.value(.slice(starts: starts, strides: [Int](repeating: 1, count: operand.type.rank)), [g], type: operand.type)
+        }
+        offset += operand.type.shape[axis].value ?? 0
+      }
+    case .gather(let axis):
+      out[0] = b.value(.scatterAdd(axis: axis), [g, x[1]], type: x[0].type)
+    case .scatterAdd(let axis):
+      out[0] = b.value(.gather(axis: axis), [g, x[1]], type: x[0].type)
+    default:
+      break
+    }
+    return out
+  }
+}

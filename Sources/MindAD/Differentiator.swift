@@ -1,0 +1,103 @@
+// The entry point of differentiation: derives the VJP function of a MIR function,
+//
+//     @f(x1, ..., xn) -> (r1, ..., rm)
+//     @vjp.f(x1, ..., xn, c1, ..., cm) -> (r1, ..., rm, a1, ..., an)
+//
+// where the `c` are cotangents of the results and the `a` the adjoints of the parameters
+// (zero for integer and bool parameters). Every transform of LANGUAGE.md is built from it:
+// grad seeds the cotangent with 1, vjp returns a pullback, jvp differentiates the (linear)
+// pullback once more, hessian differentiates grad. VJP functions are memoized per function.
+//
+// Before differentiating, a copy of the function has its calls inlined, except calls to
+// functions in `keep` (checkpointed ones, and those with a custom gradient): their VJP is
+// derived on its own (recomputing the callee) or supplied by `customVJP`.
+
+import MindFrontend
+import MindIR
+
+public final class Differentiator {
+  public let module: Module
+  public var keep: Set<String> = []
+  /// Builds the VJP function of a function with a user-supplied gradient (or returns nil).
+  public var customVJP: ((Function) throws -> Function?)?
+  var derived: [String: Function] = [:]
+  /// Bytes of forward values each VJP function keeps for its adjoint code, and which values.
+  public private(set) var savedBytes: [String: Int] = [:]
+  public private(set) var savedValues: [String: [TensorType]] = [:]
+  var values: ValueFactory
+
+  public init(module: Module) {
+    self.module = module
+    values = ValueFactory(startingAfter: module.largestValueID)
+  }
+
+  public static func vjpName(_ name: String) -> String { "vjp." + name }
+
+  public func vjpFunction(named name: String) throws -> Function {
+    guard let function = module.function(named: name) else {
+      throw Diagnostic("E5000", "internal: no function @\(name) to differentiate", at: .unknown)
+    }
+    return try vjpFunction(of: function)
+  }
+
+  public func vjpFunction(of function: Function) throws -> Function {
+    if let done = derived[function.name] { return done }
+    values = ValueFactory(startingAfter: max(module.largestValueID, values.next))
+    if keep.contains(function.name), let custom = try customVJP?(function) {
+      derived[function.name] = custom
+      savedBytes[custom.name] = 0
+      return custom
+    }
+    // Differentiate a copy whose calls are inlined (except the kept ones).
+    let copy = Cloner(values: values).cloneFunction(function, name: function.name + ".inlined")
+    module.functions.append(copy)
+    var inliner = Inliner(module: module, keep: keep, values: values)
+    inliner.process(copy)
+    Simplify.run(copy)
+    let parameters = copy.parameters.map { values.make($0.type) }
+    let cotangents = copy.resultTypes.map(values.make)
+    let entry = Block(arguments: parameters + cotangents)
+    let builder = Builder(values: values, block: entry)
+    builder.location = function.location
+    let activity = Activity(function: copy, inputs: copy.parameters)
+    let reverse = ReverseMode(differentiator: self, activity: activity, values: values, builder: builder)
+    let seeds: [Value?] = cotangents.map { $0.type.dtype.isFloat ? $0 : nil }
+    let result = try reverse.differentiate(copy.body, arguments: parameters, outer: [:], seeds: seeds, free: [], replay: false)
+    let adjoints = zip(copy.parameters, result.argumentAdjoints).map { parameter, adjoint in adjoint ?? builder.splat(0, like: parameter.type) }
+    builder.create(.returnOp, result.primal + adjoints, resultTypes: [])
+    let vjp = Function(name: Self.vjpName(function.name), body: entry, resultTypes: copy.resultTypes + copy.parameters.map(\.type), location: function.location)
+    module.functions.removeAll { $0 === copy }
+    module.functions.append(vjp)
+    derived[function.name] = vjp
+    recordSavedValues(vjp, forwardOps: reverse.forwardOps)
+    return vjp
+  }
+
+  /// The forward values read by adjoint code, plus the largest saving of a VJP it calls.
+  func recordSavedValues(_ vjp: Function, forwardOps: Set<ObjectIdentifier>) {
+    var forward: Set<Value> = []
+    for op in vjp.body.operations where forwardOps.contains(ObjectIdentifier(op)) {
+      for result in op.results { forward.insert(result) }
+    }
+    var saved: Set<Value> = []
+    var nested = 0
+    func visitAdjoint(_ op: Operation) {
+      for operand in op.operands where forward.contains(operand) { saved.insert(operand) }
+      if case .call(let callee) = op.kind { nested = max(nested, savedBytes[callee] ?? 0) }
+      for region in op.regions { region.operations.forEach(visitAdjoint) }
+    }
+    for op in vjp.body.operations where op.kind != .returnOp && !forwardOps.contains(ObjectIdentifier(op)) {
+      visitAdjoint(op)
+    }
+    savedValues[vjp.name] = saved.sorted { $0.id < $1.id }.map(\.type)
+    savedBytes[vjp.name] = saved.map(\.type.byteCount).reduce(0, +) + nested
+  }
+}
+
+extension Cloner {
+  /// A copy of a whole function under a new name.
+  public func cloneFunction(_ function: Function, name: String) -> Function {
+    let body = clone(function.body)
+    return Function(name: name, body: body, resultTypes: function.resultTypes, location: function.location)
+  }
+}

@@ -1,0 +1,241 @@
+// Reverse mode as a MIR→MIR transformation.
+//
+// Takes a block of verified, concrete MIR (a function body or a region) whose calls are all
+// inlined except to functions the differentiator keeps (checkpointed or with a custom rule).
+// Emits, at the builder's position:
+//   1. a forward copy of the block (the primal values the adjoint code needs);
+//   2. the adjoint code: ops visited in reverse, each result adjoint pushed to the operands by
+//      the rule table (DerivativeRules), contributions summed, absent adjoints kept symbolic
+//      (nil) until a value must exist.
+// Regions are handled structurally: an `if` becomes an `if` over the same condition whose
+// branches replay the taken branch and run its adjoint; a `for` or `while` loop runs backwards
+// over its iterations, recomputing the state at each one from the loop's start (no per-iteration
+// storage: time grows with the square of the trip count, memory stays constant); a kept call
+// calls the callee's derived (or custom) VJP function, which recomputes the callee's
+// intermediates — that is what `@checkpoint` asks for.
+//
+// Guarantees: the returned adjoints have the types of the values they belong to, and the code
+// emitted is ordinary MIR, so it can itself be differentiated.
+
+import MindFrontend
+import MindIR
+
+final class ReverseMode {
+  let differentiator: Differentiator
+  let activity: Activity
+  let values: ValueFactory
+  var builder: Builder
+  /// The ops of the top-level forward copy (for the saved-values report).
+  var forwardOps: Set<ObjectIdentifier> = []
+
+  init(differentiator: Differentiator, activity: Activity, values: ValueFactory, builder: Builder) {
+    self.differentiator = differentiator
+    self.activity = activity
+    self.values = values
+    self.builder = builder
+  }
+
+  struct Result {
+    var primal: [Value]
+    var argumentAdjoints: [Value?]
+    var freeAdjoints: [Value?]
+  }
+
+  /// Differentiates `block` with its arguments bound to `arguments` and the values it uses from
+  /// outside mapped by `outer`. `seeds` are the adjoints of the terminator's operands.
+  func differentiate(_ block: Block, arguments: [Value], outer: [Value: Value], seeds: [Value?], free: [Value], replay: Bool) throws -> Result {
+    let cloner = Cloner(values: values, mapping: outer)
+    for (argument, value) in zip(block.arguments, arguments) { cloner.map(argument, to: value) }
+    var tripCounts: [ObjectIdentifier: Value] = [:]
+    // 1. Forward copy.
+    for op in block.operations.dropLast() {
+      if replay, case .print = op.kind { continue }
+      if op.kind == .whileOp && needsAdjoint(op) {
+        let (copy, count) = cloneCountingIterations(op, cloner)
+        builder.block.operations.append(copy)
+        tripCounts[ObjectIdentifier(op)] = count
+      } else {
+        let copy = cloner.clone(op)
+        if replay { stripPrints(copy) }
+        builder.block.operations.append(copy)
+      }
+    }
+    if !replay {
+      for op in builder.block.operations { forwardOps.insert(ObjectIdentifier(op)) }
+    }
+    let primal = block.terminator!.operands.map(cloner.lookup)
+    // 2. Adjoints, in reverse.
+    var adjoints: [Value: Value] = [:]
+    func accumulate(_ value: Value, _ contribution: Value?) {
+      guard let contribution, value.type.dtype.isFloat, activity.isVaried(value) || free.contains(value) || block.arguments.contains(value) else { return }
+      if let existing = adjoints[value] {
+        adjoints[value] = builder.binary(.add, existing, contribution)
+      } else {
+        adjoints[value] = contribution
+      }
+    }
+    for (operand, seed) in zip(block.terminator!.operands, seeds) { accumulate(operand, seed) }
+    for op in block.operations.dropLast().reversed() {
+      let resultAdjoints = op.results.map { adjoints[$0] }
+      guard resultAdjoints.contains(where: { $0 != nil }) else { continue }
+      builder.location = op.location
+      switch DerivativeRules.classify(op.kind) {
+      case .noGradient: continue
+      case .rule:
+        let needed = op.operands.map { $0.type.dtype.isFloat && (activity.isVaried($0) || free.contains($0) || block.arguments.contains($0)) }
+        let contributions = DerivativeRules.pullback(
+          op, operands: op.operands.map(cloner.lookup), results: op.results.map(cloner.lookup), adjoints: resultAdjoints, needed: needed, builder)
+        for (operand, contribution) in zip(op.operands, contributions) { accumulate(operand, contribution) }
+      case .structural:
+        let contributions = try structural(op, cloner: cloner, resultAdjoints: resultAdjoints, tripCount: tripCounts[ObjectIdentifier(op)])
+        for (value, contribution) in contributions { accumulate(value, contribution) }
+      }
+    }
+    return Result(primal: primal, argumentAdjoints: block.arguments.map { adjoints[$0] }, freeAdjoints: free.map { adjoints[$0] })
+  }
+
+  func needsAdjoint(_ op: Operation) -> Bool {
+    op.results.contains(where: activity.isVaried)
+  }
+
+  func stripPrints(_ op: Operation) {
+    for region in op.regions {
+      region.operations.removeAll { if case .print = $0.kind { return true } else { return false } }
+      region.operations.forEach(stripPrints)
+    }
+  }
+
+  func zeros(_ type: TensorType) -> Value { builder.splat(0, like: type) }
+
+  /// Runs `body` with the builder inside `block`.
+  func inside<T>(_ block: Block, _ body: () throws -> T) rethrows -> T {
+    let saved = builder
+    builder = Builder(values: values, block: block)
+    builder.location = saved.location
+    defer { builder = saved }
+    return try body()
+  }
+
+  /// Varied floating-point values a region uses from outside: they receive adjoints.
+  func activeFree(_ regions: [Block]) -> [Value] {
+    var seen: Set<Value> = []
+    var out: [Value] = []
+    for region in regions {
+      for value in freeValues(region) where value.type.dtype.isFloat && activity.isVaried(value) && !seen.contains(value) {
+        seen.insert(value)
+        out.append(value)
+      }
+    }
+    return out
+  }
+
+  // MARK: - Structural rules
+
+  func structural(_ op: Operation, cloner: Cloner, resultAdjoints: [Value?], tripCount: Value?) throws -> [(Value, Value?)] {
+    switch op.kind {
+    case .ifOp: return try reverseIf(op, cloner: cloner, resultAdjoints: resultAdjoints)
+    case .forOp:
+      let lower = cloner.lookup(op.operands[0])
+      let count = builder.binary(.max, builder.binary(.sub, cloner.lookup(op.operands[1]), lower), builder.scalar(0, .i64))
+      return try reverseLoop(op, body: op.regions[0], hasIndex: true, lower: lower, count: count, initial: Array(op.operands.dropFirst(2)), cloner: cloner, resultAdjoints: resultAdjoints)
+    case .whileOp:
+      guard let count = tripCount else { return [] }
+      return try reverseLoop(op, body: op.regions[1], hasIndex: false, lower: builder.scalar(0, .i64), count: count, initial: op.operands, cloner: cloner, resultAdjoints: resultAdjoints)
+    case .call(let callee):
+      let vjp = try differentiator.vjpFunction(named: callee)
+      let cotangents = zip(op.results, resultAdjoints).map { result, adjoint in adjoint ?? zeros(result.type) }
+      let call = builder.create(.call(callee: vjp.name), op.operands.map(cloner.lookup) + cotangents, resultTypes: vjp.resultTypes)
+      let adjoints = Array(call.results.dropFirst(op.results.count))
+      return zip(op.operands, adjoints).map { ($0, $1) }
+    default:
+      return []
+    }
+  }
+
+  func reverseIf(_ op: Operation, cloner: Cloner, resultAdjoints: [Value?]) throws -> [(Value, Value?)] {
+    let free = activeFree(op.regions)
+    guard !free.isEmpty else { return [] }
+    var branches: [Block] = []
+    for region in op.regions {
+      let branch = Block(arguments: [])
+      try inside(branch) {
+        let result = try differentiate(region, arguments: [], outer: cloner.mapping, seeds: resultAdjoints, free: free, replay: true)
+        let yielded = zip(free, result.freeAdjoints).map { value, adjoint in adjoint ?? zeros(value.type) }
+        builder.create(.yield, yielded, resultTypes: [])
+      }
+      branches.append(branch)
+    }
+    let reversed = builder.create(.ifOp, [cloner.lookup(op.operands[0])], resultTypes: free.map(\.type), regions: branches)
+    return zip(free, reversed.results).map { ($0, $1) }
+  }
+
+  /// Runs a loop backwards. Iteration k (last first) recomputes the carried state before it by
+  /// replaying iterations 0..<k from the loop's initial values, then pushes the carried
+  /// adjoints through one copy of the body.
+  func reverseLoop(
+    _ op: Operation, body: Block, hasIndex: Bool, lower: Value, count: Value, initial: [Value], cloner: Cloner, resultAdjoints: [Value?]
+  ) throws -> [(Value, Value?)] {
+    let carriedTypes = op.results.map(\.type)
+    let differentiable = carriedTypes.indices.filter { carriedTypes[$0].dtype.isFloat }
+    let free = activeFree([body])
+    guard !differentiable.isEmpty || !free.isEmpty else { return [] }
+    let startAdjoints = differentiable.map { resultAdjoints[$0] ?? zeros(carriedTypes[$0]) }
+    let startFree = free.map { zeros($0.type) }
+    let loopTypes = [TensorType(.i64)] + differentiable.map { carriedTypes[$0] } + free.map(\.type)
+    let region = Block(arguments: loopTypes.map(values.make))
+    try inside(region) {
+      let j = region.arguments[0]
+      let carriedAdjoints = Array(region.arguments.dropFirst().prefix(differentiable.count))
+      let accumulated = Array(region.arguments.dropFirst(1 + differentiable.count))
+      // k = lower + count - 1 - j
+      let k = builder.binary(.sub, builder.binary(.add, lower, builder.binary(.sub, count, builder.scalar(1, .i64))), j)
+      let state = replay(body: body, hasIndex: hasIndex, lower: lower, upTo: k, initial: initial.map(cloner.lookup), outer: cloner.mapping)
+      var seeds = [Value?](repeating: nil, count: carriedTypes.count)
+      for (position, adjoint) in zip(differentiable, carriedAdjoints) { seeds[position] = adjoint }
+      let arguments = (hasIndex ? [k] : []) + state
+      let result = try differentiate(body, arguments: arguments, outer: cloner.mapping, seeds: seeds, free: free, replay: true)
+      let argumentOffset = hasIndex ? 1 : 0
+      var next: [Value] = differentiable.map { result.argumentAdjoints[$0 + argumentOffset] ?? zeros(carriedTypes[$0]) }
+      for (sum, contribution) in zip(accumulated, result.freeAdjoints) {
+        next.append(contribution.map { builder.binary(.add, sum, $0) } ?? sum)
+      }
+      builder.create(.yield, next, resultTypes: [])
+    }
+    let backward = builder.create(.forOp, [builder.scalar(0, .i64), count] + startAdjoints + startFree, resultTypes: Array(loopTypes.dropFirst()), regions: [region])
+    var contributions: [(Value, Value?)] = []
+    for (i, position) in differentiable.enumerated() { contributions.append((initial[position], backward.results[i])) }
+    for (i, value) in free.enumerated() { contributions.append((value, backward.results[differentiable.count + i])) }
+    return contributions
+  }
+
+  /// The carried state after iterations lower..<k of a loop body (a `for` from the initial
+  /// values; prints removed).
+  func replay(body: Block, hasIndex: Bool, lower: Value, upTo k: Value, initial: [Value], outer: [Value: Value]) -> [Value] {
+    let cloner = Cloner(values: values, mapping: outer)
+    let region = Block(arguments: ([TensorType(.i64)] + initial.map(\.type)).map(values.make))
+    let bodyArguments = hasIndex ? Array(region.arguments) : Array(region.arguments.dropFirst())
+    for (argument, value) in zip(body.arguments, bodyArguments) { cloner.map(argument, to: value) }
+    region.operations = cloner.clone(body.operations)
+    stripPrints(Operation.wrapper(region))
+    return builder.create(.forOp, [lower, k] + initial, resultTypes: initial.map(\.type), regions: [region]).results
+  }
+
+  /// A copy of a `while` op that also counts its iterations; returns the copy and the count.
+  func cloneCountingIterations(_ op: Operation, _ cloner: Cloner) -> (Operation, Value) {
+    let copy = cloner.clone(op)
+    let zero = Builder(values: values, block: builder.block).scalar(0, .i64)
+    copy.operands.append(zero)
+    let counters = copy.regions.map { region -> Value in
+      let counter = values.make(TensorType(.i64))
+      region.arguments.append(counter)
+      return counter
+    }
+    let bodyTerminator = copy.regions[1].operations.removeLast()
+    let next = Builder(values: values, block: copy.regions[1]).binary(.add, counters[1], Builder(values: values, block: copy.regions[1]).scalar(1, .i64))
+    copy.regions[1].operations.append(Operation.make(.yield, bodyTerminator.operands + [next], results: [], location: bodyTerminator.location))
+    let counted = Operation.make(.whileOp, copy.operands, resultTypes: copy.results.map(\.type) + [TensorType(.i64)], regions: copy.regions, location: copy.location, values: values)
+    // Keep the cloner's mapping pointing at the results of the counting loop.
+    for (old, new) in zip(op.results, counted.results) { cloner.map(old, to: new) }
+    return (counted, counted.results.last!)
+  }
+}

@@ -1,0 +1,200 @@
+// Specializing function values to MIR functions, and building the wrapper functions of the
+// transforms (grad, value_and_grad, jvp, hessian, checkpoint) around derived VJP functions.
+
+import MindAD
+import MindFrontend
+import MindIR
+
+extension Elaborator {
+  /// A MIR function computing `function` on arguments of these types.
+  func specializeValue(_ function: FunctionValue, _ arguments: [SemaValue], span: SourceSpan) throws -> Specialized {
+    switch function {
+    case .user(let decl):
+      let (mir, template) = try specialize(decl, arguments: arguments, at: span)
+      return Specialized(function: mir, result: template, extra: [])
+    case .transform:
+      return try specializeTransform(function, arguments, span: span)
+    case .closure, .nested, .builtin, .pullback:
+      return try specializeInline(function, arguments, span: span)
+    }
+  }
+
+  /// Closures, nested functions, built-ins and pullbacks, elaborated into a function of their
+  /// arguments followed by the tensors they capture.
+  func specializeInline(_ function: FunctionValue, _ arguments: [SemaValue], span: SourceSpan) throws -> Specialized {
+    var captured: [(name: String, value: SemaValue)] = []
+    switch function {
+    case .closure(let closure):
+      for name in referencedNames(closure.body) {
+        if let binding = closure.captured[name], !leaves(binding.value).isEmpty { captured.append((name, binding.value)) }
+      }
+    case .nested(let nested):
+      for name in referencedNames(nested.decl.body) {
+        if let binding = nested.captured[name], !leaves(binding.value).isEmpty { captured.append((name, binding.value)) }
+      }
+    default: break
+    }
+    let extra = captured.flatMap { leaves($0.value) }
+    let argumentLeaves = arguments.flatMap(leaves)
+    uniqueCounter += 1
+    let name = "\(function.name.filter { $0.isLetter || $0.isNumber || $0 == "_" }).\(uniqueCounter)"
+    var template: SemaValue?
+    let mir = try makeFunction(name, parameters: (argumentLeaves + extra).map(\.type)) { b, parameters in
+      var iterator = parameters[...]
+      let boundArguments = arguments.map { rebuild($0, from: &iterator) }
+      var replaced: [String: Binding] = [:]
+      for (name, value) in captured { replaced[name] = Binding(value: rebuild(value, from: &iterator), mutable: false, span: span) }
+      let result = try call(rebinding(function, replaced), boundArguments, arguments.map { _ in span }, span: span)
+      let resultLeaves = try leavesMaterialized(result, span: span)
+      var resultIterator = resultLeaves[...]
+      template = rebuild(result, from: &resultIterator)
+      return resultLeaves
+    }
+    return Specialized(function: mir, result: template, extra: extra)
+  }
+
+  /// The function value with some captured bindings replaced.
+  func rebinding(_ function: FunctionValue, _ replaced: [String: Binding]) -> FunctionValue {
+    guard !replaced.isEmpty else { return function }
+    switch function {
+    case .closure(let c):
+      return .closure(Closure(parameters: c.parameters, body: c.body, captured: c.captured.merging(replaced) { $1 }, span: c.span))
+    case .nested(let n):
+      return .nested(NestedFunction(decl: n.decl, captured: n.captured.merging(replaced) { $1 }))
+    default:
+      return function
+    }
+  }
+
+  /// Builds a MIR function: parameters of the given types, a body that returns leaves.
+  func makeFunction(_ name: String, parameters: [TensorType], _ body: (Builder, [Value]) throws -> [Value]) throws -> Function {
+    if let existing = module.function(named: name) { return existing }
+    let saved = builder
+    defer { builder = saved }
+    let entry = MindIR.Block(arguments: parameters.map(values.make))
+    builder = Builder(values: values, block: entry)
+    builder.location = saved.location
+    let results = try body(builder, entry.arguments)
+    builder.create(.returnOp, results, resultTypes: [])
+    let function = Function(name: name, body: entry, resultTypes: results.map(\.type), location: saved.location)
+    module.functions.append(function)
+    return function
+  }
+
+  /// The VJP function of a specialized function (MindAD), with AD errors located at `span`.
+  func differentiate(_ function: Function, span: SourceSpan) throws -> Function {
+    do {
+      return try differentiator.vjpFunction(of: function)
+    } catch var diagnostic as Diagnostic {
+      if diagnostic.span == .unknown { diagnostic.span = span }
+      throw diagnostic
+    }
+  }
+
+  func specializeTransform(_ function: FunctionValue, _ arguments: [SemaValue], span: SourceSpan) throws -> Specialized {
+    guard case .transform(let transform, let inner) = function else { return try specializeValue(function, arguments, span: span) }
+    switch transform {
+    case .grad(let wrt, let tuple, let withValue):
+      let specialized = try specializeValue(inner, arguments, span: span)
+      let result = specialized.result ?? .tuple([])
+      try checkScalarResult(result, inner, span: span)
+      let wrtArguments = try wrt.map { try checkedWrtArgument($0, inner, arguments, span: span) }
+      let vjp = try differentiate(specialized.function, span: span)
+      let offsets = leafOffsets(arguments)
+      let seedType = specialized.function.resultTypes[0]
+      let name = "\(transform.name)\(wrt.map(String.init).joined(separator: "_")).\(specialized.function.name)"
+      let wrapper = try makeFunction(name, parameters: specialized.function.parameters.map(\.type)) { b, parameters in
+        let seed = b.scalar(1, seedType.dtype)
+        let outputs = b.create(.call(callee: vjp.name), parameters + [seed], resultTypes: vjp.resultTypes).results
+        let adjoints = Array(outputs.dropFirst(1))
+        var picked: [Value] = withValue ? [outputs[0]] : []
+        for index in wrt { picked += adjoints[offsets[index]..<offsets[index + 1]] }
+        return picked
+      }
+      let gradient = wrtArguments.count == 1 && !tuple ? wrtArguments[0] : .tuple(wrtArguments)
+      return Specialized(function: wrapper, result: withValue ? .tuple([result, gradient]) : gradient, extra: specialized.extra)
+    case .jvp:
+      // Forward mode by differentiating the (linear) pullback: with u ↦ Jᵀu as a function H,
+      // the pullback of H applied to the tangent v is Jv.
+      let n = arguments.count / 2
+      let primals = Array(arguments[..<n])
+      let specialized = try specializeValue(inner, primals, span: span)
+      let result = specialized.result ?? .tuple([])
+      let f = specialized.function
+      let vjp = try differentiate(f, span: span)
+      let primalLeaves = primals.flatMap(leaves).count
+      let transposed = try makeFunction("transpose." + f.name, parameters: f.parameters.map(\.type) + f.resultTypes) { b, parameters in
+        let outputs = b.create(.call(callee: vjp.name), parameters, resultTypes: vjp.resultTypes).results
+        return Array(outputs.dropFirst(f.resultTypes.count).prefix(primalLeaves))
+      }
+      let secondOrder = try differentiate(transposed, span: span)
+      let wrapper = try makeFunction("jvp." + f.name, parameters: f.parameters.map(\.type) + arguments[n...].flatMap(leaves).map(\.type)) { b, parameters in
+        let fParameters = Array(parameters.prefix(f.parameters.count))
+        let tangents = Array(parameters.dropFirst(f.parameters.count))
+        let primalResults = b.create(.call(callee: f.name), fParameters, resultTypes: f.resultTypes).results
+        let anyCotangent = f.resultTypes.map { b.splat(0, like: $0) }
+        let outputs = b.create(.call(callee: secondOrder.name), fParameters + anyCotangent + tangents, resultTypes: secondOrder.resultTypes).results
+        // The adjoints of H's parameters follow its results; those of u follow those of f's.
+        let adjointsOfU = outputs.dropFirst(transposed.resultTypes.count + f.parameters.count).prefix(f.resultTypes.count)
+        return primalResults + adjointsOfU
+      }
+      // Called with the primal leaves, the captured values, then the tangents.
+      return Specialized(function: wrapper, result: .tuple([result, fresh(result)]), extra: specialized.extra)
+    case .hessian:
+      let gradient = try specializeTransform(.transform(.grad(wrt: [0], tuple: false, withValue: false), inner), arguments, span: span)
+      guard case .tensor(let x) = arguments[0] else {
+        throw Diagnostic("E5005", "`hessian` needs a function of one tensor", at: span)
+      }
+      let g = gradient.function
+      let vjp = try differentiate(g, span: span)
+      let n = x.type.elementCount
+      let name = "hessian." + g.name
+      let wrapper = try makeFunction(name, parameters: g.parameters.map(\.type)) { b, parameters in
+        let square = TensorType(x.type.dtype, known: [n, n])
+        let region = MindIR.Block(arguments: [TensorType(.i64), square].map(values.make))
+        let inner = Builder(values: values, block: region)
+        inner.location = b.location
+        let i = region.arguments[0]
+        let flat = TensorType(.i64, known: [n])
+        let positions = inner.value(.iota(axis: 0), [], type: flat)
+        let direction = inner.cast(inner.compare(.eq, positions, inner.value(.broadcast(dims: []), [i], type: flat)), to: x.type.dtype)
+        let outputs = inner.create(.call(callee: vjp.name), parameters + [inner.reshape(direction, x.type.shape)], resultTypes: vjp.resultTypes).results
+        let row = inner.reshape(outputs[g.resultTypes.count], [.known(1), .known(n)])
+        let updated = inner.value(.dynamicUpdateSlice, [region.arguments[1], row, i, inner.scalar(0, .i64)])
+        inner.create(.yield, [updated], resultTypes: [])
+        let loop = b.create(.forOp, [b.scalar(0, .i64), b.scalar(Double(n), .i64), b.splat(0, like: square)], resultTypes: [square], regions: [region])
+        return [b.reshape(loop.result, x.type.shape + x.type.shape)]
+      }
+      return Specialized(function: wrapper, result: .tensor(values.make(TensorType(x.type.dtype, x.type.shape + x.type.shape))), extra: gradient.extra)
+    case .checkpoint:
+      let specialized = try specializeValue(inner, arguments, span: span)
+      let wrapper = try makeFunction("checkpoint." + specialized.function.name, parameters: specialized.function.parameters.map(\.type)) { b, parameters in
+        b.create(.call(callee: specialized.function.name), parameters, resultTypes: specialized.function.resultTypes).results
+      }
+      differentiator.keep.insert(wrapper.name)
+      return Specialized(function: wrapper, result: specialized.result, extra: specialized.extra)
+    case .vjp:
+      throw Diagnostic("E5000", "`vjp(f)` returns a pair; call it and use the pullback", at: span)
+    }
+  }
+
+  /// Where each argument's leaves start in the flattened parameter list (plus the end).
+  func leafOffsets(_ arguments: [SemaValue]) -> [Int] {
+    var offsets = [0]
+    for argument in arguments { offsets.append(offsets.last! + leaves(argument).count) }
+    return offsets
+  }
+
+  /// Names used in an expression or block (a superset of what a closure reads).
+  func referencedNames(_ expr: Expr) -> [String] {
+    var names: [String] = []
+    ASTWalker.visitNames(expr) { if !names.contains($0) { names.append($0) } }
+    return names
+  }
+
+  func referencedNames(_ block: StatementBlock) -> [String] {
+    var names: [String] = []
+    ASTWalker.visitNames(block) { if !names.contains($0) { names.append($0) } }
+    return names
+  }
+}

@@ -20,21 +20,11 @@ extension Elaborator {
   }
 
   /// Closures, nested functions, built-ins and pullbacks, elaborated into a function of their
-  /// arguments followed by the tensors they capture.
+  /// arguments followed by the tensors they capture (directly, or through captured function
+  /// values).
   func specializeInline(_ function: FunctionValue, _ arguments: [SemaValue], span: SourceSpan) throws -> Specialized {
-    var captured: [(name: String, value: SemaValue)] = []
-    switch function {
-    case .closure(let closure):
-      for name in referencedNames(closure.body) {
-        if let binding = closure.captured[name], !leaves(binding.value).isEmpty { captured.append((name, binding.value)) }
-      }
-    case .nested(let nested):
-      for name in referencedNames(nested.decl.body) {
-        if let binding = nested.captured[name], !leaves(binding.value).isEmpty { captured.append((name, binding.value)) }
-      }
-    default: break
-    }
-    let extra = captured.flatMap { leaves($0.value) }
+    var extra: [Value] = []
+    collectCaptures(function, into: &extra)
     let argumentLeaves = arguments.flatMap(leaves)
     uniqueCounter += 1
     let name = "\(function.name.filter { $0.isLetter || $0.isNumber || $0 == "_" }).\(uniqueCounter)"
@@ -42,9 +32,10 @@ extension Elaborator {
     let mir = try makeFunction(name, parameters: (argumentLeaves + extra).map(\.type)) { b, parameters in
       var iterator = parameters[...]
       let boundArguments = arguments.map { rebuild($0, from: &iterator) }
-      var replaced: [String: Binding] = [:]
-      for (name, value) in captured { replaced[name] = Binding(value: rebuild(value, from: &iterator), mutable: false, span: span) }
-      let result = try call(rebinding(function, replaced), boundArguments, arguments.map { _ in span }, span: span)
+      var replacements: [Value: Value] = [:]
+      for (old, new) in zip(extra, parameters.dropFirst(argumentLeaves.count)) { replacements[old] = new }
+      let rebound = mapCaptures(function) { replacements[$0] ?? $0 }
+      let result = try call(rebound, boundArguments, arguments.map { _ in span }, span: span)
       let resultLeaves = try leavesMaterialized(result, span: span)
       var resultIterator = resultLeaves[...]
       template = rebuild(result, from: &resultIterator)
@@ -53,15 +44,53 @@ extension Elaborator {
     return Specialized(function: mir, result: template, extra: extra)
   }
 
-  /// The function value with some captured bindings replaced.
-  func rebinding(_ function: FunctionValue, _ replaced: [String: Binding]) -> FunctionValue {
-    guard !replaced.isEmpty else { return function }
+  /// The tensors a function value captures, each once, in a stable order.
+  func collectCaptures(_ function: FunctionValue, into values: inout [Value]) {
+    func add(_ value: SemaValue) {
+      switch value {
+      case .tensor(let v): if !values.contains(v) { values.append(v) }
+      case .tuple(let parts), .structure(_, let parts): parts.forEach(add)
+      case .function(let f): collectCaptures(f, into: &values)
+      case .literal, .string: break
+      }
+    }
     switch function {
     case .closure(let c):
-      return .closure(Closure(parameters: c.parameters, body: c.body, captured: c.captured.merging(replaced) { $1 }, span: c.span))
+      for name in referencedNames(c.body) { if let binding = c.captured[name] { add(binding.value) } }
     case .nested(let n):
-      return .nested(NestedFunction(decl: n.decl, captured: n.captured.merging(replaced) { $1 }))
-    default:
+      for name in referencedNames(n.decl.body) { if let binding = n.captured[name] { add(binding.value) } }
+    case .transform(_, let inner): collectCaptures(inner, into: &values)
+    case .pullback(let p):
+      collectCaptures(p.function, into: &values)
+      p.arguments.forEach(add)
+    case .user, .builtin: break
+    }
+  }
+
+  /// The function value with every captured tensor replaced by `transform`.
+  func mapCaptures(_ function: FunctionValue, _ transform: (Value) -> Value) -> FunctionValue {
+    func map(_ value: SemaValue) -> SemaValue {
+      switch value {
+      case .tensor(let v): return .tensor(transform(v))
+      case .tuple(let parts): return .tuple(parts.map(map))
+      case .structure(let d, let parts): return .structure(d, parts.map(map))
+      case .function(let f): return .function(mapCaptures(f, transform))
+      case .literal, .string: return value
+      }
+    }
+    func mapBindings(_ bindings: [String: Binding]) -> [String: Binding] {
+      bindings.mapValues { Binding(value: map($0.value), mutable: false, span: $0.span) }
+    }
+    switch function {
+    case .closure(let c):
+      return .closure(Closure(parameters: c.parameters, body: c.body, captured: mapBindings(c.captured), span: c.span))
+    case .nested(let n):
+      return .nested(NestedFunction(decl: n.decl, captured: mapBindings(n.captured)))
+    case .transform(let t, let inner):
+      return .transform(t, mapCaptures(inner, transform))
+    case .pullback(let p):
+      return .pullback(Pullback(function: mapCaptures(p.function, transform), arguments: p.arguments.map(map)))
+    case .user, .builtin:
       return function
     }
   }

@@ -101,12 +101,32 @@ public final class Elaborator {
 
   func checkDefinition(_ decl: FunctionDecl) throws {
     symbolic = true
-    defer { symbolic = false }
+    let savedBuilder = builder
+    defer {
+      symbolic = false
+      builder = savedBuilder
+    }
+    builder = Builder(values: values, block: MindIR.Block(arguments: []))
     var parameterTypes: [SemaValue] = []
     for parameter in decl.parameters {
       parameterTypes.append(try symbolicValue(of: parameter.type!, name: parameter.name))
     }
-    _ = try elaborateBody(decl, arguments: parameterTypes)
+    try checkCustomGradient(decl)
+    let result = try elaborateBody(decl, arguments: parameterTypes)
+    if decl.attribute("differentiable") != nil {
+      try checkDifferentiable(builder.block, inputs: parameterTypes.flatMap(leaves), outputs: result.map(leaves) ?? [], name: decl.name, reportAt: nil)
+    }
+  }
+
+  /// E5001 when a value `name` is differentiated through loses its derivative in a conversion
+  /// to an integer; reported at the conversion, or at `reportAt` (a grad call) with a note.
+  func checkDifferentiable(_ block: MindIR.Block, inputs: [Value], outputs: [Value], name: String, reportAt: SourceSpan?) throws {
+    guard let op = Differentiability.firstLostDerivative(in: block, inputs: inputs, outputs: outputs) else { return }
+    let message = "`\(name)` is not differentiable: converting to \(op.result.type.dtype.sourceName) drops the derivative of a value that depends on its inputs (use floor/round to keep a float, or stop differentiating through it)"
+    if let reportAt {
+      throw Diagnostic("E5001", message, at: reportAt, notes: [Note("the conversion is here", at: op.location)])
+    }
+    throw Diagnostic("E5001", message, at: op.location)
   }
 
   /// A placeholder value of a declared type, with symbolic dimensions.

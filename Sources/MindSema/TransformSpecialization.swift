@@ -112,6 +112,7 @@ extension Elaborator {
 
   /// The VJP function of a specialized function (MindAD), with AD errors located at `span`.
   func differentiate(_ function: Function, span: SourceSpan) throws -> Function {
+    try checkDifferentiable(function.body, inputs: function.parameters, outputs: function.body.terminator?.operands ?? [], name: function.name.components(separatedBy: "__")[0], reportAt: span)
     do {
       return try differentiator.vjpFunction(of: function)
     } catch var diagnostic as Diagnostic {
@@ -203,7 +204,7 @@ extension Elaborator {
       differentiator.keep.insert(wrapper.name)
       return Specialized(function: wrapper, result: specialized.result, extra: specialized.extra)
     case .vjp:
-      throw Diagnostic("E5000", "`vjp(f)` returns a pair; call it and use the pullback", at: span)
+      throw Diagnostic("E5002", "`vjp(f)` returns a pair, not a function to transform; call it and use the pullback", at: span)
     }
   }
 

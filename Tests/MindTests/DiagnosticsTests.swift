@@ -59,8 +59,15 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
     .init(code: "E3005", location: "1:60", message: "slice bounds must be integer constants", source: "fn main() { let x = zeros([4]); let i = argmax(x); print(x[i:3]); }"),
     .init(code: "E3006", location: "1:34", message: "ragged array literal", source: "fn main() { let x = [[1.0, 2.0], [3.0]]; }"),
     .init(code: "E3007", location: "1:19", message: "cannot reshape [2, 3] (6 elements) to [4, -1]", source: "fn main() { print(reshape(zeros([2, 3]), [4, -1])); }"),
-    // Differentiation is the next milestone: a clear error, not a crash.
-    .init(code: "E5000", location: "2:21", message: "`grad` is not supported yet", source: "fn f(x: f32) -> f32 { x * x }\nfn main() { let g = grad(f); }"),
+    // Differentiation.
+    .init(code: "E5002", location: "2:19", message: "but `vjp(f)` returns (f32, function `pullback of f`)", source: "fn f(x: f32) -> f32 { x * x }\nfn main() { print(grad(vjp(f))(1.0)); }"),
+    .init(code: "E5001", location: "2:33", message: "`f` is not differentiable: converting to i64", source: "@differentiable\nfn f(x: f32) -> f32 { cast<f32>(cast<i64>(x * 10.0)) / 10.0 }"),
+    .init(code: "E5001", location: "2:19", message: "`g` is not differentiable", source: "fn g(x: f32) -> f32 { cast<f32>(x > 1.0 && cast<bool>(x)) }\nfn main() { print(grad(g)(2.0)); }"),
+    .init(code: "E5002", location: "2:19", message: "`grad` needs a function that returns a floating-point scalar, but `f` returns Tensor<f32, 2>", source: "fn f(x: f32) -> Tensor<f32, 2> { [x, x] }\nfn main() { print(grad(f)(1.0)); }"),
+    .init(code: "E5003", location: "1:1", message: "`g` cannot be the custom gradient of `f`: it must have the signature (f32, f32) -> f32", source: "@custom_grad(g)\nfn f(x: f32) -> f32 { x }\nfn g(x: f32) -> f32 { x }"),
+    .init(code: "E5003", location: "1:14", message: "the gradient function `nope` of `@custom_grad` is not defined", source: "@custom_grad(nope)\nfn f(x: f32) -> f32 { x }"),
+    .init(code: "E5004", location: "2:19", message: "`wrt=2` is out of range: `f` takes 2 arguments", source: "fn f(x: f32, y: f32) -> f32 { x * y }\nfn main() { print(grad(f, wrt=2)(1.0, 2.0)); }"),
+    .init(code: "E5005", location: "2:19", message: "cannot differentiate with respect to argument 1 of `f`: it is i64", source: "fn f(x: f32, n: i64) -> f32 { x * cast<f32>(n) }\nfn main() { print(grad(f, wrt=1)(1.0, 2)); }"),
     // Runtime.
     .init(code: "E6001", location: "1:85", message: "index 5 is out of bounds for axis 0 with size 3", source: "fn main() { let x = [1.0, 2.0, 3.0]; let mut i = 0; for k in 0..5 { i += 1; } print(x[i]); }"),
     .init(code: "E6001", location: "1:35", message: "index 3 is out of bounds for axis 0 with size 3", source: "fn main() { print([1.0, 2.0, 3.0][3]); }"),

@@ -18,9 +18,9 @@ import Testing
   }
 
   @Test func jitRunsMainAndExitsZero() throws {
-    let result = try mind("jit \(Repository.root.path)/Examples/basic_usage.mind")
+    let result = try mind("jit \(Repository.root.path)/Examples/first_program.mind")
     #expect(result.status == 0)
-    #expect(result.output == (try Repository.read("\(Repository.root.path)/Examples/basic_usage.expected")))
+    #expect(result.output == (try Repository.read("\(Repository.root.path)/Examples/first_program.expected")))
     #expect(result.error.isEmpty)
   }
 
@@ -59,7 +59,7 @@ import Testing
   }
 
   @Test func timePrintsEveryStage() throws {
-    let result = try mind("jit --time \(Repository.root.path)/Examples/basic_usage.mind")
+    let result = try mind("jit --time \(Repository.root.path)/Examples/first_program.mind")
     #expect(result.status == 0)
     for stage in ["parse", "sema", "specialize", "inline+simplify", "lower", "llvm-opt", "codegen", "link", "run", "total"] {
       #expect(result.error.contains(stage), "missing \(stage)")
@@ -68,7 +68,7 @@ import Testing
 
   @Test(arguments: ["ast", "mir", "opt", "llvm", "llvm-opt", "asm"])
   func irPrintsEveryStage(_ stage: String) throws {
-    let result = try mind("ir --stage \(stage) \(Repository.root.path)/Examples/basic_usage.mind")
+    let result = try mind("ir --stage \(stage) \(Repository.root.path)/Examples/first_program.mind")
     #expect(result.status == 0)
     #expect(!result.output.isEmpty)
   }

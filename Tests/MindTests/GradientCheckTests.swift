@@ -88,6 +88,8 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
     .init(name: "for", expression: "{ let mut z = x; for i in 0..4 { z = z * 0.9 + sin(z) * y; } z }", shape: "3", yShape: "3"),
     .init(name: "for_index", expression: "{ let mut z = x; for i in 1..4 { z = z * cast<f64>(i) * 0.3 + x; } z }", shape: "2"),
     .init(name: "while", expression: "{ let mut z = x; let mut k = 0; while k < 3 { z = tanh(z) + x * z; k += 1; } z }", shape: "3"),
+    .init(name: "checkpoint", expression: "checkpoint(|a: Tensor<f64, 2, 3>| sin(a) * a + y)(x) * x", shape: "2, 3", yShape: "3"),
+    .init(name: "checkpoint_loop", expression: "{ let step = checkpoint(|a: Tensor<f64, 3>| tanh(a) * y); let mut z = x; for i in 0..3 { z = step(z) + x; } z }", shape: "3", yShape: "3"),
     .init(name: "nested_closure", expression: "{ let g = |a| a * y + x; g(x) * g(y) }", shape: "3", yShape: "3"),
   ]
 

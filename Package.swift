@@ -22,7 +22,7 @@ let package = Package(
     .target(name: "MindCodegen", dependencies: ["MindIR", "MindJIT", "MindRuntime", "CLLVM"]),
     .target(
       name: "MIND",
-      dependencies: ["MindFrontend", "MindIR", "MindSema", "MindCodegen", "MindJIT", "MindRuntime"]),
+      dependencies: ["MindFrontend", "MindIR", "MindSema", "MindAD", "MindCodegen", "MindJIT", "MindRuntime"]),
     .executableTarget(
       name: "mind",
       dependencies: ["MIND", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

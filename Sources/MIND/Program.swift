@@ -2,6 +2,7 @@
 // checked definitions → specialized MIR. Errors are collected as diagnostics and thrown
 // together as a `DiagnosticList`.
 
+import MindAD
 import MindFrontend
 import MindIR
 import MindSema
@@ -107,6 +108,22 @@ extension Program {
   public var astText: String { ASTPrinter.print(ast) }
 
   public func printMIR(_ function: Function) -> String { Printer.print(function, elide: true) }
+
+  /// Whether a MIR function was made by differentiation (a VJP function or a transform's
+  /// wrapper).
+  public func isDerivative(_ name: String) -> Bool {
+    ["vjp.", "grad", "value_and_grad", "jvp.", "transpose.", "hessian.", "pullback.", "checkpoint."].contains { name.hasPrefix($0) }
+  }
+
+  /// For each derived VJP function: the forward values its adjoint code reads (what the
+  /// forward sweep keeps), in bytes (plus the largest saving of a checkpointed callee's
+  /// recomputation, which happens inside the backward sweep).
+  public var savedValues: [(function: String, bytes: Int, types: [TensorType])] {
+    let differentiator = elaborator.differentiator
+    return differentiator.savedBytes.keys.sorted().map { name in
+      (name, differentiator.savedBytes[name] ?? 0, differentiator.savedValues[name] ?? [])
+    }
+  }
 
   public func hasFunction(_ name: String) -> Bool {
     ast.items.contains { if case .function(let decl) = $0 { return decl.name == name } else { return false } }

@@ -75,8 +75,10 @@ public final class Differentiator {
 
   /// The forward values read by adjoint code, plus the largest saving of a VJP it calls.
   func recordSavedValues(_ vjp: Function, forwardOps: Set<ObjectIdentifier>) {
+    // Constants are not kept: they cost nothing to rematerialize.
     var forward: Set<Value> = []
     for op in vjp.body.operations where forwardOps.contains(ObjectIdentifier(op)) {
+      if case .constant = op.kind { continue }
       for result in op.results { forward.insert(result) }
     }
     var saved: Set<Value> = []

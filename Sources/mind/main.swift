@@ -123,13 +123,16 @@ struct IR: ParsableCommand {
   static let configuration = CommandConfiguration(abstract: "Print a stage of the pipeline.")
 
   enum Stage: String, ExpressibleByArgument, CaseIterable {
-    case ast, mir, opt, llvm, llvmOpt = "llvm-opt", asm
+    case ast, mir, ad, opt, llvm, llvmOpt = "llvm-opt", asm
   }
 
   @OptionGroup var source: SourceOptions
 
-  @Option(help: "ast | mir (specialized) | opt (simplified MIR) | llvm | llvm-opt | asm")
+  @Option(help: "ast | mir (specialized) | ad (derivative functions) | opt (inlined, simplified MIR) | llvm | llvm-opt | asm")
   var stage: Stage = .opt
+
+  @Flag(help: "With --stage ad: list the forward values each derivative keeps for its backward sweep.")
+  var saved = false
 
   @Option(help: "Print only this MIR function (specialized names start with the source name).")
   var function: String?
@@ -143,10 +146,16 @@ struct IR: ParsableCommand {
       switch stage {
       case .ast:
         print(program.astText, terminator: "")
-      case .mir, .opt:
+      case .mir, .opt, .ad:
         let (mir, _) = try program.mir(entry: source.entry, optimize: stage == .opt)
-        let functions = mir.functions.filter { f in function.map { f.name == $0 || f.name.hasPrefix($0 + "__") } ?? true }
+        var functions = mir.functions.filter { f in function.map { f.name == $0 || f.name.hasPrefix($0 + "__") || f.name.hasPrefix("vjp." + $0) } ?? true }
+        if stage == .ad { functions = functions.filter { program.isDerivative($0.name) } }
         print(functions.map(program.printMIR).joined(separator: "\n"), terminator: "")
+        if saved {
+          for report in program.savedValues {
+            print("saved by @\(report.function): \(report.bytes) bytes in \(report.types.count) values \(report.types.map(\.description).joined(separator: ", "))")
+          }
+        }
       case .llvm, .llvmOpt, .asm:
         let (mir, _) = try program.mir(entry: source.entry)
         let engine = try Engine(optimizationLevel: optimization)

@@ -123,3 +123,32 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
     }
   }
 }
+
+extension GradientCheckTests {
+  /// vjp and jvp agree with each other: ⟨Jᵀu, v⟩ = ⟨u, Jv⟩ for the same f, x, u and v.
+  static func identityProgram(_ c: GradientCase) -> String {
+    let type = "Tensor<f64, \(c.shape)>"
+    let y = c.yShape.map { "    let y = { let r = cast<f64>(randn([\($0)], seed=5)); \(c.yDomain) };\n" } ?? ""
+    return """
+      fn main() {
+          let x0 = { let r = cast<f64>(randn([\(c.shape)], seed=3)); \(c.domain) };
+      \(y)    let v = cast<f64>(randn([\(c.shape)], seed=7));
+          let f = |x: \(type)| \(c.expression);
+          let (y0, pullback) = vjp(f)(x0);
+          let u = sin(y0 * 3.1 + 0.5);
+          let (y1, tangent) = jvp(f)(x0, v);
+          print(sum(pullback(u) * v), sum(u * tangent), sum(abs(y0 - y1)));
+      }
+      """
+  }
+
+  @Test(arguments: cases)
+  func vjpAndJvpSatisfyTheInnerProductIdentity(_ c: GradientCase) throws {
+    let result = run(Self.identityProgram(c), name: "\(c.name).mind", optimizationLevel: 1)
+    #expect(result.errors == "", "\(Self.identityProgram(c))")
+    let values = numbers(in: result.output)
+    try #require(values.count == 3)
+    #expect(close([values[0]], [values[1]], relative: 1e-9, absolute: 1e-9), "⟨Jᵀu, v⟩ = \(values[0]) but ⟨u, Jv⟩ = \(values[1])")
+    #expect(values[2] == 0, "vjp and jvp disagree on f(x)")
+  }
+}

@@ -1,0 +1,178 @@
+// Differentiation beyond finite differences: the rule table is closed under differentiation,
+// transforms return what LANGUAGE.md says, custom rules are really called, checkpointing keeps
+// less, and common losses have their known gradients.
+
+import MIND
+import MindAD
+import MindFrontend
+import MindIR
+import Testing
+
+@Suite struct DifferentiationTests {
+  /// One op of every kind that has a derivative rule, on small concrete operands.
+  static func representativeOps(_ values: ValueFactory) -> [Operation] {
+    let v3 = TensorType(.f32, known: [3])
+    let m23 = TensorType(.f32, known: [2, 3])
+    let m32 = TensorType(.f32, known: [3, 2])
+    let block = Block(arguments: [])
+    let b = Builder(values: values, block: block)
+    let x = values.make(v3)
+    let y = values.make(v3)
+    let a = values.make(m23)
+    let c = values.make(m32)
+    let i = values.make(TensorType(.i64))
+    let indices = values.make(TensorType(.i64, known: [2]))
+    for op in UnaryOp.allCases where op != .not { _ = b.unary(op, x) }
+    for op in BinaryOp.allCases where op != .and && op != .or { _ = b.binary(op, x, y) }
+    _ = b.select(b.compare(.lt, x, y), x, y)
+    _ = b.value(.cast, [x], type: TensorType(.f64, known: [3]))
+    _ = b.value(.broadcast(dims: [1]), [x], type: m23)
+    for op in ReduceOp.allCases { _ = b.value(.reduce(op, axes: [1]), [a]) }
+    _ = b.value(.reshape, [a], type: m32)
+    _ = b.value(.transpose(perm: [1, 0]), [a])
+    _ = b.value(.matmul, [a, c])
+    _ = b.value(.slice(starts: [0, 1], strides: [1, 2]), [a], type: TensorType(.f32, known: [2, 1]))
+    _ = b.value(.unslice(starts: [0, 1], strides: [1, 2]), [values.make(TensorType(.f32, known: [2, 1]))], type: m23)
+    _ = b.value(.dynamicSlice, [x, i], type: TensorType(.f32, known: [1]))
+    _ = b.value(.dynamicUpdateSlice, [x, values.make(TensorType(.f32, known: [1])), i])
+    _ = b.value(.concat(axis: 0), [x, y])
+    _ = b.value(.gather(axis: 1), [a, indices])
+    _ = b.value(.scatterAdd(axis: 1), [values.make(TensorType(.f32, known: [2, 2])), indices], type: m23)
+    return block.operations.filter { DerivativeRules.classify($0.kind) == .rule }
+  }
+
+  static func kindName(_ kind: OpKind) -> String { kind.name }
+
+  @Test func theRuleTableIsClosedUnderDifferentiation() {
+    let values = ValueFactory()
+    let ops = Self.representativeOps(values)
+    let covered = Set(ops.map { Self.kindName($0.kind) })
+    var emitted: Set<String> = []
+    for op in ops {
+      let scratch = Block(arguments: [])
+      let b = Builder(values: values, block: scratch)
+      let adjoints = op.results.map { values.make($0.type) as Value? }
+      let needed = op.operands.map { $0.type.dtype.isFloat }
+      let contributions = DerivativeRules.pullback(op, operands: op.operands, results: op.results, adjoints: adjoints, needed: needed, b)
+      // A rule answers for every floating-point operand, with the operand's type.
+      for (operand, contribution) in zip(op.operands, contributions) where operand.type.dtype.isFloat {
+        #expect(contribution?.type == operand.type, "\(op.kind.name): adjoint \(String(describing: contribution?.type)) for \(operand.type)")
+      }
+      for emittedOp in scratch.operations { emitted.insert(Self.kindName(emittedOp.kind)) }
+    }
+    // Everything a rule emits is either an op with a (tested) rule or one without gradient.
+    for name in emitted.sorted() {
+      let noGradient = ["constant", "cmp.eq", "cmp.gt", "cmp.lt", "sign", "floor", "iota"].contains(name)
+      #expect(covered.contains(name) || noGradient, "rules emit \(name), which has no rule")
+    }
+    #expect(covered.count >= 30)
+  }
+
+  @Test func thirdDerivativeOfACubeIsAConstantInOptimizedMIR() throws {
+    let program = try Program(source: try Repository.read(Repository.root.appendingPathComponent("Examples/higher_order.mind").path), name: "higher_order.mind")
+    let (module, _) = try program.mir(optimize: true)
+    let text = Printer.print(module)
+    #expect(module.functions.count == 1)
+    #expect(text.contains("constant {value = 6.0}"))
+    #expect(!text.contains("call") && !text.contains("pow") && !text.contains("mul"))
+  }
+
+  @Test func transformsReturnWhatTheLanguageSays() {
+    let result = run("""
+      struct Params { w: Tensor<f32, 2>, b: f32 }
+      fn loss(p: Params, x: Tensor<f32, 2>, n: i64) -> f32 { (sum(p.w * x) + p.b) ** 2 * cast<f32>(n) }
+      fn cube(x: Tensor<f32, 2>) -> f32 { sum(x ** 3) }
+      fn f(x: f32, y: f32) -> f32 { x * x * y }
+      fn vec(x: Tensor<f32, 2>) -> Tensor<f32, 2> { x * x }
+      fn main() {
+          let p = Params { w: [1.0, 2.0], b: 0.5 };
+          let x = [3.0, -1.0];
+          print(grad(loss)(p, x, 2));
+          print(grad(loss, wrt=1)(p, x, 2));
+          print(grad(f, wrt=(0, 1))(3.0, 2.0), value_and_grad(f)(3.0, 2.0));
+          let (y, pullback) = vjp(vec)(x);
+          print(y, pullback([1.0, 10.0]));
+          print(jvp(vec)(x, [1.0, 0.5]));
+          print(hessian(cube)(x));
+      }
+      """)
+    #expect(result.errors == "")
+    // loss = (w·x + b)² n with w·x + b = 1.5: ∂/∂w = 2·1.5·2·x, ∂/∂b = 2·1.5·2, ∂/∂x = 6 w.
+    #expect(result.output == """
+      Params { w: [18.0, -6.0], b: 6.0 }
+      [6.0, 12.0]
+      (12.0, 9.0) (18.0, 12.0)
+      [9.0, 1.0] [6.0, -20.0]
+      ([9.0, 1.0], [6.0, -1.0])
+      [[18.0, -0.0], [0.0, -6.0]]
+
+      """)
+  }
+
+  @Test func customGradientRuleIsCalledInsteadOfTheDerivative() {
+    // The rule deliberately returns 10 × upstream, which is not the derivative of x * x.
+    let result = run("""
+      @custom_grad(fake)
+      fn square(x: f32) -> f32 { x * x }
+      fn fake(x: f32, upstream: f32) -> f32 { 10.0 * upstream }
+      fn main() {
+          print(square(3.0), grad(square)(3.0), grad(|x: f32| square(x) * 2.0)(3.0));
+          // Higher order differentiates the rule: d/dx (10 * upstream) is 0.
+          print(grad(grad(square))(3.0));
+      }
+      """)
+    #expect(result.errors == "")
+    #expect(result.output == "9.0 10.0 20.0\n0.0\n")
+  }
+
+  @Test func customGradientWithSeveralParametersReturnsATuple() {
+    let result = run("""
+      @custom_grad(rule)
+      fn mul(x: f32, y: f32) -> f32 { x * y }
+      fn rule(x: f32, y: f32, upstream: f32) -> (f32, f32) { (upstream * y, upstream * 100.0) }
+      fn main() { print(grad(mul, wrt=(0, 1))(2.0, 3.0)); }
+      """)
+    #expect(result.errors == "")
+    #expect(result.output == "(3.0, 100.0)\n")
+  }
+
+  static let stackSource = """
+    fn block(x: Tensor<f32, B, S, D>) -> Tensor<f32, B, S, D> {
+        let scores = softmax((x @ transpose(x, perm=[0, 2, 1])) * 0.25, axis=-1);
+        let attended = layer_norm(x + scores @ x);
+        attended + 0.5 * gelu(attended)
+    }
+    @checkpoint
+    fn checkpointed(x: Tensor<f32, B, S, D>) -> Tensor<f32, B, S, D> { block(x) }
+    fn plain_loss(x: Tensor<f32, 2, 16, 8>) -> f32 {
+        let mut h = x;
+        for i in 0..8 { h = block(h); }
+        sum(h ** 2)
+    }
+    fn unrolled_plain(x: Tensor<f32, 2, 16, 8>) -> f32 {
+        sum(block(block(block(block(block(block(block(block(x)))))))) ** 2)
+    }
+    fn unrolled_checkpointed(x: Tensor<f32, 2, 16, 8>) -> f32 {
+        sum(checkpointed(checkpointed(checkpointed(checkpointed(checkpointed(checkpointed(checkpointed(checkpointed(x)))))))) ** 2)
+    }
+    fn main() {
+        let x = randn([2, 16, 8], seed=1) * 0.5;
+        let a = grad(unrolled_plain)(x);
+        let b = grad(unrolled_checkpointed)(x);
+        print(max(abs(a - b)) == 0.0, sum(abs(a)) > 0.0);
+    }
+    """
+
+  @Test func checkpointingEightBlocksKeepsAtMostHalfTheIntermediates() throws {
+    let result = run(Self.stackSource)
+    #expect(result.errors == "")
+    #expect(result.output == "true true\n")
+    let program = try Program(source: Self.stackSource, name: "stack.mind")
+    _ = try program.mir()
+    let saved = Dictionary(uniqueKeysWithValues: program.savedValues.map { ($0.function, $0.bytes) })
+    let plain = try #require(saved.first { $0.key.hasPrefix("vjp.unrolled_plain") }?.value)
+    let checkpointed = try #require(saved.first { $0.key.hasPrefix("vjp.unrolled_checkpointed") }?.value)
+    #expect(checkpointed * 2 <= plain, "checkpointed keeps \(checkpointed) bytes, plain \(plain)")
+    #expect(checkpointed > 0)
+  }
+}

@@ -168,6 +168,25 @@ final class IRBuilder {
   /// `for i in lower..<upper step stride { body(i) }` over i64.
   func loop(_ lower: LLVMValueRef, _ upper: LLVMValueRef, step: Int = 1, _ body: (LLVMValueRef) throws -> Void) rethrows {
     let preheader = currentBlock
+    if LLVMIsAConstantInt(lower) != nil, LLVMIsAConstantInt(upper) != nil {
+      // Static bounds: emit the loop already rotated (test at the bottom), which spares LLVM's
+      // loop passes most of their work on functions with many loops.
+      let from = LLVMConstIntGetSExtValue(lower)
+      let to = LLVMConstIntGetSExtValue(upper)
+      guard to > from else { return }
+      let bodyBlock = block("body")
+      let exit = block("done")
+      branch(bodyBlock)
+      position(at: bodyBlock)
+      let index = LLVMBuildPhi(ref, i64, "i")!
+      addIncoming(index, [(lower, preheader)])
+      try body(index)
+      let next = LLVMBuildAdd(ref, index, int(step), "")!
+      addIncoming(index, [(next, currentBlock)])
+      branch(if: LLVMBuildICmp(ref, LLVMIntSLT, next, upper, ""), bodyBlock, else: exit)
+      position(at: exit)
+      return
+    }
     let header = block("loop")
     let bodyBlock = block("body")
     let exit = block("done")

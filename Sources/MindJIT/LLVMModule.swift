@@ -30,13 +30,38 @@ public final class LLVMModule {
     LLVMError.take(message).isEmpty ? () : ()
   }
 
-  /// Runs the new pass manager's default pipeline at `-O<level>`.
+  /// The number of basic blocks of all functions (a measure of how much work passes face).
+  public var basicBlockCount: Int {
+    var count = 0
+    var function = LLVMGetFirstFunction(ref)
+    while let f = function {
+      count += Int(LLVMCountBasicBlocks(f))
+      function = LLVMGetNextFunction(f)
+    }
+    return count
+  }
+
+  /// Above this many basic blocks, the lean pipeline replaces `default<O2>`, whose loop passes
+  /// (indvars, loop-rotate) grow faster than linearly with the number of loops in a function.
+  public static let leanPipelineThreshold = 1500
+
+  /// The function passes that matter for mind's loop nests, without the loop canonicalization
+  /// passes that dominate compile time on large gradient functions.
+  static let leanPipeline =
+    "function(sroa,early-cse<memssa>,instcombine,simplifycfg,loop-mssa(licm),gvn,instcombine,loop-vectorize,slp-vectorizer,instcombine,simplifycfg)"
+
+  /// Runs the new pass manager's default pipeline at `-O<level>` (the lean pipeline for very
+  /// large modules at -O1 and above).
   public func optimize(level: Int, target: TargetMachine) throws {
     let options = LLVMCreatePassBuilderOptions()
     defer { LLVMDisposePassBuilderOptions(options) }
     LLVMPassBuilderOptionsSetLoopVectorization(options, level >= 2 ? 1 : 0)
     LLVMPassBuilderOptionsSetSLPVectorization(options, level >= 2 ? 1 : 0)
-    try LLVMError.check(LLVMRunPasses(ref, "default<O\(level)>", target.ref, options), "optimization")
+    // Loop nests over small static extents would otherwise be unrolled completely, which makes
+    // compile time explode for gradient code; the hot loops are vectorized explicitly instead.
+    LLVMPassBuilderOptionsSetLoopUnrolling(options, 0)
+    let pipeline = level > 0 && basicBlockCount > Self.leanPipelineThreshold ? Self.leanPipeline : "default<O\(level)>"
+    try LLVMError.check(LLVMRunPasses(ref, pipeline, target.ref, options), "optimization")
   }
 
   /// Emits an object file (or assembly) for the module.

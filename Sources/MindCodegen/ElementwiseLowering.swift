@@ -1,5 +1,6 @@
 // Elementwise ops (unary, binary, compare, select, cast): one loop over the flat buffer in
 // explicit LLVM vectors of the CPU's width (`<16 x float>` with AVX-512), then a scalar tail.
+// Producers fused into this op (FunctionLowering.planFusion) are computed in the same loop.
 // Ops that need a libm call per element (tan, tanh) use the scalar loop only.
 // Semantics follow NumPy: `%` takes the divisor's sign, `round` is round-half-to-even, and
 // `max`/`min` propagate NaN.
@@ -17,7 +18,8 @@ extension FunctionLowering {
     let destination = allocate(result.type)
     values[result] = destination
     let count = result.type.elementCount
-    let width = needsLibraryCall(op.kind) ? 1 : lowering.vectorWidth(op.operands[0].type.dtype == .bool && op.operands.count > 1 ? op.operands[1].type.dtype : op.operands[0].type.dtype)
+    let scalarOnly = needsLibraryCall(op.kind) || op.operands.contains(where: needsLibraryCall)
+    let width = scalarOnly ? 1 : lowering.vectorWidth(op.operands[0].type.dtype == .bool && op.operands.count > 1 ? op.operands[1].type.dtype : op.operands[0].type.dtype)
     let vectorEnd = width > 1 ? count - count % width : 0
     if vectorEnd > 0 {
       ir.loop(ir.int(0), ir.int(vectorEnd), step: width) { i in

@@ -25,6 +25,8 @@ final class FunctionLowering {
   /// Tensors whose elementwise consumers read a register (splat constants, broadcast scalars).
   var scalarSplats: [Value: LLVMValueRef] = [:]
   var uses: [Value: [Operation]] = [:]
+  /// Elementwise results computed inside their one consumer's loop (never stored).
+  var fused: Set<Value> = []
   let allocationBuilder: LLVMBuilderRef
   let entryBlock: LLVMBasicBlockRef
   let exitBlock: LLVMBasicBlockRef
@@ -50,6 +52,7 @@ final class FunctionLowering {
 
   func lower() throws {
     collectUses(function.body)
+    planFusion(function.body)
     let start = LLVMAppendBasicBlockInContext(ir.context, llvmFunction, "start")!
     ir.position(at: start)
     let resultCount = function.resultTypes.count
@@ -82,6 +85,38 @@ final class FunctionLowering {
     }
   }
 
+  // MARK: - Fusion
+
+  static func isElementwise(_ kind: OpKind) -> Bool {
+    switch kind {
+    case .unary, .binary, .compare, .select, .cast: return true
+    default: return false
+    }
+  }
+
+  /// Marks elementwise tensor ops whose only use is one elementwise op or reduction in the same
+  /// block: their elements are computed inside the consumer's loop, so a chain such as
+  /// `mean((p - t) ** 2)` is one vectorized loop with no intermediate buffer.
+  func planFusion(_ block: Block) {
+    let local = Set(block.operations.map(ObjectIdentifier.init))
+    for op in block.operations {
+      op.regions.forEach(planFusion)
+      guard Self.isElementwise(op.kind), !op.result.type.isScalar, let users = uses[op.result], users.count == 1 else { continue }
+      let user = users[0]
+      guard local.contains(ObjectIdentifier(user)) else { continue }
+      switch user.kind {
+      case .unary, .binary, .compare, .select, .cast, .reduce: fused.insert(op.result)
+      default: continue
+      }
+    }
+  }
+
+  /// Whether computing `value`'s elements calls libm per element (then loops stay scalar).
+  func needsLibraryCall(_ value: Value) -> Bool {
+    guard fused.contains(value), let op = value.definingOp else { return false }
+    return needsLibraryCall(op.kind) || op.operands.contains(where: needsLibraryCall)
+  }
+
   // MARK: - Values
 
   func scalar(_ value: Value) -> LLVMValueRef {
@@ -99,6 +134,9 @@ final class FunctionLowering {
   func element(_ value: Value, _ index: LLVMValueRef, width: Int) -> LLVMValueRef {
     if value.type.isScalar { return width == 1 ? scalar(value) : ir.splat(scalar(value), width) }
     if let splat = scalarSplats[value] { return width == 1 ? splat : ir.splat(splat, width) }
+    if fused.contains(value), let op = value.definingOp {
+      return elementwise(op, op.operands.map { element($0, index, width: width) }, width: width)
+    }
     return ir.load(value.type.dtype, buffer(value), index, width: width)
   }
 
@@ -179,7 +217,8 @@ final class FunctionLowering {
   func lower(_ op: Operation) throws {
     switch op.kind {
     case .constant(let data): lowerConstant(op, data)
-    case .unary, .binary, .compare, .select, .cast: lowerElementwise(op)
+    case .unary, .binary, .compare, .select, .cast:
+      if !fused.contains(op.result) { lowerElementwise(op) }
     case .broadcast(let dims): lowerBroadcast(op, dims: dims)
     case .reshape: lowerReshape(op)
     case .reduce(let reduction, let axes): lowerReduce(op, reduction, axes: axes)

@@ -95,7 +95,7 @@ extension FunctionLowering {
   func reduceAll(_ x: Value, _ reduction: ReduceOp) -> LLVMValueRef {
     let dtype = x.type.dtype
     let count = x.type.elementCount
-    let width = dtype == .bool ? 1 : lowering.vectorWidth(dtype)
+    let width = dtype == .bool || needsLibraryCall(x) ? 1 : lowering.vectorWidth(dtype)
     let vectorEnd = width > 1 ? count - count % width : 0
     var total = ir.constant(identity(reduction, dtype), dtype)
     if vectorEnd > 0 {

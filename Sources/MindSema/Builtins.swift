@@ -134,6 +134,17 @@ enum Builtins {
         positional.append((value, argument.value.span))
       }
     }
+    return try dispatch(name, e, typeArguments: typeArguments, positional: positional, keywords: keywords, span: span)
+  }
+
+  /// Calls a built-in on elaborated arguments (also when it is used as a function value).
+  static func dispatch(
+    _ name: String, _ e: Elaborator, typeArguments: [TypeAnnotation], positional: [(SemaValue, SourceSpan)],
+    keywords: [String: (SemaValue, SourceSpan)], span: SourceSpan
+  ) throws -> SemaValue {
+    if name == "concat" || name == "stack" {
+      throw Diagnostic("E2018", "`\(name)` takes a list literal and cannot be called indirectly", at: span)
+    }
     e.builder.location = span
     let args = BuiltinArguments(name: name, e: e, positional: positional.map { ($0.0, $0.1) }, keywords: keywords.mapValues { ($0.0, $0.1) }, span: span)
     if transforms.contains(name) { return try e.makeTransform(name, args) }

@@ -29,7 +29,7 @@ extension Elaborator {
     case .pullback(let pullback):
       return try callPullback(pullback, values, spans, span: span)
     case .builtin(let name):
-      throw Diagnostic("E2018", "built-in `\(name)` cannot be called indirectly", at: span)
+      return try Builtins.dispatch(name, self, typeArguments: [], positional: Array(zip(values, spans)), keywords: [:], span: span)
     case .user(let decl):
       try checkArity(decl.name, decl.parameters.count, values.count, span)
       var bindings: [String: Dim] = [:]

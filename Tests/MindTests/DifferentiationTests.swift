@@ -176,3 +176,18 @@ import Testing
     #expect(checkpointed > 0)
   }
 }
+
+extension DifferentiationTests {
+  @Test func nestedFunctionsBuiltinsAndTuplesAreDifferentiable() {
+    let result = run("""
+      fn main() {
+          let a = 3.0;
+          fn scaled(x: f32) -> f32 { a * x * x }
+          print(grad(scaled)(2.0), grad(sin)(0.0), grad(|t: (f32, f32)| t.0 * t.1)((2.0, 5.0)));
+          print(grad(grad(exp))(1.0), hessian(|x: Tensor<f32, 2>| sum(x * x * x))([1.0, 2.0]));
+      }
+      """)
+    #expect(result.errors == "")
+    #expect(result.output == "12.0 1.0 (5.0, 2.0)\n2.7182817 [[6.0, 0.0], [0.0, 12.0]]\n")
+  }
+}

@@ -43,7 +43,9 @@ public final class Engine {
   }
 
   /// Compiles `mir` and runs `entry` (a function without parameters or results).
-  public func run(_ mir: Module, entry: Function, program: Program, output: @escaping (String) -> Void) throws -> StageTimings {
+  public func run(_ mir: Module, entry: Function, program: Program, output: @escaping (String) -> Void) throws
+    -> StageTimings
+  {
     var timings = StageTimings()
     let ((module, sites), lowerTime) = try measureThrowing { try lower(mir) }
     timings.record("lower", lowerTime)
@@ -58,7 +60,9 @@ public final class Engine {
     }
     timings.record("link", linkTime)
     let runtime = RuntimeContext(output: output)
-    runtime.sites = sites.enumerated().map { RuntimeErrorSite(code: $0.element.code, message: $0.element.message, location: $0.offset) }
+    runtime.sites = sites.enumerated().map {
+      RuntimeErrorSite(code: $0.element.code, message: $0.element.message, location: $0.offset)
+    }
     typealias EntryPoint = @convention(c) (UnsafeMutableRawPointer?) -> Int32
     let function = unsafeBitCast(UInt(address), to: EntryPoint.self)
     let (status, runTime) = measure { function(runtime.opaquePointer) }
@@ -66,7 +70,10 @@ public final class Engine {
     if status != 0 {
       let failure = runtime.failure
       let site = failure.map { sites[$0.site.location] }
-      throw RuntimeError(diagnostic: Diagnostic(site?.code ?? "E6000", failure?.message ?? "runtime error", at: site?.location ?? entry.location), timings: timings)
+      throw RuntimeError(
+        diagnostic: Diagnostic(
+          site?.code ?? "E6000", failure?.message ?? "runtime error", at: site?.location ?? entry.location),
+        timings: timings)
     }
     return timings
   }

@@ -16,7 +16,8 @@ enum FileImports {
     while !pending.isEmpty {
       let (fileItems, path) = pending.removeFirst()
       for item in fileItems {
-        guard case .import(let importPath, let span) = item, let head = importPath.first, !builtinModules.contains(head) else {
+        guard case .import(let importPath, let span) = item, let head = importPath.first, !builtinModules.contains(head)
+        else {
           // Items of an imported file come after the main file's; its `main` is not imported.
           if !first, case .function(let decl) = item, decl.name == "main" { continue }
           items.append(item)
@@ -26,7 +27,11 @@ enum FileImports {
         if loaded.contains(normalized(target)) { continue }
         loaded.insert(normalized(target))
         guard let text = readFile(target) else {
-          diagnostics.append(Diagnostic("E2012", "cannot find module `\(importPath.joined(separator: "::"))`: it is not a built-in module (\(builtinModules.sorted().joined(separator: ", "))) and there is no file `\(target)`", at: span))
+          diagnostics.append(
+            Diagnostic(
+              "E2012",
+              "cannot find module `\(importPath.joined(separator: "::"))`: it is not a built-in module (\(builtinModules.sorted().joined(separator: ", "))) and there is no file `\(target)`",
+              at: span))
           continue
         }
         let file = SourceFile(name: target, text: text)

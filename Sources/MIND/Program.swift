@@ -16,7 +16,9 @@ public final class Program {
 
   /// Parses and checks a program; throws `DiagnosticList` when it has errors.
   public convenience init(source: String, name: String) throws {
-    let (ast, fileIndex, sources, elaborator, timings) = try onLargeStack { try Program.frontEnd(source: source, name: name) }
+    let (ast, fileIndex, sources, elaborator, timings) = try onLargeStack {
+      try Program.frontEnd(source: source, name: name)
+    }
     self.init(ast: ast, fileIndex: fileIndex, sources: sources, elaborator: elaborator, timings: timings)
   }
 
@@ -28,7 +30,8 @@ public final class Program {
     self.timings = timings
   }
 
-  static func frontEnd(source: String, name: String) throws -> (ModuleAST, Int, SourceManager, Elaborator, StageTimings) {
+  static func frontEnd(source: String, name: String) throws -> (ModuleAST, Int, SourceManager, Elaborator, StageTimings)
+  {
     let sources = SourceManager()
     var timings = StageTimings()
     let file = SourceFile(name: name, text: source)
@@ -112,7 +115,9 @@ extension Program {
   /// Whether a MIR function was made by differentiation (a VJP function or a transform's
   /// wrapper).
   public func isDerivative(_ name: String) -> Bool {
-    ["vjp.", "grad", "value_and_grad", "jvp.", "transpose.", "hessian.", "pullback.", "checkpoint."].contains { name.hasPrefix($0) }
+    ["vjp.", "grad", "value_and_grad", "jvp.", "transpose.", "hessian.", "pullback.", "checkpoint."].contains {
+      name.hasPrefix($0)
+    }
   }
 
   /// For each derived VJP function: the forward values its adjoint code reads (what the

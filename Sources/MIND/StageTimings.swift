@@ -32,7 +32,9 @@ func formatMilliseconds(_ seconds: Double) -> String {
 }
 
 extension String {
-  func padding(_ width: Int) -> String { count >= width ? self + " " : self + String(repeating: " ", count: width - count) }
+  func padding(_ width: Int) -> String {
+    count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+  }
 }
 
 func now() -> Double {

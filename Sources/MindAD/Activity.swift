@@ -65,13 +65,15 @@ public struct Activity {
             }
           }
         }
-        for (i, initial) in op.operands.dropFirst(carriedOffset).enumerated() where varied.contains(initial) && op.results[i].type.dtype.isFloat {
+        for (i, initial) in op.operands.dropFirst(carriedOffset).enumerated()
+        where varied.contains(initial) && op.results[i].type.dtype.isFloat {
           varied.insert(op.results[i])
         }
       case .ifOp:
         for region in op.regions { propagate(region) }
         for region in op.regions {
-          for (i, yielded) in (region.terminator?.operands ?? []).enumerated() where varied.contains(yielded) && op.results[i].type.dtype.isFloat {
+          for (i, yielded) in (region.terminator?.operands ?? []).enumerated()
+          where varied.contains(yielded) && op.results[i].type.dtype.isFloat {
             varied.insert(op.results[i])
           }
         }
@@ -83,7 +85,9 @@ public struct Activity {
   }
 
   func usesVaried(_ block: Block) -> Bool {
-    block.operations.contains { op in op.operands.contains(where: varied.contains) || op.regions.contains { usesVaried($0) } }
+    block.operations.contains { op in
+      op.operands.contains(where: varied.contains) || op.regions.contains { usesVaried($0) }
+    }
   }
 }
 

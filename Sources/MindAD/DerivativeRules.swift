@@ -143,7 +143,8 @@ public enum DerivativeRules {
         var starts = [Int](repeating: 0, count: operand.type.rank)
         starts[axis] = offset
         if needed[i] {
-          out[i] = b.value(.slice(starts: starts, strides: [Int](repeating: 1, count: operand.type.rank)), [g], type: operand.type)
+          out[i] = b.value(
+            .slice(starts: starts, strides: [Int](repeating: 1, count: operand.type.rank)), [g], type: operand.type)
         }
         offset += operand.type.shape[axis].value ?? 0
       }

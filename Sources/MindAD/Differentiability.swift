@@ -15,13 +15,17 @@ public enum Differentiability {
     func forward(_ block: Block) {
       for op in block.operations {
         let uses = op.operands.contains(where: varied.contains) || op.regions.contains { usesAny($0, varied) }
-        if case .cast = op.kind, op.operands[0].type.dtype.isFloat, !op.result.type.dtype.isFloat, varied.contains(op.operands[0]) {
+        if case .cast = op.kind, op.operands[0].type.dtype.isFloat, !op.result.type.dtype.isFloat,
+          varied.contains(op.operands[0])
+        {
           conversions.append(op)
         }
         op.regions.forEach(forward)
         guard uses, Activity.propagatesDerivatives(op) || !op.regions.isEmpty || op.kind.isCall else { continue }
         for result in op.results where result.type.dtype.isFloat { varied.insert(result) }
-        for region in op.regions { for argument in region.arguments where argument.type.dtype.isFloat { varied.insert(argument) } }
+        for region in op.regions {
+          for argument in region.arguments where argument.type.dtype.isFloat { varied.insert(argument) }
+        }
       }
     }
     forward(block)
@@ -31,7 +35,9 @@ public enum Differentiability {
   }
 
   static func usesAny(_ block: Block, _ values: Set<Value>) -> Bool {
-    block.operations.contains { op in op.operands.contains(where: values.contains) || op.regions.contains { usesAny($0, values) } }
+    block.operations.contains { op in
+      op.operands.contains(where: values.contains) || op.regions.contains { usesAny($0, values) }
+    }
   }
 
   /// Every value the outputs depend on (through any operand, region or region argument).
@@ -42,7 +48,8 @@ public enum Differentiability {
       changed = false
       func visit(_ block: Block) {
         for op in block.operations.reversed() {
-          let isNeeded = op.results.contains(where: needed.contains) || op.kind == .yield || op.kind == .returnOp
+          let isNeeded =
+            op.results.contains(where: needed.contains) || op.kind == .yield || op.kind == .returnOp
             || op.regions.contains { $0.arguments.contains(where: needed.contains) }
           if isNeeded {
             for operand in op.operands where !needed.contains(operand) {

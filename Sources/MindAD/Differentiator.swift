@@ -62,10 +62,15 @@ public final class Differentiator {
     let activity = Activity(function: copy, inputs: copy.parameters)
     let reverse = ReverseMode(differentiator: self, activity: activity, values: values, builder: builder)
     let seeds: [Value?] = cotangents.map { $0.type.dtype.isFloat ? $0 : nil }
-    let result = try reverse.differentiate(copy.body, arguments: parameters, outer: [:], seeds: seeds, free: [], replay: false)
-    let adjoints = zip(copy.parameters, result.argumentAdjoints).map { parameter, adjoint in adjoint ?? builder.splat(0, like: parameter.type) }
+    let result = try reverse.differentiate(
+      copy.body, arguments: parameters, outer: [:], seeds: seeds, free: [], replay: false)
+    let adjoints = zip(copy.parameters, result.argumentAdjoints).map { parameter, adjoint in
+      adjoint ?? builder.splat(0, like: parameter.type)
+    }
     builder.create(.returnOp, result.primal + adjoints, resultTypes: [])
-    let vjp = Function(name: Self.vjpName(function.name), body: entry, resultTypes: copy.resultTypes + copy.parameters.map(\.type), location: function.location)
+    let vjp = Function(
+      name: Self.vjpName(function.name), body: entry, resultTypes: copy.resultTypes + copy.parameters.map(\.type),
+      location: function.location)
     module.functions.removeAll { $0 === copy }
     module.functions.append(vjp)
     derived[function.name] = vjp

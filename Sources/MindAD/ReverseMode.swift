@@ -43,7 +43,9 @@ final class ReverseMode {
 
   /// Differentiates `block` with its arguments bound to `arguments` and the values it uses from
   /// outside mapped by `outer`. `seeds` are the adjoints of the terminator's operands.
-  func differentiate(_ block: Block, arguments: [Value], outer: [Value: Value], seeds: [Value?], free: [Value], replay: Bool) throws -> Result {
+  func differentiate(
+    _ block: Block, arguments: [Value], outer: [Value: Value], seeds: [Value?], free: [Value], replay: Bool
+  ) throws -> Result {
     let cloner = Cloner(values: values, mapping: outer)
     for (argument, value) in zip(block.arguments, arguments) { cloner.map(argument, to: value) }
     var tripCounts: [ObjectIdentifier: Value] = [:]
@@ -67,7 +69,9 @@ final class ReverseMode {
     // 2. Adjoints, in reverse.
     var adjoints: [Value: Value] = [:]
     func accumulate(_ value: Value, _ contribution: Value?) {
-      guard let contribution, value.type.dtype.isFloat, activity.isVaried(value) || free.contains(value) || block.arguments.contains(value) else { return }
+      guard let contribution, value.type.dtype.isFloat,
+        activity.isVaried(value) || free.contains(value) || block.arguments.contains(value)
+      else { return }
       if let existing = adjoints[value] {
         adjoints[value] = builder.binary(.add, existing, contribution)
       } else {
@@ -82,16 +86,21 @@ final class ReverseMode {
       switch DerivativeRules.classify(op.kind) {
       case .noGradient: continue
       case .rule:
-        let needed = op.operands.map { $0.type.dtype.isFloat && (activity.isVaried($0) || free.contains($0) || block.arguments.contains($0)) }
+        let needed = op.operands.map {
+          $0.type.dtype.isFloat && (activity.isVaried($0) || free.contains($0) || block.arguments.contains($0))
+        }
         let contributions = DerivativeRules.pullback(
-          op, operands: op.operands.map(cloner.lookup), results: op.results.map(cloner.lookup), adjoints: resultAdjoints, needed: needed, builder)
+          op, operands: op.operands.map(cloner.lookup), results: op.results.map(cloner.lookup),
+          adjoints: resultAdjoints, needed: needed, builder)
         for (operand, contribution) in zip(op.operands, contributions) { accumulate(operand, contribution) }
       case .structural:
-        let contributions = try structural(op, cloner: cloner, resultAdjoints: resultAdjoints, tripCount: tripCounts[ObjectIdentifier(op)])
+        let contributions = try structural(
+          op, cloner: cloner, resultAdjoints: resultAdjoints, tripCount: tripCounts[ObjectIdentifier(op)])
         for (value, contribution) in contributions { accumulate(value, contribution) }
       }
     }
-    return Result(primal: primal, argumentAdjoints: block.arguments.map { adjoints[$0] }, freeAdjoints: free.map { adjoints[$0] })
+    return Result(
+      primal: primal, argumentAdjoints: block.arguments.map { adjoints[$0] }, freeAdjoints: free.map { adjoints[$0] })
   }
 
   func needsAdjoint(_ op: Operation) -> Bool {
@@ -121,7 +130,8 @@ final class ReverseMode {
     var seen: Set<Value> = []
     var out: [Value] = []
     for region in regions {
-      for value in freeValues(region) where value.type.dtype.isFloat && activity.isVaried(value) && !seen.contains(value) {
+      for value in freeValues(region)
+      where value.type.dtype.isFloat && activity.isVaried(value) && !seen.contains(value) {
         seen.insert(value)
         out.append(value)
       }
@@ -131,20 +141,28 @@ final class ReverseMode {
 
   // MARK: - Structural rules
 
-  func structural(_ op: Operation, cloner: Cloner, resultAdjoints: [Value?], tripCount: Value?) throws -> [(Value, Value?)] {
+  func structural(_ op: Operation, cloner: Cloner, resultAdjoints: [Value?], tripCount: Value?) throws -> [(
+    Value, Value?
+  )] {
     switch op.kind {
     case .ifOp: return try reverseIf(op, cloner: cloner, resultAdjoints: resultAdjoints)
     case .forOp:
       let lower = cloner.lookup(op.operands[0])
-      let count = builder.binary(.max, builder.binary(.sub, cloner.lookup(op.operands[1]), lower), builder.scalar(0, .i64))
-      return try reverseLoop(op, body: op.regions[0], hasIndex: true, lower: lower, count: count, initial: Array(op.operands.dropFirst(2)), cloner: cloner, resultAdjoints: resultAdjoints)
+      let count = builder.binary(
+        .max, builder.binary(.sub, cloner.lookup(op.operands[1]), lower), builder.scalar(0, .i64))
+      return try reverseLoop(
+        op, body: op.regions[0], hasIndex: true, lower: lower, count: count, initial: Array(op.operands.dropFirst(2)),
+        cloner: cloner, resultAdjoints: resultAdjoints)
     case .whileOp:
       guard let count = tripCount else { return [] }
-      return try reverseLoop(op, body: op.regions[1], hasIndex: false, lower: builder.scalar(0, .i64), count: count, initial: op.operands, cloner: cloner, resultAdjoints: resultAdjoints)
+      return try reverseLoop(
+        op, body: op.regions[1], hasIndex: false, lower: builder.scalar(0, .i64), count: count, initial: op.operands,
+        cloner: cloner, resultAdjoints: resultAdjoints)
     case .call(let callee):
       let vjp = try differentiator.vjpFunction(named: callee)
       let cotangents = zip(op.results, resultAdjoints).map { result, adjoint in adjoint ?? zeros(result.type) }
-      let call = builder.create(.call(callee: vjp.name), op.operands.map(cloner.lookup) + cotangents, resultTypes: vjp.resultTypes)
+      let call = builder.create(
+        .call(callee: vjp.name), op.operands.map(cloner.lookup) + cotangents, resultTypes: vjp.resultTypes)
       let adjoints = Array(call.results.dropFirst(op.results.count))
       return zip(op.operands, adjoints).map { ($0, $1) }
     default:
@@ -159,13 +177,15 @@ final class ReverseMode {
     for region in op.regions {
       let branch = Block(arguments: [])
       try inside(branch) {
-        let result = try differentiate(region, arguments: [], outer: cloner.mapping, seeds: resultAdjoints, free: free, replay: true)
+        let result = try differentiate(
+          region, arguments: [], outer: cloner.mapping, seeds: resultAdjoints, free: free, replay: true)
         let yielded = zip(free, result.freeAdjoints).map { value, adjoint in adjoint ?? zeros(value.type) }
         builder.create(.yield, yielded, resultTypes: [])
       }
       branches.append(branch)
     }
-    let reversed = builder.create(.ifOp, [cloner.lookup(op.operands[0])], resultTypes: free.map(\.type), regions: branches)
+    let reversed = builder.create(
+      .ifOp, [cloner.lookup(op.operands[0])], resultTypes: free.map(\.type), regions: branches)
     return zip(free, reversed.results).map { ($0, $1) }
   }
 
@@ -173,7 +193,8 @@ final class ReverseMode {
   /// replaying iterations 0..<k from the loop's initial values, then pushes the carried
   /// adjoints through one copy of the body.
   func reverseLoop(
-    _ op: Operation, body: Block, hasIndex: Bool, lower: Value, count: Value, initial: [Value], cloner: Cloner, resultAdjoints: [Value?]
+    _ op: Operation, body: Block, hasIndex: Bool, lower: Value, count: Value, initial: [Value], cloner: Cloner,
+    resultAdjoints: [Value?]
   ) throws -> [(Value, Value?)] {
     let carriedTypes = op.results.map(\.type)
     let differentiable = carriedTypes.indices.filter { carriedTypes[$0].dtype.isFloat }
@@ -189,11 +210,14 @@ final class ReverseMode {
       let accumulated = Array(region.arguments.dropFirst(1 + differentiable.count))
       // k = lower + count - 1 - j
       let k = builder.binary(.sub, builder.binary(.add, lower, builder.binary(.sub, count, builder.scalar(1, .i64))), j)
-      let state = replay(body: body, hasIndex: hasIndex, lower: lower, upTo: k, initial: initial.map(cloner.lookup), outer: cloner.mapping)
+      let state = replay(
+        body: body, hasIndex: hasIndex, lower: lower, upTo: k, initial: initial.map(cloner.lookup),
+        outer: cloner.mapping)
       var seeds = [Value?](repeating: nil, count: carriedTypes.count)
       for (position, adjoint) in zip(differentiable, carriedAdjoints) { seeds[position] = adjoint }
       let arguments = (hasIndex ? [k] : []) + state
-      let result = try differentiate(body, arguments: arguments, outer: cloner.mapping, seeds: seeds, free: free, replay: true)
+      let result = try differentiate(
+        body, arguments: arguments, outer: cloner.mapping, seeds: seeds, free: free, replay: true)
       let argumentOffset = hasIndex ? 1 : 0
       var next: [Value] = differentiable.map { result.argumentAdjoints[$0 + argumentOffset] ?? zeros(carriedTypes[$0]) }
       for (sum, contribution) in zip(accumulated, result.freeAdjoints) {
@@ -201,7 +225,9 @@ final class ReverseMode {
       }
       builder.create(.yield, next, resultTypes: [])
     }
-    let backward = builder.create(.forOp, [builder.scalar(0, .i64), count] + startAdjoints + startFree, resultTypes: Array(loopTypes.dropFirst()), regions: [region])
+    let backward = builder.create(
+      .forOp, [builder.scalar(0, .i64), count] + startAdjoints + startFree, resultTypes: Array(loopTypes.dropFirst()),
+      regions: [region])
     var contributions: [(Value, Value?)] = []
     for (i, position) in differentiable.enumerated() { contributions.append((initial[position], backward.results[i])) }
     for (i, value) in free.enumerated() { contributions.append((value, backward.results[differentiable.count + i])) }
@@ -210,7 +236,9 @@ final class ReverseMode {
 
   /// The carried state after iterations lower..<k of a loop body (a `for` from the initial
   /// values; prints removed).
-  func replay(body: Block, hasIndex: Bool, lower: Value, upTo k: Value, initial: [Value], outer: [Value: Value]) -> [Value] {
+  func replay(body: Block, hasIndex: Bool, lower: Value, upTo k: Value, initial: [Value], outer: [Value: Value])
+    -> [Value]
+  {
     let cloner = Cloner(values: values, mapping: outer)
     let region = Block(arguments: ([TensorType(.i64)] + initial.map(\.type)).map(values.make))
     let bodyArguments = hasIndex ? Array(region.arguments) : Array(region.arguments.dropFirst())
@@ -231,9 +259,13 @@ final class ReverseMode {
       return counter
     }
     let bodyTerminator = copy.regions[1].operations.removeLast()
-    let next = Builder(values: values, block: copy.regions[1]).binary(.add, counters[1], Builder(values: values, block: copy.regions[1]).scalar(1, .i64))
-    copy.regions[1].operations.append(Operation.make(.yield, bodyTerminator.operands + [next], results: [], location: bodyTerminator.location))
-    let counted = Operation.make(.whileOp, copy.operands, resultTypes: copy.results.map(\.type) + [TensorType(.i64)], regions: copy.regions, location: copy.location, values: values)
+    let next = Builder(values: values, block: copy.regions[1]).binary(
+      .add, counters[1], Builder(values: values, block: copy.regions[1]).scalar(1, .i64))
+    copy.regions[1].operations.append(
+      Operation.make(.yield, bodyTerminator.operands + [next], results: [], location: bodyTerminator.location))
+    let counted = Operation.make(
+      .whileOp, copy.operands, resultTypes: copy.results.map(\.type) + [TensorType(.i64)], regions: copy.regions,
+      location: copy.location, values: values)
     // Keep the cloner's mapping pointing at the results of the counting loop.
     for (old, new) in zip(op.results, counted.results) { cloner.map(old, to: new) }
     return (counted, counted.results.last!)

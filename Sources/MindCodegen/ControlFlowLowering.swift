@@ -40,7 +40,9 @@ extension FunctionLowering {
     var isScalar: [Bool]
   }
 
-  func enterLoop(_ types: [TensorType], initial: [Value], preheader: LLVMBasicBlockRef, header: LLVMBasicBlockRef) -> Carried {
+  func enterLoop(_ types: [TensorType], initial: [Value], preheader: LLVMBasicBlockRef, header: LLVMBasicBlockRef)
+    -> Carried
+  {
     // Initial tensor values are copied in the preheader; scalar phis start in the header.
     var slots: [LLVMValueRef] = []
     var isScalar: [Bool] = []
@@ -78,7 +80,9 @@ extension FunctionLowering {
         sources.append(nil)
         continue
       }
-      if let source = values[value], carried.slots.enumerated().contains(where: { $0.offset != i && $0.element == source }) {
+      if let source = values[value],
+        carried.slots.enumerated().contains(where: { $0.offset != i && $0.element == source })
+      {
         let staging = allocate(value.type)
         copy(value, to: staging)
         sources.append(staging)

@@ -19,7 +19,12 @@ extension FunctionLowering {
     values[result] = destination
     let count = result.type.elementCount
     let scalarOnly = needsLibraryCall(op.kind) || op.operands.contains(where: needsLibraryCall)
-    let width = scalarOnly ? 1 : lowering.vectorWidth(op.operands[0].type.dtype == .bool && op.operands.count > 1 ? op.operands[1].type.dtype : op.operands[0].type.dtype)
+    let width =
+      scalarOnly
+      ? 1
+      : lowering.vectorWidth(
+        op.operands[0].type.dtype == .bool && op.operands.count > 1
+          ? op.operands[1].type.dtype : op.operands[0].type.dtype)
     let vectorEnd = width > 1 ? count - count % width : 0
     if vectorEnd > 0 {
       ir.loop(ir.int(0), ir.int(vectorEnd), step: width) { i in
@@ -51,7 +56,10 @@ extension FunctionLowering {
       let x = xs[0]
       switch u {
       case .neg: return float ? LLVMBuildFNeg(b, x, "") : LLVMBuildNeg(b, x, "")
-      case .abs: return float ? ir.intrinsic("llvm.fabs", [x]) : ir.intrinsic("llvm.abs", [x, ir.constant(0, .bool)], overloads: [LLVMTypeOf(x)])
+      case .abs:
+        return float
+          ? ir.intrinsic("llvm.fabs", [x])
+          : ir.intrinsic("llvm.abs", [x, ir.constant(0, .bool)], overloads: [LLVMTypeOf(x)])
       case .sign:
         let positive = float ? LLVMBuildFCmp(b, LLVMRealOGT, x, c(0), "") : LLVMBuildICmp(b, LLVMIntSGT, x, c(0), "")
         let negative = float ? LLVMBuildFCmp(b, LLVMRealOLT, x, c(0), "") : LLVMBuildICmp(b, LLVMIntSLT, x, c(0), "")
@@ -69,7 +77,8 @@ extension FunctionLowering {
         let t = ir.scalarType(dtype)
         return ir.call(ir.declare(name, t, [t]), [x])
       case .logistic:
-        return LLVMBuildFDiv(b, c(1), LLVMBuildFAdd(b, c(1), ir.intrinsic("llvm.exp", [LLVMBuildFNeg(b, x, "")]), ""), "")
+        return LLVMBuildFDiv(
+          b, c(1), LLVMBuildFAdd(b, c(1), ir.intrinsic("llvm.exp", [LLVMBuildFNeg(b, x, "")]), ""), "")
       case .not: return LLVMBuildNot(b, x, "")
       }
     case .binary(let o):
@@ -91,8 +100,12 @@ extension FunctionLowering {
         // A zero remainder takes the divisor's sign too (NumPy: -0.0 % 4.0 == 0.0).
         return float ? LLVMBuildSelect(b, nonzero, result, ir.intrinsic("llvm.copysign", [c(0), y]), "") : result
       case .pow: return power(op, x, y, dtype, width: width)
-      case .max: return float ? ir.intrinsic("llvm.maximum", [x, y]) : LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, x, y, ""), x, y, "")
-      case .min: return float ? ir.intrinsic("llvm.minimum", [x, y]) : LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, x, y, ""), x, y, "")
+      case .max:
+        return float
+          ? ir.intrinsic("llvm.maximum", [x, y]) : LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, x, y, ""), x, y, "")
+      case .min:
+        return float
+          ? ir.intrinsic("llvm.minimum", [x, y]) : LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, x, y, ""), x, y, "")
       case .and: return LLVMBuildAnd(b, x, y, "")
       case .or: return LLVMBuildOr(b, x, y, "")
       }

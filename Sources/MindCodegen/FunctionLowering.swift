@@ -101,7 +101,9 @@ final class FunctionLowering {
     let local = Set(block.operations.map(ObjectIdentifier.init))
     for op in block.operations {
       op.regions.forEach(planFusion)
-      guard Self.isElementwise(op.kind), !op.result.type.isScalar, let users = uses[op.result], users.count == 1 else { continue }
+      guard Self.isElementwise(op.kind), !op.result.type.isScalar, let users = uses[op.result], users.count == 1 else {
+        continue
+      }
       let user = users[0]
       guard local.contains(ObjectIdentifier(user)) else { continue }
       switch user.kind {
@@ -173,7 +175,9 @@ final class FunctionLowering {
     let vectorEnd = count - count % width
     if vectorEnd > 0 {
       let lanes = ir.splat(scalar, width)
-      ir.loop(ir.int(0), ir.int(vectorEnd), step: width) { i in ir.store(type.dtype, lanes, destination, i, width: width) }
+      ir.loop(ir.int(0), ir.int(vectorEnd), step: width) { i in
+        ir.store(type.dtype, lanes, destination, i, width: width)
+      }
     }
     if vectorEnd < count {
       ir.loop(ir.int(vectorEnd), ir.int(count)) { i in ir.store(type.dtype, scalar, destination, i) }
@@ -189,7 +193,10 @@ final class FunctionLowering {
 
   /// Continues only when `condition` holds; otherwise reports `site` with two integers and
   /// leaves the function with status 1.
-  func check(_ condition: LLVMValueRef, code: String, message: String, at location: SourceSpan, _ a: LLVMValueRef? = nil, _ b: LLVMValueRef? = nil) {
+  func check(
+    _ condition: LLVMValueRef, code: String, message: String, at location: SourceSpan, _ a: LLVMValueRef? = nil,
+    _ b: LLVMValueRef? = nil
+  ) {
     let site = lowering.addSite(code: code, message: message, location: location)
     let fail = ir.block("fail")
     let ok = ir.block("ok")
@@ -335,7 +342,9 @@ final class FunctionLowering {
     var arguments: [LLVMValueRef] = [runtime]
     var resultSlots: [LLVMValueRef] = []
     for result in op.results {
-      let slot = result.type.isScalar ? LLVMBuildAlloca(allocationBuilder, ir.memoryType(result.type.dtype), "ret")! : allocate(result.type)
+      let slot =
+        result.type.isScalar
+        ? LLVMBuildAlloca(allocationBuilder, ir.memoryType(result.type.dtype), "ret")! : allocate(result.type)
       resultSlots.append(slot)
       arguments.append(slot)
     }

@@ -111,7 +111,9 @@ final class IRBuilder {
 
   func declare(_ name: String, _ result: LLVMTypeRef, _ parameters: [LLVMTypeRef]) -> (LLVMValueRef, LLVMTypeRef) {
     var params: [LLVMTypeRef?] = parameters
-    let type = params.withUnsafeMutableBufferPointer { LLVMFunctionType(result, $0.baseAddress, UInt32(parameters.count), 0)! }
+    let type = params.withUnsafeMutableBufferPointer {
+      LLVMFunctionType(result, $0.baseAddress, UInt32(parameters.count), 0)!
+    }
     if let existing = LLVMGetNamedFunction(module.ref, name) { return (existing, type) }
     return (LLVMAddFunction(module.ref, name, type), type)
   }
@@ -119,7 +121,9 @@ final class IRBuilder {
   @discardableResult
   func call(_ function: (LLVMValueRef, LLVMTypeRef), _ arguments: [LLVMValueRef]) -> LLVMValueRef {
     var args: [LLVMValueRef?] = arguments
-    return args.withUnsafeMutableBufferPointer { LLVMBuildCall2(ref, function.1, function.0, $0.baseAddress, UInt32(arguments.count), "") }
+    return args.withUnsafeMutableBufferPointer {
+      LLVMBuildCall2(ref, function.1, function.0, $0.baseAddress, UInt32(arguments.count), "")
+    }
   }
 
   /// Calls an overloaded intrinsic such as `llvm.exp` on values of `type`.
@@ -127,7 +131,9 @@ final class IRBuilder {
     let id = LLVMLookupIntrinsicID(name, name.utf8.count)
     precondition(id != 0, "unknown intrinsic \(name)")
     var types: [LLVMTypeRef?] = overloads ?? [LLVMTypeOf(arguments[0])]
-    let declaration = types.withUnsafeMutableBufferPointer { LLVMGetIntrinsicDeclaration(module.ref, id, $0.baseAddress, $0.count)! }
+    let declaration = types.withUnsafeMutableBufferPointer {
+      LLVMGetIntrinsicDeclaration(module.ref, id, $0.baseAddress, $0.count)!
+    }
     let type = types.withUnsafeMutableBufferPointer { LLVMIntrinsicGetType(context, id, $0.baseAddress, $0.count)! }
     return call((declaration, type), arguments)
   }
@@ -166,7 +172,8 @@ final class IRBuilder {
   }
 
   /// `for i in lower..<upper step stride { body(i) }` over i64.
-  func loop(_ lower: LLVMValueRef, _ upper: LLVMValueRef, step: Int = 1, _ body: (LLVMValueRef) throws -> Void) rethrows {
+  func loop(_ lower: LLVMValueRef, _ upper: LLVMValueRef, step: Int = 1, _ body: (LLVMValueRef) throws -> Void) rethrows
+  {
     let preheader = currentBlock
     if LLVMIsAConstantInt(lower) != nil, LLVMIsAConstantInt(upper) != nil {
       // Static bounds: emit the loop already rotated (test at the bottom), which spares LLVM's

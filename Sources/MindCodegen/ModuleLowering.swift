@@ -34,7 +34,8 @@ public final class ModuleLowering {
   public func lower() throws {
     for function in mir.functions { _ = try declaration(of: function.name) }
     for function in mir.functions {
-      let lowering = FunctionLowering(lowering: self, function: function, llvmFunction: try declaration(of: function.name).0)
+      let lowering = FunctionLowering(
+        lowering: self, function: function, llvmFunction: try declaration(of: function.name).0)
       try lowering.lower()
     }
   }
@@ -73,7 +74,9 @@ public final class ModuleLowering {
       default: return LLVMConstInt(element, IRBuilder.integerBits(v), 1)
       }
     }
-    let array = constants.withUnsafeMutableBufferPointer { LLVMConstArray2(element, $0.baseAddress, UInt64(elements.count)) }
+    let array = constants.withUnsafeMutableBufferPointer {
+      LLVMConstArray2(element, $0.baseAddress, UInt64(elements.count))
+    }
     constantCount += 1
     let global = LLVMAddGlobal(ir.module.ref, LLVMTypeOf(array), "const.\(constantCount)")!
     LLVMSetInitializer(global, array)

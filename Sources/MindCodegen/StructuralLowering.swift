@@ -37,8 +37,12 @@ extension FunctionLowering {
     switch reduction {
     case .sum: return 0
     case .prod: return 1
-    case .max: return dtype.isFloat ? -.infinity : dtype == .i32 ? Double(Int32.min) : dtype == .bool ? 0 : -9.223372036854775808e18
-    case .min: return dtype.isFloat ? .infinity : dtype == .i32 ? Double(Int32.max) : dtype == .bool ? 1 : 9.223372036854775807e18
+    case .max:
+      return dtype.isFloat
+        ? -.infinity : dtype == .i32 ? Double(Int32.min) : dtype == .bool ? 0 : -9.223372036854775808e18
+    case .min:
+      return dtype.isFloat
+        ? .infinity : dtype == .i32 ? Double(Int32.max) : dtype == .bool ? 1 : 9.223372036854775807e18
     }
   }
 
@@ -52,10 +56,20 @@ extension FunctionLowering {
     }
     let float = dtype.isFloat
     switch kind {
-    case .add: return dtype == .bool ? LLVMBuildOr(ir.ref, a, b, "") : float ? LLVMBuildFAdd(ir.ref, a, b, "") : LLVMBuildAdd(ir.ref, a, b, "")
-    case .mul: return dtype == .bool ? LLVMBuildAnd(ir.ref, a, b, "") : float ? LLVMBuildFMul(ir.ref, a, b, "") : LLVMBuildMul(ir.ref, a, b, "")
-    case .max: return float ? ir.intrinsic("llvm.maximum", [a, b]) : LLVMBuildSelect(ir.ref, LLVMBuildICmp(ir.ref, LLVMIntSGT, a, b, ""), a, b, "")
-    case .min: return float ? ir.intrinsic("llvm.minimum", [a, b]) : LLVMBuildSelect(ir.ref, LLVMBuildICmp(ir.ref, LLVMIntSLT, a, b, ""), a, b, "")
+    case .add:
+      return dtype == .bool
+        ? LLVMBuildOr(ir.ref, a, b, "") : float ? LLVMBuildFAdd(ir.ref, a, b, "") : LLVMBuildAdd(ir.ref, a, b, "")
+    case .mul:
+      return dtype == .bool
+        ? LLVMBuildAnd(ir.ref, a, b, "") : float ? LLVMBuildFMul(ir.ref, a, b, "") : LLVMBuildMul(ir.ref, a, b, "")
+    case .max:
+      return float
+        ? ir.intrinsic("llvm.maximum", [a, b])
+        : LLVMBuildSelect(ir.ref, LLVMBuildICmp(ir.ref, LLVMIntSGT, a, b, ""), a, b, "")
+    case .min:
+      return float
+        ? ir.intrinsic("llvm.minimum", [a, b])
+        : LLVMBuildSelect(ir.ref, LLVMBuildICmp(ir.ref, LLVMIntSLT, a, b, ""), a, b, "")
     case .or: return LLVMBuildOr(ir.ref, a, b, "")
     default: return LLVMBuildAnd(ir.ref, a, b, "")
     }
@@ -148,10 +162,13 @@ extension FunctionLowering {
         if dtype.isFloat {
           better = LLVMBuildFCmp(ir.ref, isMax ? LLVMRealOGT : LLVMRealOLT, v, best, "")
         } else {
-          better = LLVMBuildICmp(ir.ref, isMax ? (dtype == .bool ? LLVMIntUGT : LLVMIntSGT) : (dtype == .bool ? LLVMIntULT : LLVMIntSLT), v, best, "")
+          better = LLVMBuildICmp(
+            ir.ref, isMax ? (dtype == .bool ? LLVMIntUGT : LLVMIntSGT) : (dtype == .bool ? LLVMIntULT : LLVMIntSLT), v,
+            best, "")
         }
         LLVMBuildStore(ir.ref, LLVMBuildSelect(ir.ref, better, v, best, ""), bestValue)
-        LLVMBuildStore(ir.ref, LLVMBuildSelect(ir.ref, better, k, LLVMBuildLoad2(ir.ref, ir.i64, bestIndex, ""), ""), bestIndex)
+        LLVMBuildStore(
+          ir.ref, LLVMBuildSelect(ir.ref, better, k, LLVMBuildLoad2(ir.ref, ir.i64, bestIndex, ""), ""), bestIndex)
       }
       let index = LLVMBuildLoad2(ir.ref, ir.i64, bestIndex, "")!
       if let destination {
@@ -250,7 +267,9 @@ extension FunctionLowering {
       let inRange = LLVMBuildAnd(
         ir.ref, LLVMBuildICmp(ir.ref, LLVMIntSGE, normalized, ir.int(0), ""),
         LLVMBuildICmp(ir.ref, LLVMIntSLE, normalized, ir.int(extents[axis] - window[axis]), ""), "")!
-      check(inRange, code: "E6001", message: "index {0} is out of bounds for axis \(axis) with size {1}", at: location, raw, ir.int(extents[axis]))
+      check(
+        inRange, code: "E6001", message: "index {0} is out of bounds for axis \(axis) with size {1}", at: location, raw,
+        ir.int(extents[axis]))
       result.append(normalized)
     }
     return result
@@ -259,7 +278,8 @@ extension FunctionLowering {
   func lowerDynamicSlice(_ op: Operation) {
     let (x, result) = (op.operands[0], op.result)
     let source = values[x] ?? materialize(x)
-    let offsets = windowOffsets(Array(op.operands.dropFirst()), extents: x.type.extents, window: result.type.extents, location: op.location)
+    let offsets = windowOffsets(
+      Array(op.operands.dropFirst()), extents: x.type.extents, window: result.type.extents, location: op.location)
     let destination = allocate(result.type)
     values[result] = destination
     let inputStrides = rowMajorStrides(x.type.extents)
@@ -276,7 +296,8 @@ extension FunctionLowering {
     let destination = allocate(result.type)
     values[result] = destination
     copy(x, to: destination)
-    let offsets = windowOffsets(Array(op.operands.dropFirst(2)), extents: x.type.extents, window: update.type.extents, location: op.location)
+    let offsets = windowOffsets(
+      Array(op.operands.dropFirst(2)), extents: x.type.extents, window: update.type.extents, location: op.location)
     let strides = rowMajorStrides(x.type.extents)
     let base = ir.linearIndex(offsets, strides)
     let updateStrides = rowMajorStrides(update.type.extents)
@@ -296,10 +317,29 @@ extension FunctionLowering {
       let strides = rowMajorStrides(operand.type.extents)
       ir.loopNest(operand.type.extents) { indices in
         let v = element(operand, ir.linearIndex(indices, strides), width: 1)
-        ir.store(result.type.dtype, v, destination, ir.linearIndex(indices, resultStrides, offset: offset * resultStrides[axis]))
+        ir.store(
+          result.type.dtype, v, destination,
+          ir.linearIndex(indices, resultStrides, offset: offset * resultStrides[axis]))
       }
       offset += operand.type.extents[axis]
     }
+  }
+
+  /// An element of an index tensor, negative values counted from the end, checked to be in
+  /// range (E6001 otherwise).
+  func checkedIndex(
+    _ indices: Value, at position: LLVMValueRef, extent: Int, what: String, axis: Int, location: SourceSpan
+  ) -> LLVMValueRef {
+    let raw = indices.type.isScalar ? scalar(indices) : element(indices, position, width: 1)
+    let negative = LLVMBuildICmp(ir.ref, LLVMIntSLT, raw, ir.int(0), "")!
+    let i = LLVMBuildSelect(ir.ref, negative, LLVMBuildAdd(ir.ref, raw, ir.int(extent), ""), raw, "")!
+    let inRange = LLVMBuildAnd(
+      ir.ref, LLVMBuildICmp(ir.ref, LLVMIntSGE, i, ir.int(0), ""),
+      LLVMBuildICmp(ir.ref, LLVMIntSLT, i, ir.int(extent), ""), "")!
+    check(
+      inRange, code: "E6001", message: "\(what) {0} is out of bounds for axis \(axis) with size {1}", at: location, raw,
+      ir.int(extent))
+    return i
   }
 
   func lowerGather(_ op: Operation, axis: Int) {
@@ -315,11 +355,9 @@ extension FunctionLowering {
     let indexRank = indices.type.rank
     ir.loopNest(result.type.extents) { position in
       let selector = Array(position[before..<(before + indexRank)])
-      let raw = indices.type.isScalar ? scalar(indices) : element(indices, ir.linearIndex(selector, indexStrides), width: 1)
-      let negative = LLVMBuildICmp(ir.ref, LLVMIntSLT, raw, ir.int(0), "")!
-      let i = LLVMBuildSelect(ir.ref, negative, LLVMBuildAdd(ir.ref, raw, ir.int(extents[axis]), ""), raw, "")!
-      let inRange = LLVMBuildAnd(ir.ref, LLVMBuildICmp(ir.ref, LLVMIntSGE, i, ir.int(0), ""), LLVMBuildICmp(ir.ref, LLVMIntSLT, i, ir.int(extents[axis]), ""), "")!
-      check(inRange, code: "E6001", message: "gather index {0} is out of bounds for axis \(axis) with size {1}", at: op.location, raw, ir.int(extents[axis]))
+      let i = checkedIndex(
+        indices, at: ir.linearIndex(selector, indexStrides), extent: extents[axis], what: "gather index", axis: axis,
+        location: op.location)
       let sourceIndices = Array(position[..<before]) + [i] + Array(position[(before + indexRank)...])
       let v = ir.load(x.type.dtype, source, ir.linearIndex(sourceIndices, inputStrides))
       ir.store(x.type.dtype, v, destination, ir.linearIndex(position, resultStrides))
@@ -339,14 +377,16 @@ extension FunctionLowering {
     let indexRank = indices.type.rank
     ir.loopNest(updates.type.extents) { position in
       let selector = Array(position[axis..<(axis + indexRank)])
-      let raw = indices.type.isScalar ? scalar(indices) : element(indices, ir.linearIndex(selector, indexStrides), width: 1)
-      let negative = LLVMBuildICmp(ir.ref, LLVMIntSLT, raw, ir.int(0), "")!
-      let i = LLVMBuildSelect(ir.ref, negative, LLVMBuildAdd(ir.ref, raw, ir.int(extents[axis]), ""), raw, "")!
-      let inRange = LLVMBuildAnd(ir.ref, LLVMBuildICmp(ir.ref, LLVMIntSGE, i, ir.int(0), ""), LLVMBuildICmp(ir.ref, LLVMIntSLT, i, ir.int(extents[axis]), ""), "")!
-      check(inRange, code: "E6001", message: "scatter index {0} is out of bounds for axis \(axis) with size {1}", at: op.location, raw, ir.int(extents[axis]))
-      let target = ir.linearIndex(Array(position[..<axis]) + [i] + Array(position[(axis + indexRank)...]), resultStrides)
+      let i = checkedIndex(
+        indices, at: ir.linearIndex(selector, indexStrides), extent: extents[axis], what: "scatter index", axis: axis,
+        location: op.location)
+      let target = ir.linearIndex(
+        Array(position[..<axis]) + [i] + Array(position[(axis + indexRank)...]), resultStrides)
       let v = element(updates, ir.linearIndex(position, updateStrides), width: 1)
-      let sum = dtype.isFloat ? LLVMBuildFAdd(ir.ref, ir.load(dtype, destination, target), v, "")! : LLVMBuildAdd(ir.ref, ir.load(dtype, destination, target), v, "")!
+      let sum =
+        dtype.isFloat
+        ? LLVMBuildFAdd(ir.ref, ir.load(dtype, destination, target), v, "")!
+        : LLVMBuildAdd(ir.ref, ir.load(dtype, destination, target), v, "")!
       ir.store(dtype, sum, destination, target)
     }
   }
@@ -366,7 +406,9 @@ extension FunctionLowering {
     let result = op.result
     let destination = allocate(result.type.with(dtype: .f32))
     let fill = ir.declare("mind_random_fill", ir.void, [ir.ptr, ir.i64, ir.i64, ir.i32])
-    ir.call(fill, [destination, ir.int(result.type.elementCount), LLVMConstInt(ir.i64, seed, 0), ir.int(normal ? 1 : 0, ir.i32)])
+    ir.call(
+      fill,
+      [destination, ir.int(result.type.elementCount), LLVMConstInt(ir.i64, seed, 0), ir.int(normal ? 1 : 0, ir.i32)])
     values[result] = result.type.isScalar ? ir.load(.f32, destination, ir.int(0)) : destination
   }
 }

@@ -26,14 +26,28 @@ public struct TypeAnnotation: Sendable {
   }
 }
 
-public enum UnaryOperator: String, Sendable { case negate = "-", not = "!" }
+public enum UnaryOperator: String, Sendable {
+  case negate = "-"
+  case not = "!"
+}
 
 public enum BinaryOperator: String, Sendable {
-  case power = "**", multiply = "*", divide = "/", remainder = "%", matmul = "@"
-  case add = "+", subtract = "-"
-  case equal = "==", notEqual = "!=", less = "<", greater = ">", lessEqual = "<=",
+  case power = "**"
+  case multiply = "*"
+  case divide = "/"
+  case remainder = "%"
+  case matmul = "@"
+  case add = "+"
+  case subtract = "-"
+  case equal = "=="
+  case notEqual = "!="
+  case less = "<"
+  case greater = ">"
+  case lessEqual = "<="
+  case
     greaterEqual = ">="
-  case and = "&&", or = "||"
+  case and = "&&"
+  case or = "||"
 }
 
 public struct CallArgument {
@@ -97,7 +111,11 @@ public enum Pattern {
 }
 
 public enum AssignOperator: String, Sendable {
-  case assign = "=", add = "+=", subtract = "-=", multiply = "*=", divide = "/="
+  case assign = "="
+  case add = "+="
+  case subtract = "-="
+  case multiply = "*="
+  case divide = "/="
 }
 
 public final class Stmt {

@@ -17,7 +17,10 @@ public struct ASTPrinter {
     switch item {
     case .function(let decl): function(decl, depth)
     case .structure(let decl):
-      line(depth, "(struct \(decl.name) " + decl.fields.map { "\($0.name): \($0.type.type.text)" }.joined(separator: ", ") + ")")
+      line(
+        depth,
+        "(struct \(decl.name) " + decl.fields.map { "\($0.name): \($0.type.type.spelled)" }.joined(separator: ", ")
+          + ")")
     case .constant(let name, _, let value):
       line(depth, "(let \(name)")
       expr(value, depth + 1)
@@ -27,8 +30,8 @@ public struct ASTPrinter {
 
   mutating func function(_ decl: FunctionDecl, _ depth: Int) {
     let attributes = decl.attributes.map { "@\($0.name) " }.joined()
-    let parameters = decl.parameters.map { "\($0.name): \($0.type?.type.text ?? "_")" }.joined(separator: ", ")
-    line(depth, "(\(attributes)fn \(decl.name) (\(parameters)) -> \(decl.returnType?.type.text ?? "()")")
+    let parameters = decl.parameters.map { "\($0.name): \($0.type?.type.spelled ?? "_")" }.joined(separator: ", ")
+    line(depth, "(\(attributes)fn \(decl.name) (\(parameters)) -> \(decl.returnType?.type.spelled ?? "()")")
     block(decl.body, depth + 1)
   }
 
@@ -43,7 +46,7 @@ public struct ASTPrinter {
   mutating func statement(_ s: Stmt, _ depth: Int) {
     switch s.kind {
     case .let(let pattern, let mutable, let type, let value):
-      line(depth, "(let\(mutable ? " mut" : "") \(pattern.text)\(type.map { ": " + $0.type.text } ?? "")")
+      line(depth, "(let\(mutable ? " mut" : "") \(pattern.text)\(type.map { ": " + $0.type.spelled } ?? "")")
       expr(value, depth + 1)
     case .assign(let target, let op, let value):
       line(depth, "(assign \(op.rawValue)")
@@ -87,7 +90,7 @@ public struct ASTPrinter {
       expr(a, depth + 1)
       expr(b, depth + 1)
     case .call(let callee, let types, let arguments):
-      line(depth, "(call" + (types.isEmpty ? "" : " <" + types.map { $0.type.text }.joined(separator: ", ") + ">"))
+      line(depth, "(call" + (types.isEmpty ? "" : " <" + types.map { $0.type.spelled }.joined(separator: ", ") + ">"))
       expr(callee, depth + 1)
       for argument in arguments {
         if let label = argument.label { line(depth + 1, "\(label)=") }
@@ -135,17 +138,19 @@ public struct ASTPrinter {
 }
 
 extension TypeExpr {
-  var text: String {
+  /// The type as MIND source writes it: `f32`, `Tensor<f32, N, 3>`, `(f32, P)`.
+  public var spelled: String {
     switch self {
     case .scalar(let s): return s.rawValue
     case .tensor(let s, let dims):
-      return "Tensor<\(s.rawValue)" + dims.map { d -> String in
-        switch d {
-        case .known(let v): return ", \(v)"
-        case .symbol(let n): return ", \(n)"
-        }
-      }.joined() + ">"
-    case .tuple(let elements): return "(" + elements.map(\.text).joined(separator: ", ") + ")"
+      return "Tensor<\(s.rawValue)"
+        + dims.map { d -> String in
+          switch d {
+          case .known(let v): return ", \(v)"
+          case .symbol(let n): return ", \(n)"
+          }
+        }.joined() + ">"
+    case .tuple(let elements): return "(" + elements.map(\.spelled).joined(separator: ", ") + ")"
     case .named(let n): return n
     }
   }

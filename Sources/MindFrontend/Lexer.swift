@@ -41,7 +41,8 @@ public struct Lexer {
         while depth > 0 {
           guard let d = peek() else {
             diagnostics.append(
-              Diagnostic("E1002", "unterminated block comment", at: SourceSpan(file: file, start: start, end: start + 2)))
+              Diagnostic(
+                "E1002", "unterminated block comment", at: SourceSpan(file: file, start: start, end: start + 2)))
             return
           }
           if d == UInt8(ascii: "/") && peek(1) == UInt8(ascii: "*") {

@@ -257,7 +257,8 @@ public struct Parser {
     try expect(.less, "after `Tensor`")
     let (dtypeName, dtypeSpan) = try expectIdentifier("for the element type")
     guard let dtype = ScalarTypeName(rawValue: dtypeName) else {
-      throw Diagnostic("E2010", "unknown element type `\(dtypeName)` (expected f32, f64, i32, i64 or bool)", at: dtypeSpan)
+      throw Diagnostic(
+        "E2010", "unknown element type `\(dtypeName)` (expected f32, f64, i32, i64 or bool)", at: dtypeSpan)
     }
     var dims: [TypeExpr.DimExpr] = []
     while accept(.comma) {
@@ -284,7 +285,8 @@ public struct Parser {
       _ = advance()
       return .symbol(name)
     default:
-      throw Diagnostic("E1014", "expected a dimension (a name or a non-negative integer), found \(current.kind)", at: current.span)
+      throw Diagnostic(
+        "E1014", "expected a dimension (a name or a non-negative integer), found \(current.kind)", at: current.span)
     }
   }
 
@@ -355,7 +357,9 @@ public struct Parser {
       let upper = try parseExpression()
       let body = try parseBlock()
       return .statement(
-        Stmt(.for(variable: variable, variableSpan: variableSpan, start: lower, end: upper, body: body), span: spanFrom(start)))
+        Stmt(
+          .for(variable: variable, variableSpan: variableSpan, start: lower, end: upper, body: body),
+          span: spanFrom(start)))
     }
     if accept(.while) {
       let condition = try parseExpression()

@@ -22,7 +22,8 @@ public final class Cloner {
   public func clone(_ op: Operation) -> Operation {
     let regions = op.regions.map(clone)
     let results = op.results.map { values.make($0.type) }
-    let copy = Operation(kind: op.kind, operands: op.operands.map(lookup), results: results, regions: regions, location: op.location)
+    let copy = Operation(
+      kind: op.kind, operands: op.operands.map(lookup), results: results, regions: regions, location: op.location)
     for (old, new) in zip(op.results, results) { mapping[old] = new }
     return copy
   }

@@ -38,13 +38,19 @@ public final class Operation {
   public var result: Value { results[0] }
 
   /// An op with given results (for passes that rebuild ops).
-  public static func make(_ kind: OpKind, _ operands: [Value], results: [Value], regions: [Block] = [], location: SourceSpan) -> Operation {
+  public static func make(
+    _ kind: OpKind, _ operands: [Value], results: [Value], regions: [Block] = [], location: SourceSpan
+  ) -> Operation {
     Operation(kind: kind, operands: operands, results: results, regions: regions, location: location)
   }
 
   /// An op with fresh results of the given types.
-  public static func make(_ kind: OpKind, _ operands: [Value], resultTypes: [TensorType], regions: [Block], location: SourceSpan, values: ValueFactory) -> Operation {
-    Operation(kind: kind, operands: operands, results: resultTypes.map(values.make), regions: regions, location: location)
+  public static func make(
+    _ kind: OpKind, _ operands: [Value], resultTypes: [TensorType], regions: [Block], location: SourceSpan,
+    values: ValueFactory
+  ) -> Operation {
+    Operation(
+      kind: kind, operands: operands, results: resultTypes.map(values.make), regions: regions, location: location)
   }
 
   /// A region-holding stand-in, so that helpers that walk an op's regions can walk one block.

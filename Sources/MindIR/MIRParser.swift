@@ -25,17 +25,22 @@ public struct MIRParser {
 
   func fail(_ message: String) -> Diagnostic {
     let line = text[..<min(position, text.count)].filter { $0 == 0x0A }.count + 1
-    return Diagnostic("E4002", "MIR line \(line): \(message)", at: SourceSpan(file: file, start: position, end: position + 1))
+    return Diagnostic(
+      "E4002", "MIR line \(line): \(message)", at: SourceSpan(file: file, start: position, end: position + 1))
   }
 
   mutating func skipSpace() {
-    while position < text.count, text[position] == 0x20 || text[position] == 0x0A || text[position] == 0x09 || text[position] == 0x0D { position += 1 }
+    while position < text.count,
+      text[position] == 0x20 || text[position] == 0x0A || text[position] == 0x09 || text[position] == 0x0D
+    { position += 1 }
   }
 
   mutating func accept(_ literal: String) -> Bool {
     skipSpace()
     let bytes = Array(literal.utf8)
-    guard position + bytes.count <= text.count, Array(text[position..<position + bytes.count]) == bytes else { return false }
+    guard position + bytes.count <= text.count, Array(text[position..<position + bytes.count]) == bytes else {
+      return false
+    }
     position += bytes.count
     return true
   }
@@ -50,7 +55,8 @@ public struct MIRParser {
   }
 
   static func isWordByte(_ c: UInt8) -> Bool {
-    (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F || c == 0x2E || c == 0x2D || c == 0x2B
+    (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F || c == 0x2E
+      || c == 0x2D || c == 0x2B
   }
 
   mutating func word() throws(Diagnostic) -> String {
@@ -115,7 +121,8 @@ public struct MIRParser {
       skipSpace()
       let start = position
       while position < text.count, text[position] != UInt8(ascii: ">") { position += 1 }
-      let parts = String(decoding: text[start..<position], as: UTF8.self).split(separator: "x", omittingEmptySubsequences: false)
+      let parts = String(decoding: text[start..<position], as: UTF8.self).split(
+        separator: "x", omittingEmptySubsequences: false)
       try expect(">")
       guard let dtype = DType(rawValue: String(parts.last ?? "")) else { throw fail("unknown element type") }
       var shape: [Dim] = []
@@ -232,14 +239,17 @@ public struct MIRParser {
     return Operation(kind: kind, operands: operands, results: results, regions: regions, location: .unknown)
   }
 
-  mutating func attribute<T>(_ key: String, _ value: (inout MIRParser) throws(Diagnostic) -> T) throws(Diagnostic) -> T {
+  mutating func attribute<T>(_ key: String, _ value: (inout MIRParser) throws(Diagnostic) -> T) throws(Diagnostic) -> T
+  {
     try expect(key)
     try expect("=")
     return try value(&self)
   }
 
   mutating func parseKind(_ name: String) throws(Diagnostic) -> OpKind {
-    func ints(_ p: inout MIRParser) throws(Diagnostic) -> [Int] { try p.list { (q: inout MIRParser) throws(Diagnostic) in try q.integer() } }
+    func ints(_ p: inout MIRParser) throws(Diagnostic) -> [Int] {
+      try p.list { (q: inout MIRParser) throws(Diagnostic) in try q.integer() }
+    }
     if let op = UnaryOp(rawValue: name) { return .unary(op) }
     if let op = BinaryOp(rawValue: name) { return .binary(op) }
     if name.hasPrefix("cmp."), let op = CompareOp(rawValue: String(name.dropFirst(4))) { return .compare(op) }

@@ -75,13 +75,17 @@ public struct Printer {
     switch kind {
     case .constant(.splat(let v)): return " {value = \(format(v))}"
     case .constant(.dense(let vs)):
-      let shown = elide && vs.count > 16 ? vs.prefix(16).map(format).joined(separator: ", ") + ", ..." : vs.map(format).joined(separator: ", ")
+      let shown =
+        elide && vs.count > 16
+        ? vs.prefix(16).map(format).joined(separator: ", ") + ", ..." : vs.map(format).joined(separator: ", ")
       return " {dense = [\(shown)]}"
     case .broadcast(let dims): return " {dims = \(list(dims))}"
     case .reduce(_, let axes): return " {axes = \(list(axes))}"
-    case .argReduce(_, let axis), .concat(let axis), .gather(let axis), .scatterAdd(let axis), .iota(let axis): return " {axis = \(axis)}"
+    case .argReduce(_, let axis), .concat(let axis), .gather(let axis), .scatterAdd(let axis), .iota(let axis):
+      return " {axis = \(axis)}"
     case .transpose(let perm): return " {perm = \(list(perm))}"
-    case .slice(let starts, let strides), .unslice(let starts, let strides): return " {starts = \(list(starts)), strides = \(list(strides))}"
+    case .slice(let starts, let strides), .unslice(let starts, let strides):
+      return " {starts = \(list(starts)), strides = \(list(strides))}"
     case .random(_, let seed): return " {seed = \(seed)}"
     case .call(let callee): return " @\(callee)"
     case .print(let pieces):

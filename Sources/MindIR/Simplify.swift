@@ -102,7 +102,8 @@ public enum Simplify {
       let constants = op.operands.map(constantValue)
       // Ops whose operands are all splat constants fold to a splat constant of any shape.
       if !op.operands.isEmpty, constants.allSatisfy({ $0 != nil }),
-        let folded = evaluate(op.kind, constants.map { $0! }, op.result.type.dtype), op.result.type.dtype != .f32 || folded.isFinite
+        let folded = evaluate(op.kind, constants.map { $0! }, op.result.type.dtype),
+        op.result.type.dtype != .f32 || folded.isFinite
       {
         op.kind = .constant(.splat(folded))
         op.operands = []

@@ -63,7 +63,9 @@ public func inferResultTypes(_ kind: OpKind, _ operands: [TensorType]) throws(Ty
       for d in 0..<first.rank where d != axis && operand.shape[d] != first.shape[d] {
         throw .mismatch("concat operands differ in dimension \(d)")
       }
-      guard let extent = operand.shape[axis].value else { return [TensorType(first.dtype, first.shape.enumerated().map { $0.offset == axis ? .unknown : $0.element })] }
+      guard let extent = operand.shape[axis].value else {
+        return [TensorType(first.dtype, first.shape.enumerated().map { $0.offset == axis ? .unknown : $0.element })]
+      }
       total += extent
     }
     var shape = first.shape
@@ -78,7 +80,8 @@ public func inferResultTypes(_ kind: OpKind, _ operands: [TensorType]) throws(Ty
   case .dynamicUpdateSlice:
     guard operands.count >= 2 else { throw .mismatch("dynamic_update_slice takes a tensor and an update") }
     return [operands[0]]
-  case .constant, .cast, .broadcast, .reshape, .slice, .unslice, .scatterAdd, .dynamicSlice, .iota, .random, .call, .ifOp,
+  case .constant, .cast, .broadcast, .reshape, .slice, .unslice, .scatterAdd, .dynamicSlice, .iota, .random, .call,
+    .ifOp,
     .forOp, .whileOp:
     return nil
   case .yield, .returnOp, .print, .assert:

@@ -3,7 +3,8 @@
 // checked at its definition.
 
 public enum DType: String, Sendable, Hashable, CaseIterable {
-  case f32, f64, i32, i64, bool = "i1"
+  case f32, f64, i32, i64
+  case bool = "i1"
 
   public var isFloat: Bool { self == .f32 || self == .f64 }
   public var isInteger: Bool { self == .i32 || self == .i64 }
@@ -18,7 +19,13 @@ public enum DType: String, Sendable, Hashable, CaseIterable {
   public var sourceName: String { self == .bool ? "bool" : rawValue }
 
   public init?(sourceName: String) {
-    if sourceName == "bool" { self = .bool } else if let d = DType(rawValue: sourceName), d != .bool { self = d } else { return nil }
+    if sourceName == "bool" {
+      self = .bool
+    } else if let d = DType(rawValue: sourceName), d != .bool {
+      self = d
+    } else {
+      return nil
+    }
   }
 }
 

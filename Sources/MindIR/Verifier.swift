@@ -24,7 +24,9 @@ public struct Verifier {
       at: op?.location ?? function.location)
   }
 
-  mutating func check(_ block: Block, visible outer: Set<Value>, expectedYield: [TensorType], terminator: String) throws(Diagnostic) {
+  mutating func check(_ block: Block, visible outer: Set<Value>, expectedYield: [TensorType], terminator: String)
+    throws(Diagnostic)
+  {
     var visible = outer
     for argument in block.arguments { visible.insert(argument) }
     guard let last = block.operations.last, last.kind.name == terminator else {
@@ -54,7 +56,9 @@ public struct Verifier {
       }
       try checkStructure(op, visible: visible)
       for result in op.results where result.type.isConcrete && result.type.byteCount > TensorType.maximumByteCount {
-        throw Diagnostic("E3008", "a tensor of shape \(result.type.shapeDescription) is too large (the limit is 16 GiB)", at: op.location)
+        throw Diagnostic(
+          "E3008", "a tensor of shape \(result.type.shapeDescription) is too large (the limit is 16 GiB)",
+          at: op.location)
       }
       for result in op.results { visible.insert(result) }
     }

@@ -30,7 +30,12 @@ public final class JIT {
     var pairs = symbols.map { symbol in
       LLVMOrcCSymbolMapPair(
         Name: LLVMOrcLLJITMangleAndIntern(ref, symbol.name),
-        Sym: LLVMJITEvaluatedSymbol(Address: symbol.address, Flags: LLVMJITSymbolFlags(GenericFlags: UInt8(LLVMJITSymbolGenericFlagsExported.rawValue | LLVMJITSymbolGenericFlagsCallable.rawValue), TargetFlags: 0)))
+        Sym: LLVMJITEvaluatedSymbol(
+          Address: symbol.address,
+          Flags: LLVMJITSymbolFlags(
+            GenericFlags: UInt8(
+              LLVMJITSymbolGenericFlagsExported.rawValue | LLVMJITSymbolGenericFlagsCallable.rawValue), TargetFlags: 0))
+      )
     }
     let unit = pairs.withUnsafeMutableBufferPointer { LLVMOrcAbsoluteSymbols($0.baseAddress, $0.count) }
     try LLVMError.check(LLVMOrcJITDylibDefine(dylib, unit), "defining host symbols")

@@ -68,13 +68,17 @@ public final class LLVMModule {
   public func emit(_ target: TargetMachine, assembly: Bool = false) throws -> [UInt8] {
     var message: UnsafeMutablePointer<CChar>?
     var buffer: LLVMMemoryBufferRef?
-    if LLVMTargetMachineEmitToMemoryBuffer(target.ref, ref, assembly ? LLVMAssemblyFile : LLVMObjectFile, &message, &buffer) != 0 {
+    if LLVMTargetMachineEmitToMemoryBuffer(
+      target.ref, ref, assembly ? LLVMAssemblyFile : LLVMObjectFile, &message, &buffer) != 0
+    {
       throw LLVMError("code generation: \(LLVMError.take(message))")
     }
     guard let buffer else { throw LLVMError("code generation produced nothing") }
     defer { LLVMDisposeMemoryBuffer(buffer) }
     let size = LLVMGetBufferSize(buffer)
     guard let start = LLVMGetBufferStart(buffer) else { return [] }
-    return start.withMemoryRebound(to: UInt8.self, capacity: size) { Array(UnsafeBufferPointer(start: $0, count: size)) }
+    return start.withMemoryRebound(to: UInt8.self, capacity: size) {
+      Array(UnsafeBufferPointer(start: $0, count: size))
+    }
   }
 }

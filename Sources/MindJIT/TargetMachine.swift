@@ -36,8 +36,13 @@ public final class TargetMachine {
     guard LLVMGetTargetFromTriple(triple, &target, &message) == 0, let target else {
       throw LLVMError("no LLVM target for \(triple): \(LLVMError.take(message))")
     }
-    let level: LLVMCodeGenOptLevel = optimizationLevel == 0 ? LLVMCodeGenLevelNone : optimizationLevel >= 3 ? LLVMCodeGenLevelAggressive : LLVMCodeGenLevelDefault
-    guard let machine = LLVMCreateTargetMachine(target, triple, cpuName, cpuFeatures, level, LLVMRelocPIC, LLVMCodeModelDefault) else {
+    let level: LLVMCodeGenOptLevel =
+      optimizationLevel == 0
+      ? LLVMCodeGenLevelNone : optimizationLevel >= 3 ? LLVMCodeGenLevelAggressive : LLVMCodeGenLevelDefault
+    guard
+      let machine = LLVMCreateTargetMachine(
+        target, triple, cpuName, cpuFeatures, level, LLVMRelocPIC, LLVMCodeModelDefault)
+    else {
       throw LLVMError("cannot create a target machine for \(triple)")
     }
     ref = machine

@@ -3,7 +3,11 @@
 // elements are summarized with the first and last 3 entries of each axis around `...`.
 
 public enum ElementKind: Int32, Sendable {
-  case f32 = 0, f64 = 1, i32 = 2, i64 = 3, bool = 4
+  case f32 = 0
+  case f64 = 1
+  case i32 = 2
+  case i64 = 3
+  case bool = 4
 
   public var byteSize: Int {
     switch self {

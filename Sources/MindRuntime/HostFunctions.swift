@@ -3,7 +3,8 @@
 
 public enum HostFunctions {
   public typealias PrintText = @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, Int64) -> Void
-  public typealias PrintTensor = @convention(c) (UnsafeMutableRawPointer?, UnsafeRawPointer?, Int32, Int64, UnsafePointer<Int64>?) -> Void
+  public typealias PrintTensor =
+    @convention(c) (UnsafeMutableRawPointer?, UnsafeRawPointer?, Int32, Int64, UnsafePointer<Int64>?) -> Void
   public typealias PrintEnd = @convention(c) (UnsafeMutableRawPointer?) -> Void
   public typealias ReportError = @convention(c) (UnsafeMutableRawPointer?, Int64, Int64, Int64) -> Void
   public typealias RandomFillFunction = @convention(c) (UnsafeMutablePointer<Float>?, Int64, UInt64, Int32) -> Void

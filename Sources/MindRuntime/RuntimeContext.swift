@@ -34,11 +34,14 @@ public final class RuntimeContext {
   func report(site index: Int, _ a: Int64, _ b: Int64) {
     guard failure == nil else { return }
     guard index >= 0 && index < sites.count else {
-      failure = RuntimeFailure(site: RuntimeErrorSite(code: "E6000", message: "runtime error", location: -1), message: "runtime error (unknown site \(index))")
+      failure = RuntimeFailure(
+        site: RuntimeErrorSite(code: "E6000", message: "runtime error", location: -1),
+        message: "runtime error (unknown site \(index))")
       return
     }
     let site = sites[index]
-    let message = site.message.replacingOccurrences(of: "{0}", with: String(a)).replacingOccurrences(of: "{1}", with: String(b))
+    let message = site.message.replacingOccurrences(of: "{0}", with: String(a)).replacingOccurrences(
+      of: "{1}", with: String(b))
     failure = RuntimeFailure(site: site, message: message)
   }
 

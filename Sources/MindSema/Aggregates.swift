@@ -59,7 +59,9 @@ extension Elaborator {
   }
 
   /// Binds the symbolic dimensions of `annotation` to those of `value` (no checking of dtypes).
-  func bindSymbols(_ annotation: TypeAnnotation, _ value: SemaValue, _ bindings: inout [String: Dim], span: SourceSpan) throws {
+  func bindSymbols(_ annotation: TypeAnnotation, _ value: SemaValue, _ bindings: inout [String: Dim], span: SourceSpan)
+    throws
+  {
     _ = try conform(value, to: annotation, bindings: &bindings, span: span, what: "value")
   }
 
@@ -100,15 +102,19 @@ extension Elaborator {
       return .tensor(v)
     case .tuple(let elements):
       guard case .tuple(let parts) = value, parts.count == elements.count else { throw mismatch() }
-      return .tuple(try zip(parts, elements).map { part, element in
-        try conform(part, to: TypeAnnotation(type: element, span: annotation.span), bindings: &bindings, span: span, what: what)
-      })
+      return .tuple(
+        try zip(parts, elements).map { part, element in
+          try conform(
+            part, to: TypeAnnotation(type: element, span: annotation.span), bindings: &bindings, span: span, what: what)
+        })
     case .named(let name):
       guard case .structure(let decl, let fields) = value, decl.name == name else { throw mismatch() }
       var structBindings: [String: Dim] = [:]
-      return .structure(decl, try zip(fields, decl.fields).map { field, declared in
-        try conform(field, to: declared.type, bindings: &structBindings, span: span, what: "field `\(declared.name)`")
-      })
+      return .structure(
+        decl,
+        try zip(fields, decl.fields).map { field, declared in
+          try conform(field, to: declared.type, bindings: &structBindings, span: span, what: "field `\(declared.name)`")
+        })
     }
   }
 

@@ -19,11 +19,18 @@ struct BuiltinArguments {
 
   func expect(_ counts: ClosedRange<Int>, keywords allowed: [String] = []) throws {
     guard counts.contains(positional.count) else {
-      let expected = counts.lowerBound == counts.upperBound ? "\(counts.lowerBound)" : "\(counts.lowerBound) to \(counts.upperBound)"
-      throw Diagnostic("E2007", "`\(name)` takes \(expected) argument\(counts.upperBound == 1 ? "" : "s") but \(positional.count) \(positional.count == 1 ? "was" : "were") given", at: span)
+      let expected =
+        counts.lowerBound == counts.upperBound ? "\(counts.lowerBound)" : "\(counts.lowerBound) to \(counts.upperBound)"
+      throw Diagnostic(
+        "E2007",
+        "`\(name)` takes \(expected) argument\(counts.upperBound == 1 ? "" : "s") but \(positional.count) \(positional.count == 1 ? "was" : "were") given",
+        at: span)
     }
     for (key, value) in keywords where !allowed.contains(key) {
-      throw Diagnostic("E2008", "`\(name)` has no keyword argument `\(key)`\(allowed.isEmpty ? "" : " (it takes \(allowed.map { "`\($0)`" }.joined(separator: ", ")))")", at: value.span)
+      throw Diagnostic(
+        "E2008",
+        "`\(name)` has no keyword argument `\(key)`\(allowed.isEmpty ? "" : " (it takes \(allowed.map { "`\($0)`" }.joined(separator: ", ")))")",
+        at: value.span)
     }
   }
 
@@ -34,7 +41,8 @@ struct BuiltinArguments {
   func float(_ i: Int) throws -> Value {
     let v = try tensor(i, as: nil)
     guard v.type.dtype.isFloat else {
-      throw Diagnostic("E2004", "`\(name)` expects a floating-point tensor, found \(describe(v.type))", at: positional[i].span)
+      throw Diagnostic(
+        "E2004", "`\(name)` expects a floating-point tensor, found \(describe(v.type))", at: positional[i].span)
     }
     return v
   }
@@ -53,7 +61,9 @@ struct BuiltinArguments {
 
   func keywordBool(_ key: String) throws -> Bool? {
     guard let k = keywords[key] else { return nil }
-    if case .tensor(let v) = k.value, v.type == TensorType(.bool), let op = v.definingOp, case .constant(let d) = op.kind {
+    if case .tensor(let v) = k.value, v.type == TensorType(.bool), let op = v.definingOp,
+      case .constant(let d) = op.kind
+    {
       return d.element(0) != 0
     }
     throw Diagnostic("E2019", "`\(key)` of `\(name)` must be `true` or `false`", at: k.span)
@@ -68,7 +78,9 @@ struct BuiltinArguments {
   /// A list of integer constants: an array literal, `shape(x)`, or one integer.
   func intList(_ value: SemaValue, _ span: SourceSpan, what: String) throws -> [Int] {
     if let single = e.constantInteger(value) { return [single] }
-    if case .tensor(let v) = value, v.type.rank == 1, v.type.dtype.isInteger || v.type.shape == [.known(0)], let op = v.definingOp, case .constant(let data) = op.kind {
+    if case .tensor(let v) = value, v.type.rank == 1, v.type.dtype.isInteger || v.type.shape == [.known(0)],
+      let op = v.definingOp, case .constant(let data) = op.kind
+    {
       let list = (0..<v.type.elementCount).compactMap { Int(exactly: data.element($0)) }
       if list.count == v.type.elementCount { return list }
     }
@@ -117,7 +129,10 @@ enum Builtins {
     elementwise[name] != nil || composite.contains(name) || transforms.contains(name)
   }
 
-  static func call(_ name: String, _ e: Elaborator, typeArguments: [TypeAnnotation], arguments: [CallArgument], scope: Scope, span: SourceSpan) throws -> SemaValue {
+  static func call(
+    _ name: String, _ e: Elaborator, typeArguments: [TypeAnnotation], arguments: [CallArgument], scope: Scope,
+    span: SourceSpan
+  ) throws -> SemaValue {
     if name == "concat" || name == "stack" {
       return try concatenate(name, e, arguments, scope: scope, span: span)
     }
@@ -146,7 +161,9 @@ enum Builtins {
       throw Diagnostic("E2018", "`\(name)` takes a list literal and cannot be called indirectly", at: span)
     }
     e.builder.location = span
-    let args = BuiltinArguments(name: name, e: e, positional: positional.map { ($0.0, $0.1) }, keywords: keywords.mapValues { ($0.0, $0.1) }, span: span)
+    let args = BuiltinArguments(
+      name: name, e: e, positional: positional.map { ($0.0, $0.1) }, keywords: keywords.mapValues { ($0.0, $0.1) },
+      span: span)
     if transforms.contains(name) { return try e.makeTransform(name, args) }
     if name == "cast" {
       guard let type = typeArguments.first, case .scalar(let s) = type.type else {
@@ -158,7 +175,9 @@ enum Builtins {
     if let op = elementwise[name] {
       try args.expect(1...1)
       let x = [UnaryOp.abs, .sign, .neg].contains(op) ? try args.tensor(0, as: nil) : try args.float(0)
-      if x.type.dtype == .bool { throw Diagnostic("E2004", "`\(name)` expects a numeric tensor, found bool", at: args.positional[0].span) }
+      if x.type.dtype == .bool {
+        throw Diagnostic("E2004", "`\(name)` expects a numeric tensor, found bool", at: args.positional[0].span)
+      }
       if [.floor, .ceil, .round].contains(op) && x.type.dtype.isInteger { return .tensor(x) }
       return .tensor(e.builder.unary(op, x))
     }
@@ -170,8 +189,12 @@ enum Builtins {
     return try Output.call(name, args)
   }
 
-  static func concatenate(_ name: String, _ e: Elaborator, _ arguments: [CallArgument], scope: Scope, span: SourceSpan) throws -> SemaValue {
-    guard let first = arguments.first, first.label == nil, case .array(let elements) = first.value.kind, !elements.isEmpty else {
+  static func concatenate(_ name: String, _ e: Elaborator, _ arguments: [CallArgument], scope: Scope, span: SourceSpan)
+    throws -> SemaValue
+  {
+    guard let first = arguments.first, first.label == nil, case .array(let elements) = first.value.kind,
+      !elements.isEmpty
+    else {
       throw Diagnostic("E2019", "`\(name)` takes a list of tensors: \(name)([a, b], axis=0)", at: span)
     }
     var axis = 0
@@ -192,11 +215,15 @@ enum Builtins {
     }
     if axis < 0 { axis += rank }
     for (t, element) in zip(tensors, elements) {
-      let sameOtherDims = t.type.rank == tensors[0].type.rank && (0..<t.type.rank).allSatisfy { d in
-        (name == "concat" && d == axis) || t.type.shape[d] == tensors[0].type.shape[d] || t.type.shape[d] == .unknown || tensors[0].type.shape[d] == .unknown
-      }
+      let sameOtherDims =
+        t.type.rank == tensors[0].type.rank
+        && (0..<t.type.rank).allSatisfy { d in
+          (name == "concat" && d == axis) || t.type.shape[d] == tensors[0].type.shape[d] || t.type.shape[d] == .unknown
+            || tensors[0].type.shape[d] == .unknown
+        }
       guard t.type.dtype == tensors[0].type.dtype, sameOtherDims else {
-        throw Diagnostic("E3001", "`\(name)` operands differ: \(describe(tensors[0].type)) and \(describe(t.type))", at: element.span)
+        throw Diagnostic(
+          "E3001", "`\(name)` operands differ: \(describe(tensors[0].type)) and \(describe(t.type))", at: element.span)
       }
     }
     if name == "stack" {
@@ -215,10 +242,14 @@ enum Builtins {
   static func matmul(_ e: Elaborator, _ a: Value, _ b: Value, span: SourceSpan) throws -> SemaValue {
     let builder = e.builder
     guard a.type.rank >= 1, b.type.rank >= 1 else {
-      throw Diagnostic("E3003", "matmul needs operands of rank 1 or more, found \(describe(a.type)) and \(describe(b.type))", at: span)
+      throw Diagnostic(
+        "E3003", "matmul needs operands of rank 1 or more, found \(describe(a.type)) and \(describe(b.type))", at: span)
     }
     guard a.type.dtype == b.type.dtype, a.type.dtype.isFloat else {
-      throw Diagnostic("E2004", "matmul needs two floating-point operands of one dtype, found \(a.type.dtype.sourceName) and \(b.type.dtype.sourceName)", at: span)
+      throw Diagnostic(
+        "E2004",
+        "matmul needs two floating-point operands of one dtype, found \(a.type.dtype.sourceName) and \(b.type.dtype.sourceName)",
+        at: span)
     }
     let aVector = a.type.rank == 1
     let bVector = b.type.rank == 1
@@ -227,7 +258,8 @@ enum Builtins {
     let k1 = a2.type.shape[a2.type.rank - 1]
     let k2 = b2.type.shape[b2.type.rank - 2]
     if k1 != k2 && k1 != .unknown && k2 != .unknown {
-      throw Diagnostic("E3003", "matmul contraction mismatch: \(describe(a.type)) @ \(describe(b.type)) (\(k1) vs \(k2))", at: span)
+      throw Diagnostic(
+        "E3003", "matmul contraction mismatch: \(describe(a.type)) @ \(describe(b.type)) (\(k1) vs \(k2))", at: span)
     }
     let batch = try e.broadcastShapes(Array(a2.type.shape.dropLast(2)), Array(b2.type.shape.dropLast(2)), span: span)
     let m = a2.type.shape[a2.type.rank - 2]

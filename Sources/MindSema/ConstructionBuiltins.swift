@@ -26,16 +26,21 @@ enum Construction {
       try args.expect(2...2)
       let shape = try shapeArgument(0)
       switch args.positional[1].value {
-      case .literal(let v, let isFloat): return .tensor(b.constant(.splat(v), TensorType(isFloat ? .f32 : .i64, known: shape)))
+      case .literal(let v, let isFloat):
+        return .tensor(b.constant(.splat(v), TensorType(isFloat ? .f32 : .i64, known: shape)))
       default:
         let v = try args.tensor(1)
-        guard v.type.isScalar else { throw Diagnostic("E2004", "the fill value of `full` must be a scalar", at: args.positional[1].span) }
+        guard v.type.isScalar else {
+          throw Diagnostic("E2004", "the fill value of `full` must be a scalar", at: args.positional[1].span)
+        }
         return .tensor(b.broadcast(v, to: shape.map { .known($0) }))
       }
     case "eye":
       try args.expect(1...1)
       let n = try args.constantInt(args.positional[0].value, args.positional[0].span, what: "the size")
-      guard n >= 0 && n <= 1 << 12 else { throw Diagnostic("E3007", "`eye` needs a size between 0 and 4096, found \(n)", at: args.span) }
+      guard n >= 0 && n <= 1 << 12 else {
+        throw Diagnostic("E3007", "`eye` needs a size between 0 and 4096, found \(n)", at: args.span)
+      }
       var data = [Double](repeating: 0, count: n * n)
       for i in 0..<n { data[i * n + i] = 1 }
       return .tensor(b.constant(.dense(data), TensorType(.f32, known: [n, n])))
@@ -53,13 +58,17 @@ enum Construction {
       if numbers.count == 3 { step = numbers[2].0 }
       guard step != 0 else { throw Diagnostic("E3007", "`arange` step must not be zero", at: args.span) }
       let steps = ((stop - start) / step).rounded(.up)
-      guard steps.isFinite, steps <= Double(1 << 24) else { throw Diagnostic("E3007", "`arange` of \(steps) elements is too large (the limit is 2^24)", at: args.span) }
+      guard steps.isFinite, steps <= Double(1 << 24) else {
+        throw Diagnostic("E3007", "`arange` of \(steps) elements is too large (the limit is 2^24)", at: args.span)
+      }
       let count = max(0, Int(steps))
       let data = (0..<count).map { start + Double($0) * step }
       return .tensor(b.constant(.dense(data), TensorType(isFloat ? .f32 : .i64, known: [count])))
     case "linspace":
       try args.expect(3...3)
-      guard case .literal(let start, _) = args.positional[0].value, case .literal(let stop, _) = args.positional[1].value else {
+      guard case .literal(let start, _) = args.positional[0].value,
+        case .literal(let stop, _) = args.positional[1].value
+      else {
         throw Diagnostic("E2019", "the bounds of `linspace` must be number constants", at: args.span)
       }
       let n = try args.constantInt(args.positional[2].value, args.positional[2].span, what: "the count")
@@ -69,7 +78,10 @@ enum Construction {
     case "randn", "rand":
       try args.expect(1...1, keywords: ["seed"])
       let seed = try args.keywordInt("seed") ?? 0
-      return .tensor(b.value(.random(normal: name == "randn", seed: UInt64(bitPattern: Int64(seed))), [], type: TensorType(.f32, known: try shapeArgument(0))))
+      return .tensor(
+        b.value(
+          .random(normal: name == "randn", seed: UInt64(bitPattern: Int64(seed))), [],
+          type: TensorType(.f32, known: try shapeArgument(0))))
     default:
       return nil
     }

@@ -91,7 +91,10 @@ public final class Elaborator {
   func checkImport(_ path: [String], _ span: SourceSpan) -> Diagnostic? {
     let modules = ["core", "math", "tensor", "diff", "io", "nn"]
     guard let first = path.first, modules.contains(first) else {
-      return Diagnostic("E2012", "cannot find module `\(path.joined(separator: "::"))` (built-in modules: \(modules.joined(separator: ", ")))", at: span)
+      return Diagnostic(
+        "E2012",
+        "cannot find module `\(path.joined(separator: "::"))` (built-in modules: \(modules.joined(separator: ", ")))",
+        at: span)
     }
     if path.count == 2 && !Builtins.isKnown(path[1]) {
       return Diagnostic("E2012", "module `\(first)` has no item `\(path[1])`", at: span)
@@ -114,15 +117,20 @@ public final class Elaborator {
     try checkCustomGradient(decl)
     let result = try elaborateBody(decl, arguments: parameterTypes)
     if decl.attribute("differentiable") != nil {
-      try checkDifferentiable(builder.block, inputs: parameterTypes.flatMap(leaves), outputs: result.map(leaves) ?? [], name: decl.name, reportAt: nil)
+      try checkDifferentiable(
+        builder.block, inputs: parameterTypes.flatMap(leaves), outputs: result.map(leaves) ?? [], name: decl.name,
+        reportAt: nil)
     }
   }
 
   /// E5001 when a value `name` is differentiated through loses its derivative in a conversion
   /// to an integer; reported at the conversion, or at `reportAt` (a grad call) with a note.
-  func checkDifferentiable(_ block: MindIR.Block, inputs: [Value], outputs: [Value], name: String, reportAt: SourceSpan?) throws {
+  func checkDifferentiable(
+    _ block: MindIR.Block, inputs: [Value], outputs: [Value], name: String, reportAt: SourceSpan?
+  ) throws {
     guard let op = Differentiability.firstLostDerivative(in: block, inputs: inputs, outputs: outputs) else { return }
-    let message = "`\(name)` is not differentiable: converting to \(op.result.type.dtype.sourceName) drops the derivative of a value that depends on its inputs (use floor/round to keep a float, or stop differentiating through it)"
+    let message =
+      "`\(name)` is not differentiable: converting to \(op.result.type.dtype.sourceName) drops the derivative of a value that depends on its inputs (use floor/round to keep a float, or stop differentiating through it)"
     if let reportAt {
       throw Diagnostic("E5001", message, at: reportAt, notes: [Note("the conversion is here", at: op.location)])
     }
@@ -134,14 +142,19 @@ public final class Elaborator {
     switch annotation.type {
     case .scalar(let s): return .tensor(values.make(TensorType(dtype(s))))
     case .tensor(let s, let dims):
-      return .tensor(values.make(TensorType(dtype(s), dims.map { d in
-        switch d {
-        case .known(let v): return .known(v)
-        case .symbol(let name): return .symbol(name)
-        }
-      })))
+      return .tensor(
+        values.make(
+          TensorType(
+            dtype(s),
+            dims.map { d in
+              switch d {
+              case .known(let v): return .known(v)
+              case .symbol(let name): return .symbol(name)
+              }
+            })))
     case .tuple(let elements):
-      return .tuple(try elements.map { try symbolicValue(of: TypeAnnotation(type: $0, span: annotation.span), name: name) })
+      return .tuple(
+        try elements.map { try symbolicValue(of: TypeAnnotation(type: $0, span: annotation.span), name: name) })
     case .named(let structName):
       guard let decl = structs[structName] else {
         throw Diagnostic("E2003", "unknown type `\(structName)`", at: annotation.span)
@@ -177,9 +190,14 @@ public final class Elaborator {
   /// Specializes a function for argument values whose leaves have concrete types.
   func specialize(_ decl: FunctionDecl, arguments: [SemaValue], at span: SourceSpan) throws -> (Function, SemaValue?) {
     let leafTypes = arguments.flatMap(leaves).map(\.type)
-    let key = decl.name + (leafTypes.isEmpty ? "" : "__" + leafTypes.map { t in
-      ([t.dtype.sourceName] + t.extents.map(String.init)).joined(separator: "x")
-    }.joined(separator: "__"))
+    let key =
+      decl.name
+      + (leafTypes.isEmpty
+        ? ""
+        : "__"
+          + leafTypes.map { t in
+            ([t.dtype.sourceName] + t.extents.map(String.init)).joined(separator: "x")
+          }.joined(separator: "__"))
     if let done = specializations[key] { return (done.function, done.resultTemplate) }
     guard !inProgress.contains(key) else {
       throw Diagnostic("E2040", "`\(decl.name)` calls itself; recursive functions are not supported", at: span)
@@ -226,7 +244,9 @@ public final class Elaborator {
       return nil
     }
     guard let value else {
-      throw Diagnostic("E2005", "function `\(decl.name)` must return \(returnType.type.spelled) but its body has no value", at: decl.body.span)
+      throw Diagnostic(
+        "E2005", "function `\(decl.name)` must return \(returnType.type.spelled) but its body has no value",
+        at: decl.body.span)
     }
     var bindings: [String: Dim] = [:]
     for (parameter, argument) in zip(decl.parameters, arguments) {
@@ -246,29 +266,15 @@ public final class Elaborator {
     for (i, statement) in block.statements.enumerated() {
       if case .return(let value) = statement.kind {
         guard i == block.statements.count - 1, block.result == nil else {
-          throw Diagnostic("E2030", "`return` must be the last statement of a function (early returns are not supported; use an `if` expression)", at: statement.span)
+          throw Diagnostic(
+            "E2030",
+            "`return` must be the last statement of a function (early returns are not supported; use an `if` expression)",
+            at: statement.span)
         }
         return try value.map { try elaborate($0, inner) }
       }
       try elaborate(statement, inner)
     }
     return try block.result.map { try elaborate($0, inner) }
-  }
-}
-
-extension TypeExpr {
-  var spelled: String {
-    switch self {
-    case .scalar(let s): return s.rawValue
-    case .tensor(let s, let dims):
-      return "Tensor<\(s.rawValue), " + dims.map { d -> String in
-        switch d {
-        case .known(let v): return String(v)
-        case .symbol(let n): return n
-        }
-      }.joined(separator: ", ") + ">"
-    case .tuple(let elements): return "(" + elements.map(\.spelled).joined(separator: ", ") + ")"
-    case .named(let n): return n
-    }
   }
 }

@@ -11,7 +11,9 @@ enum Elementwise {
     case "log2", "rsqrt", "relu", "softplus", "gelu", "square":
       try args.expect(1...1)
       let x = name == "relu" || name == "square" ? try args.tensor(0) : try args.float(0)
-      guard x.type.dtype != .bool else { throw Diagnostic("E2004", "`\(name)` expects a numeric tensor, found bool", at: args.positional[0].span) }
+      guard x.type.dtype != .bool else {
+        throw Diagnostic("E2004", "`\(name)` expects a numeric tensor, found bool", at: args.positional[0].span)
+      }
       let c = { (v: Double) in b.splat(v, like: x.type) }
       switch name {
       case "log2": return .tensor(b.binary(.div, b.unary(.log, x), c(0.6931471805599453)))
@@ -30,12 +32,16 @@ enum Elementwise {
       }
     case "pow":
       try args.expect(2...2)
-      return try args.e.elaborateBinary(.power, args.positional[0].value, args.positional[1].value, lhsSpan: args.positional[0].span, rhsSpan: args.positional[1].span, span: args.span)
+      return try args.e.elaborateBinary(
+        .power, args.positional[0].value, args.positional[1].value, lhsSpan: args.positional[0].span,
+        rhsSpan: args.positional[1].span, span: args.span)
     case "max", "min":
       if args.positional.count == 1 { return nil }  // a reduction
       try args.expect(2...2)
       let xs = try args.e.harmonize(args.positional.map { ($0.value, $0.span) }, span: args.span)
-      guard xs[0].type.dtype != .bool else { throw Diagnostic("E2004", "`\(name)` expects numeric tensors, found bool", at: args.span) }
+      guard xs[0].type.dtype != .bool else {
+        throw Diagnostic("E2004", "`\(name)` expects numeric tensors, found bool", at: args.span)
+      }
       return .tensor(b.binary(name == "max" ? .max : .min, xs[0], xs[1]))
     case "clip":
       try args.expect(3...3)
@@ -45,11 +51,15 @@ enum Elementwise {
       try args.expect(3...3)
       let condition = try args.tensor(0, as: .bool)
       guard condition.type.dtype == .bool else {
-        throw Diagnostic("E2004", "the condition of `where` must be bool, found \(describe(condition.type))", at: args.positional[0].span)
+        throw Diagnostic(
+          "E2004", "the condition of `where` must be bool, found \(describe(condition.type))",
+          at: args.positional[0].span)
       }
       let branches = try args.e.harmonize(args.positional.dropFirst().map { ($0.value, $0.span) }, span: args.span)
       let shape = try args.e.broadcastShapes(condition.type.shape, branches[0].type.shape, span: args.span)
-      return .tensor(b.select(b.broadcast(condition, to: shape), b.broadcast(branches[0], to: shape), b.broadcast(branches[1], to: shape)))
+      return .tensor(
+        b.select(
+          b.broadcast(condition, to: shape), b.broadcast(branches[0], to: shape), b.broadcast(branches[1], to: shape)))
     default:
       return nil
     }

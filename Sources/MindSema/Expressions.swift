@@ -47,7 +47,10 @@ extension Elaborator {
       switch base {
       case .structure(let decl, let fields):
         guard let i = decl.fields.firstIndex(where: { $0.name == name }) else {
-          throw Diagnostic("E2016", "struct `\(decl.name)` has no field `\(name)` (fields: \(decl.fields.map(\.name).joined(separator: ", ")))", at: expr.span)
+          throw Diagnostic(
+            "E2016",
+            "struct `\(decl.name)` has no field `\(name)` (fields: \(decl.fields.map(\.name).joined(separator: ", ")))",
+            at: expr.span)
         }
         return fields[i]
       case .tuple(let elements):
@@ -63,7 +66,8 @@ extension Elaborator {
     case .block(let block):
       return try elaborateBlock(block, scope) ?? .tuple([])
     case .closure(let parameters, let body):
-      return .function(.closure(Closure(parameters: parameters, body: body, captured: scope.snapshot(), span: expr.span)))
+      return .function(
+        .closure(Closure(parameters: parameters, body: body, captured: scope.snapshot(), span: expr.span)))
     case .structLiteral(let name, let fields):
       guard let decl = structs[name] else {
         throw Diagnostic("E2003", "unknown struct `\(name)`", at: expr.span)
@@ -75,7 +79,9 @@ extension Elaborator {
           throw Diagnostic("E2017", "struct literal `\(name)` is missing field `\(declared.name)`", at: expr.span)
         }
         let value = try elaborate(given.value, scope)
-        values.append(try conform(value, to: declared.type, bindings: &bindings, span: given.value.span, what: "field `\(declared.name)`"))
+        values.append(
+          try conform(
+            value, to: declared.type, bindings: &bindings, span: given.value.span, what: "field `\(declared.name)`"))
       }
       if let extra = fields.first(where: { f in !decl.fields.contains { $0.name == f.name } }) {
         throw Diagnostic("E2017", "struct `\(name)` has no field `\(extra.name)`", at: extra.span)
@@ -116,7 +122,8 @@ extension Elaborator {
     let tensors = try zip(values, elements).map { try materialize($0, as: dtype, span: $1.span) }
     builder.location = expr.span
     for (tensor, element) in zip(tensors, elements) where tensor.type != tensors[0].type {
-      throw Diagnostic("E3006", "array elements differ: \(describe(tensors[0].type)) and \(describe(tensor.type))", at: element.span)
+      throw Diagnostic(
+        "E3006", "array elements differ: \(describe(tensors[0].type)) and \(describe(tensor.type))", at: element.span)
     }
     let rows = tensors.map { builder.reshape($0, [.known(1)] + $0.type.shape) }
     if rows.count == 1 { return .tensor(rows[0]) }
@@ -138,7 +145,8 @@ extension Elaborator {
       for element in elements {
         guard let (values, s, f) = try literalArray(element) else { return nil }
         if let shape, shape != s {
-          throw Diagnostic("E3006", "ragged array literal: an element has shape \(s), another \(shape)", at: element.span)
+          throw Diagnostic(
+            "E3006", "ragged array literal: an element has shape \(s), another \(shape)", at: element.span)
         }
         shape = s
         isFloat = isFloat || f
@@ -156,7 +164,17 @@ extension Elaborator {
     for axis in 0..<rank {
       let x = axis - (rank - a.count) >= 0 ? a[axis - (rank - a.count)] : .known(1)
       let y = axis - (rank - b.count) >= 0 ? b[axis - (rank - b.count)] : .known(1)
-      if x == y { out.append(x) } else if x == .known(1) { out.append(y) } else if y == .known(1) { out.append(x) } else if x == .unknown { out.append(y) } else if y == .unknown { out.append(x) } else {
+      if x == y {
+        out.append(x)
+      } else if x == .known(1) {
+        out.append(y)
+      } else if y == .known(1) {
+        out.append(x)
+      } else if x == .unknown {
+        out.append(y)
+      } else if y == .unknown {
+        out.append(x)
+      } else {
         throw Diagnostic(
           "E3001",
           "shapes \(TensorType(.f32, a).shapeDescription) and \(TensorType(.f32, b).shapeDescription) cannot be broadcast together (dimension \(axis): \(x) vs \(y))",
@@ -167,18 +185,22 @@ extension Elaborator {
   }
 
   /// Materializes operands to one dtype (literals follow the tensor) and broadcasts them.
-  func harmonize(_ operands: [(SemaValue, SourceSpan)], span: SourceSpan, dtype forced: DType? = nil) throws -> [Value] {
+  func harmonize(_ operands: [(SemaValue, SourceSpan)], span: SourceSpan, dtype forced: DType? = nil) throws -> [Value]
+  {
     var dtype = forced
     if dtype == nil {
       for case (.tensor(let v), _) in operands { dtype = dtype ?? v.type.dtype }
     }
-    if dtype == nil, operands.contains(where: { if case .literal(_, true) = $0.0 { return true } else { return false } }) {
+    if dtype == nil,
+      operands.contains(where: { if case .literal(_, true) = $0.0 { return true } else { return false } })
+    {
       dtype = .f32
     }
     let tensors = try operands.map { try materialize($0.0, as: dtype, span: $0.1) }
     for (tensor, (_, operandSpan)) in zip(tensors, operands) where tensor.type.dtype != tensors[0].type.dtype {
       throw Diagnostic(
-        "E2004", "mismatched dtypes \(tensors[0].type.dtype.sourceName) and \(tensor.type.dtype.sourceName); convert one with cast<T>(x)",
+        "E2004",
+        "mismatched dtypes \(tensors[0].type.dtype.sourceName) and \(tensor.type.dtype.sourceName); convert one with cast<T>(x)",
         at: operandSpan == span ? span : span, notes: [])
     }
     var shape: [Dim] = []
@@ -187,12 +209,17 @@ extension Elaborator {
     return tensors.map { builder.broadcast($0, to: shape) }
   }
 
-  func elaborateBinary(_ op: BinaryOperator, _ lhs: SemaValue, _ rhs: SemaValue, lhsSpan: SourceSpan, rhsSpan: SourceSpan, span: SourceSpan) throws -> SemaValue {
-    if case .literal(let a, let fa) = lhs, case .literal(let b, let fb) = rhs, let folded = foldLiterals(op, a, b, isFloat: fa || fb) {
+  func elaborateBinary(
+    _ op: BinaryOperator, _ lhs: SemaValue, _ rhs: SemaValue, lhsSpan: SourceSpan, rhsSpan: SourceSpan, span: SourceSpan
+  ) throws -> SemaValue {
+    if case .literal(let a, let fa) = lhs, case .literal(let b, let fb) = rhs,
+      let folded = foldLiterals(op, a, b, isFloat: fa || fb)
+    {
       return folded
     }
     if op == .matmul {
-      return try Builtins.matmul(self, try materialize(lhs, span: lhsSpan), try materialize(rhs, span: rhsSpan), span: span)
+      return try Builtins.matmul(
+        self, try materialize(lhs, span: lhsSpan), try materialize(rhs, span: rhsSpan), span: span)
     }
     let operands = try harmonize([(lhs, lhsSpan), (rhs, rhsSpan)], span: span)
     let (a, b) = (operands[0], operands[1])
@@ -203,16 +230,24 @@ extension Elaborator {
       }
     }
     switch op {
-    case .add: try requireNumeric(); return .tensor(builder.binary(.add, a, b))
-    case .subtract: try requireNumeric(); return .tensor(builder.binary(.sub, a, b))
-    case .multiply: try requireNumeric(); return .tensor(builder.binary(.mul, a, b))
+    case .add:
+      try requireNumeric()
+      return .tensor(builder.binary(.add, a, b))
+    case .subtract:
+      try requireNumeric()
+      return .tensor(builder.binary(.sub, a, b))
+    case .multiply:
+      try requireNumeric()
+      return .tensor(builder.binary(.mul, a, b))
     case .divide:
       try requireNumeric()
       guard dtype.isFloat else {
         throw Diagnostic("E2004", "`/` on integers: convert to a float type first with cast<f32>(x)", at: span)
       }
       return .tensor(builder.binary(.div, a, b))
-    case .remainder: try requireNumeric(); return .tensor(builder.binary(.rem, a, b))
+    case .remainder:
+      try requireNumeric()
+      return .tensor(builder.binary(.rem, a, b))
     case .power:
       guard dtype.isFloat else {
         throw Diagnostic("E2004", "`**` needs floating-point operands, found \(dtype.sourceName)", at: span)
@@ -220,10 +255,18 @@ extension Elaborator {
       return .tensor(builder.binary(.pow, a, b))
     case .equal: return .tensor(builder.compare(.eq, a, b))
     case .notEqual: return .tensor(builder.compare(.ne, a, b))
-    case .less: try requireNumeric(); return .tensor(builder.compare(.lt, a, b))
-    case .greater: try requireNumeric(); return .tensor(builder.compare(.gt, a, b))
-    case .lessEqual: try requireNumeric(); return .tensor(builder.compare(.le, a, b))
-    case .greaterEqual: try requireNumeric(); return .tensor(builder.compare(.ge, a, b))
+    case .less:
+      try requireNumeric()
+      return .tensor(builder.compare(.lt, a, b))
+    case .greater:
+      try requireNumeric()
+      return .tensor(builder.compare(.gt, a, b))
+    case .lessEqual:
+      try requireNumeric()
+      return .tensor(builder.compare(.le, a, b))
+    case .greaterEqual:
+      try requireNumeric()
+      return .tensor(builder.compare(.ge, a, b))
     case .and, .or:
       guard dtype == .bool else {
         throw Diagnostic("E2004", "`\(op.rawValue)` needs bool operands, found \(dtype.sourceName)", at: span)
@@ -263,13 +306,17 @@ extension Elaborator {
     switch value {
     case .literal(let v, false): return Int(exactly: v)
     case .tensor(let v):
-      guard v.type.isScalar, v.type.dtype.isInteger, let op = v.definingOp, case .constant(let data) = op.kind else { return nil }
+      guard v.type.isScalar, v.type.dtype.isInteger, let op = v.definingOp, case .constant(let data) = op.kind else {
+        return nil
+      }
       return Int(exactly: data.element(0))
     default: return nil
     }
   }
 
-  func elaborateIndex(_ base: SemaValue, _ baseSpan: SourceSpan, _ items: [IndexItem], span: SourceSpan, _ scope: Scope) throws -> SemaValue {
+  func elaborateIndex(_ base: SemaValue, _ baseSpan: SourceSpan, _ items: [IndexItem], span: SourceSpan, _ scope: Scope)
+    throws -> SemaValue
+  {
     if case .tuple(let elements) = base, items.count == 1, case .single(let e) = items[0] {
       guard let i = constantInteger(try elaborate(e, scope)), i >= -elements.count, i < elements.count else {
         throw Diagnostic("E3005", "a tuple index must be a constant in range", at: e.span)
@@ -301,7 +348,8 @@ extension Elaborator {
         if let constant = constantInteger(index) {
           if let extent {
             guard constant >= -extent && constant < extent else {
-              throw Diagnostic("E6001", "index \(constant) is out of bounds for axis \(axis) with size \(extent)", at: e.span)
+              throw Diagnostic(
+                "E6001", "index \(constant) is out of bounds for axis \(axis) with size \(extent)", at: e.span)
             }
             starts.append(constant < 0 ? constant + extent : constant)
           } else {

@@ -24,17 +24,20 @@ enum NeuralNetwork {
       guard x.type.rank > 0 else { throw Diagnostic("E3004", "`layer_norm` of a scalar", at: args.span) }
       let axis = try args.normalizeAxis(try args.keywordInt("axis") ?? -1, rank: x.type.rank, span: args.span)
       let eps = try args.keywordFloat("eps") ?? 1e-5
-      let n = b.splat(Double(x.type.shape[axis].value ?? 1), like: Reductions.reduce(b, .sum, x, axes: [axis], keepdims: true).type)
+      let n = b.splat(
+        Double(x.type.shape[axis].value ?? 1), like: Reductions.reduce(b, .sum, x, axes: [axis], keepdims: true).type)
       let mean = b.binary(.div, Reductions.reduce(b, .sum, x, axes: [axis], keepdims: true), n)
       let centered = b.binary(.sub, x, b.broadcast(mean, to: x.type.shape))
-      let variance = b.binary(.div, Reductions.reduce(b, .sum, b.binary(.mul, centered, centered), axes: [axis], keepdims: true), n)
+      let variance = b.binary(
+        .div, Reductions.reduce(b, .sum, b.binary(.mul, centered, centered), axes: [axis], keepdims: true), n)
       let scale = b.unary(.sqrt, b.binary(.add, variance, b.splat(eps, like: variance.type)))
       return .tensor(b.binary(.div, centered, b.broadcast(scale, to: x.type.shape)))
     case "one_hot":
       try args.expect(2...2)
       let labels = try args.tensor(0, as: .i64)
       guard labels.type.dtype.isInteger else {
-        throw Diagnostic("E2004", "`one_hot` labels must be integers, found \(describe(labels.type))", at: args.positional[0].span)
+        throw Diagnostic(
+          "E2004", "`one_hot` labels must be integers, found \(describe(labels.type))", at: args.positional[0].span)
       }
       let n = try args.constantInt(args.positional[1].value, args.positional[1].span, what: "the class count")
       return .tensor(oneHot(b, b.cast(labels, to: .i64), n, dtype: .f32))
@@ -43,19 +46,29 @@ enum NeuralNetwork {
       let logits = try args.float(0)
       let labels = try args.tensor(1, as: .i64)
       guard logits.type.rank == 2, labels.type.rank == 1, labels.type.dtype.isInteger else {
-        throw Diagnostic("E3004", "`cross_entropy` takes logits [B, C] and integer labels [B], found \(describe(logits.type)) and \(describe(labels.type))", at: args.span)
+        throw Diagnostic(
+          "E3004",
+          "`cross_entropy` takes logits [B, C] and integer labels [B], found \(describe(logits.type)) and \(describe(labels.type))",
+          at: args.span)
       }
-      if logits.type.shape[0] != labels.type.shape[0] && logits.type.shape[0] != .unknown && labels.type.shape[0] != .unknown {
-        throw Diagnostic("E3001", "`cross_entropy` batch sizes differ: \(logits.type.shape[0]) logits vs \(labels.type.shape[0]) labels", at: args.span)
+      if logits.type.shape[0] != labels.type.shape[0] && logits.type.shape[0] != .unknown
+        && labels.type.shape[0] != .unknown
+      {
+        throw Diagnostic(
+          "E3001",
+          "`cross_entropy` batch sizes differ: \(logits.type.shape[0]) logits vs \(labels.type.shape[0]) labels",
+          at: args.span)
       }
       let classes = logits.type.shape[1].value ?? 1
       let m = Reductions.reduce(b, .max, logits, axes: [1], keepdims: true)
       let shifted = b.binary(.sub, logits, b.broadcast(m, to: logits.type.shape))
       let logSum = b.unary(.log, Reductions.reduce(b, .sum, b.unary(.exp, shifted), axes: [1], keepdims: true))
       let logProbabilities = b.binary(.sub, shifted, b.broadcast(logSum, to: logits.type.shape))
-      let picked = b.binary(.mul, oneHot(b, b.cast(labels, to: .i64), classes, dtype: logits.type.dtype), logProbabilities)
+      let picked = b.binary(
+        .mul, oneHot(b, b.cast(labels, to: .i64), classes, dtype: logits.type.dtype), logProbabilities)
       let total = b.reduce(.sum, picked, axes: [0, 1])
-      return .tensor(b.unary(.neg, b.binary(.div, total, b.splat(Double(logits.type.shape[0].value ?? 1), like: total.type))))
+      return .tensor(
+        b.unary(.neg, b.binary(.div, total, b.splat(Double(logits.type.shape[0].value ?? 1), like: total.type))))
     case "conv2d":
       return try conv2d(args)
     default:
@@ -79,7 +92,10 @@ enum NeuralNetwork {
     let x = try args.float(0)
     let w = try args.float(1)
     guard x.type.rank == 4, w.type.rank == 4, x.type.dtype == w.type.dtype else {
-      throw Diagnostic("E3004", "`conv2d` takes x [N, H, W, C] and w [KH, KW, C, F] of one dtype, found \(describe(x.type)) and \(describe(w.type))", at: args.span)
+      throw Diagnostic(
+        "E3004",
+        "`conv2d` takes x [N, H, W, C] and w [KH, KW, C, F] of one dtype, found \(describe(x.type)) and \(describe(w.type))",
+        at: args.span)
     }
     guard x.type.isConcrete && w.type.isConcrete else {
       return .tensor(b.values.make(TensorType(x.type.dtype, [x.type.shape[0], .unknown, .unknown, w.type.shape[3]])))
@@ -92,7 +108,9 @@ enum NeuralNetwork {
     var strides = [1, 1]
     if let k = args.keywords["strides"] {
       strides = try args.intList(k.value, k.span, what: "`strides`")
-      guard strides.count == 2, strides.allSatisfy({ $0 > 0 }) else { throw Diagnostic("E2019", "`strides` must be two positive integers", at: k.span) }
+      guard strides.count == 2, strides.allSatisfy({ $0 > 0 }) else {
+        throw Diagnostic("E2019", "`strides` must be two positive integers", at: k.span)
+      }
     }
     var same = false
     if let k = args.keywords["padding"] {
@@ -117,9 +135,14 @@ enum NeuralNetwork {
     var total: Value?
     for i in 0..<kh {
       for j in 0..<kw {
-        let patch = b.value(.slice(starts: [0, i, j, 0], strides: [1, strides[0], strides[1], 1]), [input], type: TensorType(x.type.dtype, known: [n, oh, ow, c]))
+        let patch = b.value(
+          .slice(starts: [0, i, j, 0], strides: [1, strides[0], strides[1], 1]), [input],
+          type: TensorType(x.type.dtype, known: [n, oh, ow, c]))
         let rows = b.reshape(patch, [.known(n * oh * ow), .known(c)])
-        let tap = b.reshape(b.value(.slice(starts: [i, j, 0, 0], strides: [1, 1, 1, 1]), [w], type: TensorType(w.type.dtype, known: [1, 1, c, f])), [.known(c), .known(f)])
+        let tap = b.reshape(
+          b.value(
+            .slice(starts: [i, j, 0, 0], strides: [1, 1, 1, 1]), [w],
+            type: TensorType(w.type.dtype, known: [1, 1, c, f])), [.known(c), .known(f)])
         let product = b.value(.matmul, [rows, tap])
         total = total.map { b.binary(.add, $0, product) } ?? product
       }

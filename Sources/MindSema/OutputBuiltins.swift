@@ -49,7 +49,8 @@ enum Output {
       try args.expect(1...2)
       let condition = try args.tensor(0, as: .bool)
       guard condition.type.dtype == .bool else {
-        throw Diagnostic("E2004", "`assert` needs a bool condition, found \(describe(condition.type))", at: args.positional[0].span)
+        throw Diagnostic(
+          "E2004", "`assert` needs a bool condition, found \(describe(condition.type))", at: args.positional[0].span)
       }
       var message = "assertion failed"
       if args.positional.count == 2 {
@@ -58,9 +59,13 @@ enum Output {
         }
         message = text
       }
-      let all = condition.type.isScalar ? condition : b.reduce(.min, b.cast(condition, to: .i64), axes: Array(0..<condition.type.rank))
+      let all =
+        condition.type.isScalar
+        ? condition : b.reduce(.min, b.cast(condition, to: .i64), axes: Array(0..<condition.type.rank))
       b.location = args.span
-      b.create(.assert(message: message), [all.type.dtype == .bool ? all : b.compare(.ne, all, b.scalar(0, .i64))], resultTypes: [])
+      b.create(
+        .assert(message: message), [all.type.dtype == .bool ? all : b.compare(.ne, all, b.scalar(0, .i64))],
+        resultTypes: [])
       return .tuple([])
     default:
       throw Diagnostic("E2002", "undefined function `\(name)`", at: args.span)

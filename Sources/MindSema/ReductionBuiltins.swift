@@ -27,7 +27,9 @@ enum Reductions {
     case "sum", "mean", "prod", "max", "min", "logsumexp":
       try args.expect(1...1, keywords: ["axes", "axis", "keepdims"])
       let x = name == "mean" || name == "logsumexp" ? try args.float(0) : try args.tensor(0)
-      guard x.type.dtype != .bool else { throw Diagnostic("E2004", "`\(name)` expects a numeric tensor, found bool", at: args.positional[0].span) }
+      guard x.type.dtype != .bool else {
+        throw Diagnostic("E2004", "`\(name)` expects a numeric tensor, found bool", at: args.positional[0].span)
+      }
       let axes = try args.reductionAxes(rank: x.type.rank)
       let keepdims = try args.keywordBool("keepdims") ?? false
       if ["max", "min"].contains(name), axes.contains(where: { x.type.shape[$0] == .known(0) }) {
@@ -48,14 +50,17 @@ enum Reductions {
         let shifted = b.unary(.exp, b.binary(.sub, x, b.broadcast(finite, to: x.type.shape)))
         let total = b.unary(.log, reduce(b, .sum, shifted, axes: axes, keepdims: true))
         let result = b.binary(.add, total, finite)
-        return .tensor(keepdims ? result : b.reshape(result, x.type.shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)))
+        return .tensor(
+          keepdims
+            ? result : b.reshape(result, x.type.shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)))
       }
     case "argmax", "argmin":
       try args.expect(1...1, keywords: ["axis", "keepdims"])
       var x = try args.tensor(0)
       var axis = 0
       if let k = args.keywords["axis"] {
-        axis = try args.normalizeAxis(try args.constantInt(k.value, k.span, what: "`axis`"), rank: x.type.rank, span: k.span)
+        axis = try args.normalizeAxis(
+          try args.constantInt(k.value, k.span, what: "`axis`"), rank: x.type.rank, span: k.span)
       } else {
         x = b.reshape(x, [x.type.isConcrete ? .known(x.type.elementCount) : .unknown])
       }

@@ -106,7 +106,9 @@ public indirect enum SemaValue {
 
 /// `f32`, `Tensor<f32, 3, 4>`.
 func describe(_ type: TensorType) -> String {
-  type.isScalar ? type.dtype.sourceName : "Tensor<\(type.dtype.sourceName), " + type.shape.map(\.description).joined(separator: ", ") + ">"
+  type.isScalar
+    ? type.dtype.sourceName
+    : "Tensor<\(type.dtype.sourceName), " + type.shape.map(\.description).joined(separator: ", ") + ">"
 }
 
 public final class Binding {

@@ -17,7 +17,9 @@ enum ShapeOps {
         return try Builtins.matmul(e, x, y, span: args.span)
       }
       if name == "dot", x.type.rank == 0 || y.type.rank == 0 {
-        return try e.elaborateBinary(.multiply, .tensor(x), .tensor(y), lhsSpan: args.positional[0].span, rhsSpan: args.positional[1].span, span: args.span)
+        return try e.elaborateBinary(
+          .multiply, .tensor(x), .tensor(y), lhsSpan: args.positional[0].span, rhsSpan: args.positional[1].span,
+          span: args.span)
       }
       return try Builtins.matmul(e, x, y, span: args.span)
     case "outer":
@@ -26,13 +28,17 @@ enum ShapeOps {
       let y = try args.tensor(1)
       let column = b.reshape(x, [x.type.isConcrete ? .known(x.type.elementCount) : .unknown, .known(1)])
       let row = b.reshape(y, [.known(1), y.type.isConcrete ? .known(y.type.elementCount) : .unknown])
-      return try e.elaborateBinary(.multiply, .tensor(column), .tensor(row), lhsSpan: args.positional[0].span, rhsSpan: args.positional[1].span, span: args.span)
+      return try e.elaborateBinary(
+        .multiply, .tensor(column), .tensor(row), lhsSpan: args.positional[0].span, rhsSpan: args.positional[1].span,
+        span: args.span)
     case "transpose":
       try args.expect(1...1, keywords: ["perm"])
       let x = try args.tensor(0)
       var perm = Array((0..<x.type.rank).reversed())
       if let k = args.keywords["perm"] {
-        perm = try args.intList(k.value, k.span, what: "`perm`").map { try args.normalizeAxis($0, rank: x.type.rank, span: k.span) }
+        perm = try args.intList(k.value, k.span, what: "`perm`").map {
+          try args.normalizeAxis($0, rank: x.type.rank, span: k.span)
+        }
         guard perm.sorted() == Array(0..<x.type.rank) else {
           throw Diagnostic("E3004", "`perm` must be a permutation of 0..<\(x.type.rank), found \(perm)", at: k.span)
         }
@@ -51,16 +57,24 @@ enum ShapeOps {
     case "broadcast":
       try args.expect(2...2)
       let x = try args.tensor(0)
-      let shape = try args.intList(args.positional[1].value, args.positional[1].span, what: "the shape").map { Dim.known($0) }
+      let shape = try args.intList(args.positional[1].value, args.positional[1].span, what: "the shape").map {
+        Dim.known($0)
+      }
       let merged = try e.broadcastShapes(x.type.shape, shape, span: args.span)
-      guard merged == shape || x.type.shape.contains(.unknown) || x.type.shape.contains(where: { if case .symbol = $0 { return true } else { return false } }) else {
-        throw Diagnostic("E3001", "cannot broadcast \(x.type.shapeDescription) to \(TensorType(.f32, shape).shapeDescription)", at: args.span)
+      guard
+        merged == shape || x.type.shape.contains(.unknown)
+          || x.type.shape.contains(where: { if case .symbol = $0 { return true } else { return false } })
+      else {
+        throw Diagnostic(
+          "E3001", "cannot broadcast \(x.type.shapeDescription) to \(TensorType(.f32, shape).shapeDescription)",
+          at: args.span)
       }
       return .tensor(b.broadcast(x, to: shape))
     case "expand_dims":
       try args.expect(1...2, keywords: ["axis"])
       let x = try args.tensor(0)
-      let raw = args.positional.count == 2
+      let raw =
+        args.positional.count == 2
         ? try args.constantInt(args.positional[1].value, args.positional[1].span, what: "the axis")
         : try args.keywordInt("axis") ?? 0
       let axis = try args.normalizeAxis(raw, rank: x.type.rank + 1, span: args.span)
@@ -93,7 +107,8 @@ enum ShapeOps {
       let x = try args.tensor(0)
       let indices = try args.tensor(1, as: .i64)
       guard indices.type.dtype.isInteger else {
-        throw Diagnostic("E2004", "gather indices must be integers, found \(describe(indices.type))", at: args.positional[1].span)
+        throw Diagnostic(
+          "E2004", "gather indices must be integers, found \(describe(indices.type))", at: args.positional[1].span)
       }
       guard x.type.rank > 0 else { throw Diagnostic("E3004", "cannot gather from a scalar", at: args.span) }
       let axis = try args.normalizeAxis(try args.keywordInt("axis") ?? 0, rank: x.type.rank, span: args.span)
@@ -106,7 +121,8 @@ enum ShapeOps {
   /// The shape `reshape(x, requested)` produces; one -1 is inferred (E3007 when counts differ).
   static func reshapeTarget(_ type: TensorType, _ requested: [Int], span: SourceSpan) throws -> [Dim] {
     guard requested.filter({ $0 == -1 }).count <= 1, requested.allSatisfy({ $0 >= -1 }) else {
-      throw Diagnostic("E3007", "a reshape target may have one -1 and no other negative extent, found \(requested)", at: span)
+      throw Diagnostic(
+        "E3007", "a reshape target may have one -1 and no other negative extent, found \(requested)", at: span)
     }
     guard type.isConcrete else {
       return requested.map { $0 == -1 ? .unknown : .known($0) }
@@ -115,13 +131,17 @@ enum ShapeOps {
     var target = requested
     if let i = requested.firstIndex(of: -1) {
       guard known > 0, type.elementCount % known == 0 else {
-        throw Diagnostic("E3007", "cannot reshape \(type.shapeDescription) (\(type.elementCount) elements) to \(requested)", at: span)
+        throw Diagnostic(
+          "E3007", "cannot reshape \(type.shapeDescription) (\(type.elementCount) elements) to \(requested)", at: span)
       }
       target[i] = type.elementCount / known
     }
     let count = TensorType(.f32, known: target).elementCount
     guard count == type.elementCount else {
-      throw Diagnostic("E3007", "cannot reshape \(type.shapeDescription) (\(type.elementCount) elements) to \(requested) (\(count) elements)", at: span)
+      throw Diagnostic(
+        "E3007",
+        "cannot reshape \(type.shapeDescription) (\(type.elementCount) elements) to \(requested) (\(count) elements)",
+        at: span)
     }
     return target.map { .known($0) }
   }

@@ -18,22 +18,31 @@ extension Elaborator {
       try bind(pattern, value, mutable: mutable, scope: scope)
     case .assign(let target, let op, let valueExpr):
       guard case .name(let name) = target.kind else {
-        throw Diagnostic("E2013", "only variables can be assigned (indexed and field assignment are not supported)", at: target.span)
+        throw Diagnostic(
+          "E2013", "only variables can be assigned (indexed and field assignment are not supported)", at: target.span)
       }
       guard let binding = scope.lookup(name) else {
         throw Diagnostic("E2002", "undefined variable `\(name)`", at: target.span)
       }
       guard binding.mutable else {
-        throw Diagnostic("E2014", "cannot assign to `\(name)`: it is not declared with `let mut`", at: target.span, notes: [Note("`\(name)` is defined here", at: binding.span)])
+        throw Diagnostic(
+          "E2014", "cannot assign to `\(name)`: it is not declared with `let mut`", at: target.span,
+          notes: [Note("`\(name)` is defined here", at: binding.span)])
       }
       var value = try elaborate(valueExpr, scope)
-      let binaryOperators: [AssignOperator: BinaryOperator] = [.add: .add, .subtract: .subtract, .multiply: .multiply, .divide: .divide]
+      let binaryOperators: [AssignOperator: BinaryOperator] = [
+        .add: .add, .subtract: .subtract, .multiply: .multiply, .divide: .divide,
+      ]
       if let binary = binaryOperators[op] {
-        value = try elaborateBinary(binary, binding.value, value, lhsSpan: target.span, rhsSpan: valueExpr.span, span: statement.span)
+        value = try elaborateBinary(
+          binary, binding.value, value, lhsSpan: target.span, rhsSpan: valueExpr.span, span: statement.span)
       }
       let old = binding.value
       if case .tensor(let previous) = old, case .tensor(let new) = value, previous.type != new.type {
-        throw Diagnostic("E2021", "cannot assign a value of type \(describe(new.type)) to `\(name)` of type \(describe(previous.type))", at: statement.span)
+        throw Diagnostic(
+          "E2021",
+          "cannot assign a value of type \(describe(new.type)) to `\(name)` of type \(describe(previous.type))",
+          at: statement.span)
       }
       if case .tensor(let previous) = old, case .literal = value {
         value = .tensor(try materialize(value, as: previous.type.dtype, span: valueExpr.span))
@@ -42,13 +51,20 @@ extension Elaborator {
     case .expression(let expr):
       _ = try elaborate(expr, scope)
     case .return:
-      throw Diagnostic("E2030", "`return` must be the last statement of a function (early returns are not supported; use an `if` expression)", at: statement.span)
+      throw Diagnostic(
+        "E2030",
+        "`return` must be the last statement of a function (early returns are not supported; use an `if` expression)",
+        at: statement.span)
     case .for(let variable, let variableSpan, let startExpr, let endExpr, let body):
       try elaborateFor(variable, variableSpan, startExpr, endExpr, body, scope)
     case .while(let conditionExpr, let body):
       try elaborateWhile(conditionExpr, body, scope)
     case .function(let decl):
-      scope.define(decl.name, Binding(value: .function(.nested(NestedFunction(decl: decl, captured: scope.snapshot()))), mutable: false, span: decl.nameSpan))
+      scope.define(
+        decl.name,
+        Binding(
+          value: .function(.nested(NestedFunction(decl: decl, captured: scope.snapshot()))), mutable: false,
+          span: decl.nameSpan))
     }
   }
 
@@ -139,17 +155,23 @@ extension Elaborator {
       let now = try leavesMaterialized(binding.value, span: span)
       let was = leaves(initial)
       guard now.map(\.type) == was.map(\.type) else {
-        throw Diagnostic("E2021", "a variable changes type inside this block: \(was.map { describe($0.type) }) became \(now.map { describe($0.type) })", at: span)
+        throw Diagnostic(
+          "E2021",
+          "a variable changes type inside this block: \(was.map { describe($0.type) }) became \(now.map { describe($0.type) })",
+          at: span)
       }
       out += now
     }
     return out
   }
 
-  func elaborateIf(_ conditionExpr: Expr, _ thenBlock: StatementBlock, _ elseBlock: StatementBlock?, _ scope: Scope, span: SourceSpan) throws -> SemaValue? {
+  func elaborateIf(
+    _ conditionExpr: Expr, _ thenBlock: StatementBlock, _ elseBlock: StatementBlock?, _ scope: Scope, span: SourceSpan
+  ) throws -> SemaValue? {
     let condition = try materialize(try elaborate(conditionExpr, scope), span: conditionExpr.span)
     guard condition.type == TensorType(.bool) else {
-      throw Diagnostic("E2004", "an `if` condition must be a bool scalar, found \(describe(condition.type))", at: conditionExpr.span)
+      throw Diagnostic(
+        "E2004", "an `if` condition must be a bool scalar, found \(describe(condition.type))", at: conditionExpr.span)
     }
     let carried = try carriedBindings([thenBlock] + (elseBlock.map { [$0] } ?? []), scope)
     let initial = carried.map(\.value)
@@ -178,7 +200,8 @@ extension Elaborator {
     inside(thenRegion) { builder.create(.yield, thenLeaves + branchCarried[0], resultTypes: []) }
     inside(elseRegion) { builder.create(.yield, elseLeaves + branchCarried[1], resultTypes: []) }
     builder.location = span
-    let op = builder.create(.ifOp, [condition], resultTypes: (thenLeaves + branchCarried[0]).map(\.type), regions: [thenRegion, elseRegion])
+    let op = builder.create(
+      .ifOp, [condition], resultTypes: (thenLeaves + branchCarried[0]).map(\.type), regions: [thenRegion, elseRegion])
     var results = op.results[...]
     let value = template.map { rebuild($0, from: &results) }
     for (binding, initialValue) in zip(carried, initial) { binding.value = rebuild(initialValue, from: &results) }
@@ -186,29 +209,27 @@ extension Elaborator {
   }
 
   /// Gives two branch values one type: literals take the other side's dtype.
-  func unify(_ a: SemaValue, _ b: SemaValue, _ ra: MindIR.Block, _ rb: MindIR.Block, span: SourceSpan) throws -> (SemaValue, [Value], [Value]) {
+  func unify(_ a: SemaValue, _ b: SemaValue, _ ra: MindIR.Block, _ rb: MindIR.Block, span: SourceSpan) throws -> (
+    SemaValue, [Value], [Value]
+  ) {
+    func unifyParts(_ xs: [SemaValue], _ ys: [SemaValue]) throws -> ([SemaValue], [Value], [Value]) {
+      var parts: [SemaValue] = []
+      var la: [Value] = []
+      var lb: [Value] = []
+      for (x, y) in zip(xs, ys) {
+        let (t, p, q) = try unify(x, y, ra, rb, span: span)
+        parts.append(t)
+        la += p
+        lb += q
+      }
+      return (parts, la, lb)
+    }
     switch (a, b) {
     case (.tuple(let xs), .tuple(let ys)) where xs.count == ys.count:
-      var la: [Value] = []
-      var lb: [Value] = []
-      var parts: [SemaValue] = []
-      for (x, y) in zip(xs, ys) {
-        let (t, p, q) = try unify(x, y, ra, rb, span: span)
-        parts.append(t)
-        la += p
-        lb += q
-      }
+      let (parts, la, lb) = try unifyParts(xs, ys)
       return (.tuple(parts), la, lb)
     case (.structure(let d1, let xs), .structure(let d2, let ys)) where d1.name == d2.name:
-      var la: [Value] = []
-      var lb: [Value] = []
-      var parts: [SemaValue] = []
-      for (x, y) in zip(xs, ys) {
-        let (t, p, q) = try unify(x, y, ra, rb, span: span)
-        parts.append(t)
-        la += p
-        lb += q
-      }
+      let (parts, la, lb) = try unifyParts(xs, ys)
       return (.structure(d1, parts), la, lb)
     default:
       var dtype: DType?
@@ -219,7 +240,9 @@ extension Elaborator {
       let x = try inside(ra) { try materialize(a, as: dtype, span: span) }
       let y = try inside(rb) { try materialize(b, as: dtype, span: span) }
       guard x.type == y.type else {
-        throw Diagnostic("E2006", "the branches of this `if` have different types: \(describe(x.type)) and \(describe(y.type))", at: span)
+        throw Diagnostic(
+          "E2006", "the branches of this `if` have different types: \(describe(x.type)) and \(describe(y.type))",
+          at: span)
       }
       return (.tensor(x), [x], [y])
     }
@@ -239,7 +262,10 @@ extension Elaborator {
     return builder.cast(value, to: .i64)
   }
 
-  func elaborateFor(_ variable: String, _ variableSpan: SourceSpan, _ startExpr: Expr, _ endExpr: Expr, _ body: StatementBlock, _ scope: Scope) throws {
+  func elaborateFor(
+    _ variable: String, _ variableSpan: SourceSpan, _ startExpr: Expr, _ endExpr: Expr, _ body: StatementBlock,
+    _ scope: Scope
+  ) throws {
     let lower = try loopBound(startExpr, scope)
     let upper = try loopBound(endExpr, scope)
     let carried = try carriedBindings([body], scope)
@@ -256,7 +282,8 @@ extension Elaborator {
       builder.create(.yield, next, resultTypes: [])
     }
     builder.location = variableSpan
-    let op = builder.create(.forOp, [lower, upper] + initialLeaves, resultTypes: initialLeaves.map(\.type), regions: [region])
+    let op = builder.create(
+      .forOp, [lower, upper] + initialLeaves, resultTypes: initialLeaves.map(\.type), regions: [region])
     var results = op.results[...]
     for (binding, value) in zip(carried, initial) { binding.value = rebuild(value, from: &results) }
   }
@@ -272,7 +299,9 @@ extension Elaborator {
       for (binding, value) in zip(carried, initial) { binding.value = rebuild(value, from: &arguments) }
       let condition = try materialize(try elaborate(conditionExpr, scope), span: conditionExpr.span)
       guard condition.type == TensorType(.bool) else {
-        throw Diagnostic("E2004", "a `while` condition must be a bool scalar, found \(describe(condition.type))", at: conditionExpr.span)
+        throw Diagnostic(
+          "E2004", "a `while` condition must be a bool scalar, found \(describe(condition.type))",
+          at: conditionExpr.span)
       }
       builder.create(.yield, [condition], resultTypes: [])
     }
@@ -283,7 +312,8 @@ extension Elaborator {
       builder.create(.yield, try checkCarriedTypes(carried, initial, span: body.span), resultTypes: [])
     }
     builder.location = conditionExpr.span
-    let op = builder.create(.whileOp, initialLeaves, resultTypes: initialLeaves.map(\.type), regions: [conditionRegion, bodyRegion])
+    let op = builder.create(
+      .whileOp, initialLeaves, resultTypes: initialLeaves.map(\.type), regions: [conditionRegion, bodyRegion])
     var results = op.results[...]
     for (binding, value) in zip(carried, initial) { binding.value = rebuild(value, from: &results) }
   }

@@ -96,7 +96,9 @@ extension Elaborator {
   }
 
   /// Builds a MIR function: parameters of the given types, a body that returns leaves.
-  func makeFunction(_ name: String, parameters: [TensorType], _ body: (Builder, [Value]) throws -> [Value]) throws -> Function {
+  func makeFunction(_ name: String, parameters: [TensorType], _ body: (Builder, [Value]) throws -> [Value]) throws
+    -> Function
+  {
     if let existing = module.function(named: name) { return existing }
     let saved = builder
     defer { builder = saved }
@@ -112,7 +114,9 @@ extension Elaborator {
 
   /// The VJP function of a specialized function (MindAD), with AD errors located at `span`.
   func differentiate(_ function: Function, span: SourceSpan) throws -> Function {
-    try checkDifferentiable(function.body, inputs: function.parameters, outputs: function.body.terminator?.operands ?? [], name: function.name.components(separatedBy: "__")[0], reportAt: span)
+    try checkDifferentiable(
+      function.body, inputs: function.parameters, outputs: function.body.terminator?.operands ?? [],
+      name: function.name.components(separatedBy: "__")[0], reportAt: span)
     do {
       return try differentiator.vjpFunction(of: function)
     } catch var diagnostic as Diagnostic {
@@ -121,8 +125,11 @@ extension Elaborator {
     }
   }
 
-  func specializeTransform(_ function: FunctionValue, _ arguments: [SemaValue], span: SourceSpan) throws -> Specialized {
-    guard case .transform(let transform, let inner) = function else { return try specializeValue(function, arguments, span: span) }
+  func specializeTransform(_ function: FunctionValue, _ arguments: [SemaValue], span: SourceSpan) throws -> Specialized
+  {
+    guard case .transform(let transform, let inner) = function else {
+      return try specializeValue(function, arguments, span: span)
+    }
     switch transform {
     case .grad(let wrt, let tuple, let withValue):
       let specialized = try specializeValue(inner, arguments, span: span)
@@ -142,7 +149,8 @@ extension Elaborator {
         return picked
       }
       let gradient = wrtArguments.count == 1 && !tuple ? wrtArguments[0] : .tuple(wrtArguments)
-      return Specialized(function: wrapper, result: withValue ? .tuple([result, gradient]) : gradient, extra: specialized.extra)
+      return Specialized(
+        function: wrapper, result: withValue ? .tuple([result, gradient]) : gradient, extra: specialized.extra)
     case .jvp:
       // Forward mode by differentiating the (linear) pullback: with u ↦ Jᵀu as a function H,
       // the pullback of H applied to the tangent v is Jv.
@@ -153,25 +161,32 @@ extension Elaborator {
       let f = specialized.function
       let vjp = try differentiate(f, span: span)
       let primalLeaves = primals.flatMap(leaves).count
-      let transposed = try makeFunction("transpose." + f.name, parameters: f.parameters.map(\.type) + f.resultTypes) { b, parameters in
+      let transposed = try makeFunction("transpose." + f.name, parameters: f.parameters.map(\.type) + f.resultTypes) {
+        b, parameters in
         let outputs = b.create(.call(callee: vjp.name), parameters, resultTypes: vjp.resultTypes).results
         return Array(outputs.dropFirst(f.resultTypes.count).prefix(primalLeaves))
       }
       let secondOrder = try differentiate(transposed, span: span)
-      let wrapper = try makeFunction("jvp." + f.name, parameters: f.parameters.map(\.type) + arguments[n...].flatMap(leaves).map(\.type)) { b, parameters in
+      let wrapper = try makeFunction(
+        "jvp." + f.name, parameters: f.parameters.map(\.type) + arguments[n...].flatMap(leaves).map(\.type)
+      ) { b, parameters in
         let fParameters = Array(parameters.prefix(f.parameters.count))
         let tangents = Array(parameters.dropFirst(f.parameters.count))
         let primalResults = b.create(.call(callee: f.name), fParameters, resultTypes: f.resultTypes).results
         let anyCotangent = f.resultTypes.map { b.splat(0, like: $0) }
-        let outputs = b.create(.call(callee: secondOrder.name), fParameters + anyCotangent + tangents, resultTypes: secondOrder.resultTypes).results
+        let outputs = b.create(
+          .call(callee: secondOrder.name), fParameters + anyCotangent + tangents, resultTypes: secondOrder.resultTypes
+        ).results
         // The adjoints of H's parameters follow its results; those of u follow those of f's.
-        let adjointsOfU = outputs.dropFirst(transposed.resultTypes.count + f.parameters.count).prefix(f.resultTypes.count)
+        let adjointsOfU = outputs.dropFirst(transposed.resultTypes.count + f.parameters.count).prefix(
+          f.resultTypes.count)
         return primalResults + adjointsOfU
       }
       // Called with the primal leaves, the captured values, then the tangents.
       return Specialized(function: wrapper, result: .tuple([result, fresh(result)]), extra: specialized.extra)
     case .hessian:
-      let gradient = try specializeTransform(.transform(.grad(wrt: [0], tuple: false, withValue: false), inner), arguments, span: span)
+      let gradient = try specializeTransform(
+        .transform(.grad(wrt: [0], tuple: false, withValue: false), inner), arguments, span: span)
       guard case .tensor(let x) = arguments[0] else {
         throw Diagnostic("E5005", "`hessian` needs a function of one tensor", at: span)
       }
@@ -187,24 +202,35 @@ extension Elaborator {
         let i = region.arguments[0]
         let flat = TensorType(.i64, known: [n])
         let positions = inner.value(.iota(axis: 0), [], type: flat)
-        let direction = inner.cast(inner.compare(.eq, positions, inner.value(.broadcast(dims: []), [i], type: flat)), to: x.type.dtype)
-        let outputs = inner.create(.call(callee: vjp.name), parameters + [inner.reshape(direction, x.type.shape)], resultTypes: vjp.resultTypes).results
+        let direction = inner.cast(
+          inner.compare(.eq, positions, inner.value(.broadcast(dims: []), [i], type: flat)), to: x.type.dtype)
+        let outputs = inner.create(
+          .call(callee: vjp.name), parameters + [inner.reshape(direction, x.type.shape)], resultTypes: vjp.resultTypes
+        ).results
         let row = inner.reshape(outputs[g.resultTypes.count], [.known(1), .known(n)])
         let updated = inner.value(.dynamicUpdateSlice, [region.arguments[1], row, i, inner.scalar(0, .i64)])
         inner.create(.yield, [updated], resultTypes: [])
-        let loop = b.create(.forOp, [b.scalar(0, .i64), b.scalar(Double(n), .i64), b.splat(0, like: square)], resultTypes: [square], regions: [region])
+        let loop = b.create(
+          .forOp, [b.scalar(0, .i64), b.scalar(Double(n), .i64), b.splat(0, like: square)], resultTypes: [square],
+          regions: [region])
         return [b.reshape(loop.result, x.type.shape + x.type.shape)]
       }
-      return Specialized(function: wrapper, result: .tensor(values.make(TensorType(x.type.dtype, x.type.shape + x.type.shape))), extra: gradient.extra)
+      return Specialized(
+        function: wrapper, result: .tensor(values.make(TensorType(x.type.dtype, x.type.shape + x.type.shape))),
+        extra: gradient.extra)
     case .checkpoint:
       let specialized = try specializeValue(inner, arguments, span: span)
-      let wrapper = try makeFunction("checkpoint." + specialized.function.name, parameters: specialized.function.parameters.map(\.type)) { b, parameters in
-        b.create(.call(callee: specialized.function.name), parameters, resultTypes: specialized.function.resultTypes).results
+      let wrapper = try makeFunction(
+        "checkpoint." + specialized.function.name, parameters: specialized.function.parameters.map(\.type)
+      ) { b, parameters in
+        b.create(.call(callee: specialized.function.name), parameters, resultTypes: specialized.function.resultTypes)
+          .results
       }
       differentiator.keep.insert(wrapper.name)
       return Specialized(function: wrapper, result: specialized.result, extra: specialized.extra)
     case .vjp:
-      throw Diagnostic("E5002", "`vjp(f)` returns a pair, not a function to transform; call it and use the pullback", at: span)
+      throw Diagnostic(
+        "E5002", "`vjp(f)` returns a pair, not a function to transform; call it and use the pullback", at: span)
     }
   }
 

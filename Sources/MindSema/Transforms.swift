@@ -69,14 +69,17 @@ extension Elaborator {
     var bindings: [String: Dim] = [:]
     return try values.enumerated().map { i, value in
       if let parameters, i < parameters.count, let type = parameters[i].type {
-        return try conform(value, to: type, bindings: &bindings, span: spans[i], what: "argument `\(parameters[i].name)`")
+        return try conform(
+          value, to: type, bindings: &bindings, span: spans[i], what: "argument `\(parameters[i].name)`")
       }
       if case .literal = value { return .tensor(try materialize(value, span: spans[i])) }
       return value
     }
   }
 
-  func callTransform(_ transform: Transform, _ inner: FunctionValue, _ values: [SemaValue], _ spans: [SourceSpan], span: SourceSpan) throws -> SemaValue {
+  func callTransform(
+    _ transform: Transform, _ inner: FunctionValue, _ values: [SemaValue], _ spans: [SourceSpan], span: SourceSpan
+  ) throws -> SemaValue {
     let whole = FunctionValue.transform(transform, inner)
     switch transform {
     case .vjp:
@@ -100,7 +103,8 @@ extension Elaborator {
       let specialized = try specializeTransform(whole, primals + tangents, span: span)
       builder.location = span
       let operands = primals.flatMap(leaves) + specialized.extra + tangents.flatMap(leaves)
-      let op = builder.create(.call(callee: specialized.function.name), operands, resultTypes: specialized.function.resultTypes)
+      let op = builder.create(
+        .call(callee: specialized.function.name), operands, resultTypes: specialized.function.resultTypes)
       return shaped(like: specialized.result!, op.results)
     default:
       let arguments = try prepare(inner, values, spans)
@@ -110,7 +114,9 @@ extension Elaborator {
     }
   }
 
-  func callPullback(_ pullback: Pullback, _ values: [SemaValue], _ spans: [SourceSpan], span: SourceSpan) throws -> SemaValue {
+  func callPullback(_ pullback: Pullback, _ values: [SemaValue], _ spans: [SourceSpan], span: SourceSpan) throws
+    -> SemaValue
+  {
     guard values.count == 1 else {
       throw Diagnostic("E2007", "a pullback takes one cotangent (shaped like the function's result)", at: span)
     }
@@ -121,7 +127,9 @@ extension Elaborator {
     let vjp = try differentiate(inner.function, span: span)
     let name = "pullback." + inner.function.name
     let parameterCount = pullback.arguments.flatMap(leaves).count
-    let wrapper = try makeFunction(name, parameters: inner.function.parameters.map(\.type) + leaves(cotangent).map(\.type)) { b, parameters in
+    let wrapper = try makeFunction(
+      name, parameters: inner.function.parameters.map(\.type) + leaves(cotangent).map(\.type)
+    ) { b, parameters in
       let outputs = b.create(.call(callee: vjp.name), parameters, resultTypes: vjp.resultTypes).results
       return Array(outputs.dropFirst(inner.function.resultTypes.count).prefix(parameterCount))
     }
@@ -160,7 +168,9 @@ extension Elaborator {
   }
 
   /// What a transform returns, computed at a definition with symbolic shapes.
-  func symbolicTransform(_ transform: Transform, _ inner: FunctionValue, _ arguments: [SemaValue], _ spans: [SourceSpan], span: SourceSpan) throws -> SemaValue {
+  func symbolicTransform(
+    _ transform: Transform, _ inner: FunctionValue, _ arguments: [SemaValue], _ spans: [SourceSpan], span: SourceSpan
+  ) throws -> SemaValue {
     let result = try call(inner, arguments, spans, span: span)
     switch transform {
     case .grad(let wrt, let tuple, let withValue):
@@ -179,19 +189,30 @@ extension Elaborator {
 
   func checkScalarResult(_ result: SemaValue, _ inner: FunctionValue, span: SourceSpan) throws {
     guard case .tensor(let r) = result, r.type.isScalar, r.type.dtype.isFloat else {
-      throw Diagnostic("E5002", "`grad` needs a function that returns a floating-point scalar, but `\(inner.name)` returns \(result.typeDescription) (use vjp for other results)", at: span)
+      throw Diagnostic(
+        "E5002",
+        "`grad` needs a function that returns a floating-point scalar, but `\(inner.name)` returns \(result.typeDescription) (use vjp for other results)",
+        at: span)
     }
   }
 
   /// The argument a gradient is taken with respect to, checked to be floating-point.
-  func checkedWrtArgument(_ index: Int, _ inner: FunctionValue, _ arguments: [SemaValue], span: SourceSpan) throws -> SemaValue {
+  func checkedWrtArgument(_ index: Int, _ inner: FunctionValue, _ arguments: [SemaValue], span: SourceSpan) throws
+    -> SemaValue
+  {
     guard index >= 0 && index < arguments.count else {
-      throw Diagnostic("E5004", "`wrt=\(index)` is out of range: `\(inner.name)` takes \(arguments.count) argument\(arguments.count == 1 ? "" : "s")", at: span)
+      throw Diagnostic(
+        "E5004",
+        "`wrt=\(index)` is out of range: `\(inner.name)` takes \(arguments.count) argument\(arguments.count == 1 ? "" : "s")",
+        at: span)
     }
     let argument = arguments[index]
     let argumentLeaves = leaves(argument)
     guard !argumentLeaves.isEmpty, argumentLeaves.allSatisfy({ $0.type.dtype.isFloat }) else {
-      throw Diagnostic("E5005", "cannot differentiate with respect to argument \(index) of `\(inner.name)`: it is \(argument.typeDescription), not floating-point", at: span)
+      throw Diagnostic(
+        "E5005",
+        "cannot differentiate with respect to argument \(index) of `\(inner.name)`: it is \(argument.typeDescription), not floating-point",
+        at: span)
     }
     return argument
   }
@@ -215,7 +236,8 @@ extension Elaborator {
   func emitCall(_ specialized: Specialized, _ arguments: [SemaValue], span: SourceSpan) throws -> SemaValue {
     builder.location = span
     let operands = arguments.flatMap(leaves) + specialized.extra
-    let op = builder.create(.call(callee: specialized.function.name), operands, resultTypes: specialized.function.resultTypes)
+    let op = builder.create(
+      .call(callee: specialized.function.name), operands, resultTypes: specialized.function.resultTypes)
     return specialized.result.map { shaped(like: $0, op.results) } ?? .tuple([])
   }
 }

@@ -29,25 +29,19 @@ struct SourceOptions: ParsableArguments {
   var entry: String = "main"
 }
 
-func standardError(_ text: String) {
+func write(_ text: String, to descriptor: Int32) {
   var bytes = Array(text.utf8)
   var offset = 0
   while offset < bytes.count {
-    let written = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
+    let written = bytes.withUnsafeMutableBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
     if written <= 0 { return }
     offset += written
   }
 }
 
-func standardOutput(_ text: String) {
-  var bytes = Array(text.utf8)
-  var offset = 0
-  while offset < bytes.count {
-    let written = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress! + offset, $0.count - offset) }
-    if written <= 0 { return }
-    offset += written
-  }
-}
+func standardError(_ text: String) { write(text, to: 2) }
+
+func standardOutput(_ text: String) { write(text, to: 1) }
 
 func reportAndExit(_ list: DiagnosticList, sources program: Program?) -> Never {
   if let program {
@@ -80,7 +74,8 @@ func loadOrExit(_ path: String) -> Program {
 }
 
 struct Jit: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Compile a program with the JIT and run its entry function.")
+  static let configuration = CommandConfiguration(
+    abstract: "Compile a program with the JIT and run its entry function.")
 
   @OptionGroup var source: SourceOptions
 
@@ -123,12 +118,15 @@ struct IR: ParsableCommand {
   static let configuration = CommandConfiguration(abstract: "Print a stage of the pipeline.")
 
   enum Stage: String, ExpressibleByArgument, CaseIterable {
-    case ast, mir, ad, opt, llvm, llvmOpt = "llvm-opt", asm
+    case ast, mir, ad, opt, llvm
+    case llvmOpt = "llvm-opt"
+    case asm
   }
 
   @OptionGroup var source: SourceOptions
 
-  @Option(help: "ast | mir (specialized) | ad (derivative functions) | opt (inlined, simplified MIR) | llvm | llvm-opt | asm")
+  @Option(
+    help: "ast | mir (specialized) | ad (derivative functions) | opt (inlined, simplified MIR) | llvm | llvm-opt | asm")
   var stage: Stage = .opt
 
   @Flag(help: "With --stage ad: list the forward values each derivative keeps for its backward sweep.")
@@ -148,12 +146,16 @@ struct IR: ParsableCommand {
         print(program.astText, terminator: "")
       case .mir, .opt, .ad:
         let (mir, _) = try program.mir(entry: source.entry, optimize: stage == .opt)
-        var functions = mir.functions.filter { f in function.map { f.name == $0 || f.name.hasPrefix($0 + "__") || f.name.hasPrefix("vjp." + $0) } ?? true }
+        var functions = mir.functions.filter { f in
+          function.map { f.name == $0 || f.name.hasPrefix($0 + "__") || f.name.hasPrefix("vjp." + $0) } ?? true
+        }
         if stage == .ad { functions = functions.filter { program.isDerivative($0.name) } }
         print(functions.map(program.printMIR).joined(separator: "\n"), terminator: "")
         if saved {
           for report in program.savedValues {
-            print("saved by @\(report.function): \(report.bytes) bytes in \(report.types.count) values \(report.types.map(\.description).joined(separator: ", "))")
+            print(
+              "saved by @\(report.function): \(report.bytes) bytes in \(report.types.count) values \(report.types.map(\.description).joined(separator: ", "))"
+            )
           }
         }
       case .llvm, .llvmOpt, .asm:
@@ -175,7 +177,8 @@ struct IR: ParsableCommand {
 }
 
 struct Check: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Check a program (definitions and the entry's specialization) without running it.")
+  static let configuration = CommandConfiguration(
+    abstract: "Check a program (definitions and the entry's specialization) without running it.")
 
   @OptionGroup var source: SourceOptions
 

@@ -35,7 +35,8 @@ import Testing
   }
 
   @Test func runtimeErrorsStopTheProgramWithStatusOne() throws {
-    let path = try temporary("fn main() {\n    print(\"before\");\n    assert(1.0 > 2.0, \"impossible\");\n    print(\"after\");\n}\n")
+    let path = try temporary(
+      "fn main() {\n    print(\"before\");\n    assert(1.0 > 2.0, \"impossible\");\n    print(\"after\");\n}\n")
     let result = try mind("jit \(path)")
     #expect(result.status == 1)
     #expect(result.output == "before\n")
@@ -61,7 +62,9 @@ import Testing
   @Test func timePrintsEveryStage() throws {
     let result = try mind("jit --time \(Repository.root.path)/Examples/first_program.mind")
     #expect(result.status == 0)
-    for stage in ["parse", "sema", "specialize", "inline+simplify", "lower", "llvm-opt", "codegen", "link", "run", "total"] {
+    for stage in [
+      "parse", "sema", "specialize", "inline+simplify", "lower", "llvm-opt", "codegen", "link", "run", "total",
+    ] {
       #expect(result.error.contains(stage), "missing \(stage)")
     }
   }

@@ -16,63 +16,144 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
     // Lexing and parsing.
     .init(code: "E1001", location: "1:21", message: "unexpected character `$`", source: "fn main() { let x = $; }"),
     .init(code: "E1002", location: "1:19", message: "unterminated string", source: "fn main() { print(\"abc); }"),
-    .init(code: "E1002", location: "1:13", message: "unterminated block comment", source: "fn main() { /* never closed"),
-    .init(code: "E1003", location: "1:21", message: "malformed number", source: "fn main() { let x = 99999999999999999999; }"),
+    .init(
+      code: "E1002", location: "1:13", message: "unterminated block comment", source: "fn main() { /* never closed"),
+    .init(
+      code: "E1003", location: "1:21", message: "malformed number",
+      source: "fn main() { let x = 99999999999999999999; }"),
     .init(code: "E1010", location: "1:30", message: "expected `]`", source: "fn main() { let x = [1.0, 2.0; }"),
     .init(code: "E1011", location: "1:4", message: "expected a name after `fn`", source: "fn (x: f32) {}"),
-    .init(code: "E1012", location: "2:1", message: "`@differentiable` must be followed by `fn`", source: "@differentiable\nstruct S { a: f32 }"),
+    .init(
+      code: "E1012", location: "2:1", message: "`@differentiable` must be followed by `fn`",
+      source: "@differentiable\nstruct S { a: f32 }"),
     .init(code: "E1013", location: "1:1", message: "expected an item", source: "print(1.0);"),
     .init(code: "E1014", location: "1:21", message: "expected a dimension", source: "fn f(x: Tensor<f32, -1>) {}"),
     .init(code: "E1015", location: "1:24", message: "expected an expression", source: "fn main() { let y = 3 +; }"),
-    .init(code: "E1020", location: "1:354", message: "nested too deeply", source: "fn main() { let x = " + String(repeating: "(", count: 1200) + "1" + String(repeating: ")", count: 1200) + "; }"),
+    .init(
+      code: "E1020", location: "1:354", message: "nested too deeply",
+      source: "fn main() { let x = " + String(repeating: "(", count: 1200) + "1" + String(repeating: ")", count: 1200)
+        + "; }"),
     // Names and types.
-    .init(code: "E2002", location: "1:25", message: "undefined variable `nope`", source: "fn main() { let x = 1 + nope; }"),
+    .init(
+      code: "E2002", location: "1:25", message: "undefined variable `nope`", source: "fn main() { let x = 1 + nope; }"),
     .init(code: "E2003", location: "1:9", message: "unknown type `Missing`", source: "fn f(x: Missing) {}"),
-    .init(code: "E2004", location: "1:56", message: "mismatched dtypes f32 and f64", source: "fn main() { let a = [1.0]; let b = cast<f64>(a); print(a + b); }"),
+    .init(
+      code: "E2004", location: "1:56", message: "mismatched dtypes f32 and f64",
+      source: "fn main() { let a = [1.0]; let b = cast<f64>(a); print(a + b); }"),
     .init(code: "E2004", location: "1:16", message: "must be a bool", source: "fn main() { if 1.0 { print(1); } }"),
     .init(code: "E2005", location: "1:21", message: "must return f32", source: "fn f(x: f32) -> f32 { let y = x; }"),
     .init(code: "E2006", location: "1:23", message: "has type i64, expected f32", source: "fn f(x: i64) -> f32 { x }"),
-    .init(code: "E2007", location: "2:19", message: "takes 1 argument but 2 were given", source: "fn f(x: f32) -> f32 { x }\nfn main() { print(f(1.0, 2.0)); }"),
-    .init(code: "E2007", location: "1:19", message: "`exp` takes 1 argument", source: "fn main() { print(exp(1.0, 2.0)); }"),
-    .init(code: "E2008", location: "1:35", message: "has no keyword argument `axsi`", source: "fn main() { print(sum([1.0], axsi=[0])); }"),
-    .init(code: "E2009", location: "1:21", message: "function value `exp` cannot be stored", source: "fn main() { let mut f = exp; for i in 0..2 { f = sin; } }"),
+    .init(
+      code: "E2007", location: "2:19", message: "takes 1 argument but 2 were given",
+      source: "fn f(x: f32) -> f32 { x }\nfn main() { print(f(1.0, 2.0)); }"),
+    .init(
+      code: "E2007", location: "1:19", message: "`exp` takes 1 argument", source: "fn main() { print(exp(1.0, 2.0)); }"),
+    .init(
+      code: "E2008", location: "1:35", message: "has no keyword argument `axsi`",
+      source: "fn main() { print(sum([1.0], axsi=[0])); }"),
+    .init(
+      code: "E2009", location: "1:21", message: "function value `exp` cannot be stored",
+      source: "fn main() { let mut f = exp; for i in 0..2 { f = sin; } }"),
     .init(code: "E2010", location: "1:16", message: "unknown element type `f16`", source: "fn f(x: Tensor<f16, 3>) {}"),
     .init(code: "E2011", location: "2:4", message: "`f` is defined twice", source: "fn f() {}\nfn f() {}"),
-    .init(code: "E2012", location: "1:1", message: "has no item `nothing`", source: "import diff::nothing;\nfn main() {}"),
+    .init(
+      code: "E2012", location: "1:1", message: "has no item `nothing`", source: "import diff::nothing;\nfn main() {}"),
     .init(code: "E2012", location: "1:1", message: "cannot find module", source: "import numpy;\nfn main() {}"),
-    .init(code: "E2013", location: "1:37", message: "only variables can be assigned", source: "fn main() { let mut x = [1.0, 2.0]; x[0] = 3.0; }"),
-    .init(code: "E2014", location: "1:24", message: "not declared with `let mut`", source: "fn main() { let x = 1; x = 2; }"),
+    .init(
+      code: "E2013", location: "1:37", message: "only variables can be assigned",
+      source: "fn main() { let mut x = [1.0, 2.0]; x[0] = 3.0; }"),
+    .init(
+      code: "E2014", location: "1:24", message: "not declared with `let mut`", source: "fn main() { let x = 1; x = 2; }"
+    ),
     .init(code: "E2015", location: "1:17", message: "cannot destructure", source: "fn main() { let (a, b) = 1.0; }"),
-    .init(code: "E2016", location: "2:41", message: "has no field `c`", source: "struct P { a: f32 }\nfn main() { let p = P { a: 1.0 }; print(p.c); }"),
-    .init(code: "E2017", location: "2:21", message: "missing field `b`", source: "struct P { a: f32, b: f32 }\nfn main() { let p = P { a: 1.0 }; }"),
-    .init(code: "E2018", location: "1:32", message: "is not a function", source: "fn main() { let x = 1.0; print(x(2.0)); }"),
-    .init(code: "E2019", location: "1:38", message: "must be a list of integer constants", source: "fn main() { let n = 2.0; print(zeros(n)); }"),
-    .init(code: "E2021", location: "1:37", message: "cannot assign a value of type", source: "fn main() { let mut x = [1.0, 2.0]; x = [1.0]; }"),
-    .init(code: "E2030", location: "1:23", message: "`return` must be the last statement", source: "fn f(x: f32) -> f32 { return x; x }"),
-    .init(code: "E2040", location: "1:23", message: "recursive functions are not supported", source: "fn f(x: f32) -> f32 { f(x) }\nfn main() { print(f(1.0)); }"),
+    .init(
+      code: "E2016", location: "2:41", message: "has no field `c`",
+      source: "struct P { a: f32 }\nfn main() { let p = P { a: 1.0 }; print(p.c); }"),
+    .init(
+      code: "E2017", location: "2:21", message: "missing field `b`",
+      source: "struct P { a: f32, b: f32 }\nfn main() { let p = P { a: 1.0 }; }"),
+    .init(
+      code: "E2018", location: "1:32", message: "is not a function", source: "fn main() { let x = 1.0; print(x(2.0)); }"
+    ),
+    .init(
+      code: "E2019", location: "1:38", message: "must be a list of integer constants",
+      source: "fn main() { let n = 2.0; print(zeros(n)); }"),
+    .init(
+      code: "E2021", location: "1:37", message: "cannot assign a value of type",
+      source: "fn main() { let mut x = [1.0, 2.0]; x = [1.0]; }"),
+    .init(
+      code: "E2030", location: "1:23", message: "`return` must be the last statement",
+      source: "fn f(x: f32) -> f32 { return x; x }"),
+    .init(
+      code: "E2040", location: "1:23", message: "recursive functions are not supported",
+      source: "fn f(x: f32) -> f32 { f(x) }\nfn main() { print(f(1.0)); }"),
     // Shapes.
-    .init(code: "E3001", location: "2:13", message: "shapes [N] and [M] cannot be broadcast together (dimension 0: N vs M)", source: "fn f(a: Tensor<f32, N>, b: Tensor<f32, M>) -> f32 {\n    let d = a - b;\n    sum(d)\n}"),
-    .init(code: "E3001", location: "1:64", message: "shapes [3] and [4] cannot be broadcast together (dimension 0: 3 vs 4)", source: "fn main() { let a = [1.0, 2.0, 3.0]; let b = zeros([4]); print(a - b); }"),
-    .init(code: "E3002", location: "2:33", message: "dimension 0 must be `N` = 2", source: "fn f(a: Tensor<f32, N>, b: Tensor<f32, N>) -> f32 { sum(a * b) }\nfn main() { print(f([1.0, 2.0], [1.0, 2.0, 3.0])); }"),
-    .init(code: "E3003", location: "1:19", message: "matmul contraction mismatch", source: "fn main() { print(zeros([2, 3]) @ zeros([2, 3])); }"),
-    .init(code: "E3004", location: "1:43", message: "axis 2 is out of range", source: "fn main() { print(sum(zeros([2, 3]), axis=2)); }"),
-    .init(code: "E3005", location: "1:60", message: "slice bounds must be integer constants", source: "fn main() { let x = zeros([4]); let i = argmax(x); print(x[i:3]); }"),
-    .init(code: "E3006", location: "1:34", message: "ragged array literal", source: "fn main() { let x = [[1.0, 2.0], [3.0]]; }"),
-    .init(code: "E3007", location: "1:19", message: "cannot reshape [2, 3] (6 elements) to [4, -1]", source: "fn main() { print(reshape(zeros([2, 3]), [4, -1])); }"),
+    .init(
+      code: "E3001", location: "2:13", message: "shapes [N] and [M] cannot be broadcast together (dimension 0: N vs M)",
+      source: "fn f(a: Tensor<f32, N>, b: Tensor<f32, M>) -> f32 {\n    let d = a - b;\n    sum(d)\n}"),
+    .init(
+      code: "E3001", location: "1:64", message: "shapes [3] and [4] cannot be broadcast together (dimension 0: 3 vs 4)",
+      source: "fn main() { let a = [1.0, 2.0, 3.0]; let b = zeros([4]); print(a - b); }"),
+    .init(
+      code: "E3002", location: "2:33", message: "dimension 0 must be `N` = 2",
+      source:
+        "fn f(a: Tensor<f32, N>, b: Tensor<f32, N>) -> f32 { sum(a * b) }\nfn main() { print(f([1.0, 2.0], [1.0, 2.0, 3.0])); }"
+    ),
+    .init(
+      code: "E3003", location: "1:19", message: "matmul contraction mismatch",
+      source: "fn main() { print(zeros([2, 3]) @ zeros([2, 3])); }"),
+    .init(
+      code: "E3004", location: "1:43", message: "axis 2 is out of range",
+      source: "fn main() { print(sum(zeros([2, 3]), axis=2)); }"),
+    .init(
+      code: "E3005", location: "1:60", message: "slice bounds must be integer constants",
+      source: "fn main() { let x = zeros([4]); let i = argmax(x); print(x[i:3]); }"),
+    .init(
+      code: "E3006", location: "1:34", message: "ragged array literal",
+      source: "fn main() { let x = [[1.0, 2.0], [3.0]]; }"),
+    .init(
+      code: "E3007", location: "1:19", message: "cannot reshape [2, 3] (6 elements) to [4, -1]",
+      source: "fn main() { print(reshape(zeros([2, 3]), [4, -1])); }"),
     // Differentiation.
-    .init(code: "E5002", location: "2:19", message: "but `vjp(f)` returns (f32, function `pullback of f`)", source: "fn f(x: f32) -> f32 { x * x }\nfn main() { print(grad(vjp(f))(1.0)); }"),
-    .init(code: "E5001", location: "2:33", message: "`f` is not differentiable: converting to i64", source: "@differentiable\nfn f(x: f32) -> f32 { cast<f32>(cast<i64>(x * 10.0)) / 10.0 }"),
-    .init(code: "E5001", location: "2:19", message: "`g` is not differentiable", source: "fn g(x: f32) -> f32 { cast<f32>(x > 1.0 && cast<bool>(x)) }\nfn main() { print(grad(g)(2.0)); }"),
-    .init(code: "E5002", location: "2:19", message: "`grad` needs a function that returns a floating-point scalar, but `f` returns Tensor<f32, 2>", source: "fn f(x: f32) -> Tensor<f32, 2> { [x, x] }\nfn main() { print(grad(f)(1.0)); }"),
-    .init(code: "E5003", location: "1:1", message: "`g` cannot be the custom gradient of `f`: it must have the signature (f32, f32) -> f32", source: "@custom_grad(g)\nfn f(x: f32) -> f32 { x }\nfn g(x: f32) -> f32 { x }"),
-    .init(code: "E5003", location: "1:14", message: "the gradient function `nope` of `@custom_grad` is not defined", source: "@custom_grad(nope)\nfn f(x: f32) -> f32 { x }"),
-    .init(code: "E5004", location: "2:19", message: "`wrt=2` is out of range: `f` takes 2 arguments", source: "fn f(x: f32, y: f32) -> f32 { x * y }\nfn main() { print(grad(f, wrt=2)(1.0, 2.0)); }"),
-    .init(code: "E5005", location: "2:19", message: "cannot differentiate with respect to argument 1 of `f`: it is i64", source: "fn f(x: f32, n: i64) -> f32 { x * cast<f32>(n) }\nfn main() { print(grad(f, wrt=1)(1.0, 2)); }"),
+    .init(
+      code: "E5002", location: "2:19", message: "but `vjp(f)` returns (f32, function `pullback of f`)",
+      source: "fn f(x: f32) -> f32 { x * x }\nfn main() { print(grad(vjp(f))(1.0)); }"),
+    .init(
+      code: "E5001", location: "2:33", message: "`f` is not differentiable: converting to i64",
+      source: "@differentiable\nfn f(x: f32) -> f32 { cast<f32>(cast<i64>(x * 10.0)) / 10.0 }"),
+    .init(
+      code: "E5001", location: "2:19", message: "`g` is not differentiable",
+      source: "fn g(x: f32) -> f32 { cast<f32>(x > 1.0 && cast<bool>(x)) }\nfn main() { print(grad(g)(2.0)); }"),
+    .init(
+      code: "E5002", location: "2:19",
+      message: "`grad` needs a function that returns a floating-point scalar, but `f` returns Tensor<f32, 2>",
+      source: "fn f(x: f32) -> Tensor<f32, 2> { [x, x] }\nfn main() { print(grad(f)(1.0)); }"),
+    .init(
+      code: "E5003", location: "1:1",
+      message: "`g` cannot be the custom gradient of `f`: it must have the signature (f32, f32) -> f32",
+      source: "@custom_grad(g)\nfn f(x: f32) -> f32 { x }\nfn g(x: f32) -> f32 { x }"),
+    .init(
+      code: "E5003", location: "1:14", message: "the gradient function `nope` of `@custom_grad` is not defined",
+      source: "@custom_grad(nope)\nfn f(x: f32) -> f32 { x }"),
+    .init(
+      code: "E5004", location: "2:19", message: "`wrt=2` is out of range: `f` takes 2 arguments",
+      source: "fn f(x: f32, y: f32) -> f32 { x * y }\nfn main() { print(grad(f, wrt=2)(1.0, 2.0)); }"),
+    .init(
+      code: "E5005", location: "2:19", message: "cannot differentiate with respect to argument 1 of `f`: it is i64",
+      source: "fn f(x: f32, n: i64) -> f32 { x * cast<f32>(n) }\nfn main() { print(grad(f, wrt=1)(1.0, 2)); }"),
     // Runtime.
-    .init(code: "E6001", location: "1:85", message: "index 5 is out of bounds for axis 0 with size 3", source: "fn main() { let x = [1.0, 2.0, 3.0]; let mut i = 0; for k in 0..5 { i += 1; } print(x[i]); }"),
-    .init(code: "E6001", location: "1:35", message: "index 3 is out of bounds for axis 0 with size 3", source: "fn main() { print([1.0, 2.0, 3.0][3]); }"),
-    .init(code: "E6001", location: "1:19", message: "gather index 7 is out of bounds", source: "fn main() { print(gather([1.0, 2.0], [0, 7])); }"),
-    .init(code: "E6002", location: "1:27", message: "x must be positive", source: "fn main() { let x = -1.0; assert(x > 0.0, \"x must be positive\"); }"),
+    .init(
+      code: "E6001", location: "1:85", message: "index 5 is out of bounds for axis 0 with size 3",
+      source: "fn main() { let x = [1.0, 2.0, 3.0]; let mut i = 0; for k in 0..5 { i += 1; } print(x[i]); }"),
+    .init(
+      code: "E6001", location: "1:35", message: "index 3 is out of bounds for axis 0 with size 3",
+      source: "fn main() { print([1.0, 2.0, 3.0][3]); }"),
+    .init(
+      code: "E6001", location: "1:19", message: "gather index 7 is out of bounds",
+      source: "fn main() { print(gather([1.0, 2.0], [0, 7])); }"),
+    .init(
+      code: "E6002", location: "1:27", message: "x must be positive",
+      source: "fn main() { let x = -1.0; assert(x > 0.0, \"x must be positive\"); }"),
   ]
 
   @Test(arguments: cases)
@@ -85,7 +166,8 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
   }
 
   @Test func severalIndependentErrorsInOneRun() {
-    let result = run("""
+    let result = run(
+      """
       fn a(x: f32) -> f32 { x + nope }
       fn b(x: Tensor<f32, N>, y: Tensor<f32, M>) -> f32 { sum(x - y) }
       fn main() {
@@ -94,7 +176,8 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
       }
       """)
     #expect(result.codes == ["E1010", "E1015"])
-    let semantic = run("""
+    let semantic = run(
+      """
       fn a(x: f32) -> f32 { x + nope }
       fn b(x: Tensor<f32, N>, y: Tensor<f32, M>) -> f32 { sum(x - y) }
       fn main() {}
@@ -104,14 +187,15 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
 
   @Test func renderedFormShowsTheLineAndACaret() {
     let result = run("fn main() {\n    let d = [1.0, 2.0, 3.0] - [1.0, 2.0];\n}")
-    #expect(result.errors == """
-      error[E3001]: shapes [3] and [2] cannot be broadcast together (dimension 0: 3 vs 2)
-       --> test.mind:2:13
-        |
-      2 |     let d = [1.0, 2.0, 3.0] - [1.0, 2.0];
-        |             ^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+    #expect(
+      result.errors == """
+        error[E3001]: shapes [3] and [2] cannot be broadcast together (dimension 0: 3 vs 2)
+         --> test.mind:2:13
+          |
+        2 |     let d = [1.0, 2.0, 3.0] - [1.0, 2.0];
+          |             ^^^^^^^^^^^^^^^^^^^^^^^^^^^^
 
-      """)
+        """)
   }
 }
 

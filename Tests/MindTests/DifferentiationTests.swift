@@ -53,10 +53,13 @@ import Testing
       let b = Builder(values: values, block: scratch)
       let adjoints = op.results.map { values.make($0.type) as Value? }
       let needed = op.operands.map { $0.type.dtype.isFloat }
-      let contributions = DerivativeRules.pullback(op, operands: op.operands, results: op.results, adjoints: adjoints, needed: needed, b)
+      let contributions = DerivativeRules.pullback(
+        op, operands: op.operands, results: op.results, adjoints: adjoints, needed: needed, b)
       // A rule answers for every floating-point operand, with the operand's type.
       for (operand, contribution) in zip(op.operands, contributions) where operand.type.dtype.isFloat {
-        #expect(contribution?.type == operand.type, "\(op.kind.name): adjoint \(String(describing: contribution?.type)) for \(operand.type)")
+        #expect(
+          contribution?.type == operand.type,
+          "\(op.kind.name): adjoint \(String(describing: contribution?.type)) for \(operand.type)")
       }
       for emittedOp in scratch.operations { emitted.insert(Self.kindName(emittedOp.kind)) }
     }
@@ -69,7 +72,9 @@ import Testing
   }
 
   @Test func thirdDerivativeOfACubeIsAConstantInOptimizedMIR() throws {
-    let program = try Program(source: try Repository.read(Repository.root.appendingPathComponent("Examples/higher_order.mind").path), name: "higher_order.mind")
+    let program = try Program(
+      source: try Repository.read(Repository.root.appendingPathComponent("Examples/higher_order.mind").path),
+      name: "higher_order.mind")
     let (module, _) = try program.mir(optimize: true)
     let text = Printer.print(module)
     #expect(module.functions.count == 1)
@@ -78,7 +83,8 @@ import Testing
   }
 
   @Test func transformsReturnWhatTheLanguageSays() {
-    let result = run("""
+    let result = run(
+      """
       struct Params { w: Tensor<f32, 2>, b: f32 }
       fn loss(p: Params, x: Tensor<f32, 2>, n: i64) -> f32 { (sum(p.w * x) + p.b) ** 2 * cast<f32>(n) }
       fn cube(x: Tensor<f32, 2>) -> f32 { sum(x ** 3) }
@@ -98,20 +104,22 @@ import Testing
       """)
     #expect(result.errors == "")
     // loss = (w·x + b)² n with w·x + b = 1.5: ∂/∂w = 2·1.5·2·x, ∂/∂b = 2·1.5·2, ∂/∂x = 6 w.
-    #expect(result.output == """
-      Params { w: [18.0, -6.0], b: 6.0 }
-      [6.0, 12.0]
-      (12.0, 9.0) (18.0, 12.0)
-      [9.0, 1.0] [6.0, -20.0]
-      ([9.0, 1.0], [6.0, -1.0])
-      [[18.0, -0.0], [0.0, -6.0]]
+    #expect(
+      result.output == """
+        Params { w: [18.0, -6.0], b: 6.0 }
+        [6.0, 12.0]
+        (12.0, 9.0) (18.0, 12.0)
+        [9.0, 1.0] [6.0, -20.0]
+        ([9.0, 1.0], [6.0, -1.0])
+        [[18.0, -0.0], [0.0, -6.0]]
 
-      """)
+        """)
   }
 
   @Test func customGradientRuleIsCalledInsteadOfTheDerivative() {
     // The rule deliberately returns 10 × upstream, which is not the derivative of x * x.
-    let result = run("""
+    let result = run(
+      """
       @custom_grad(fake)
       fn square(x: f32) -> f32 { x * x }
       fn fake(x: f32, upstream: f32) -> f32 { 10.0 * upstream }
@@ -126,7 +134,8 @@ import Testing
   }
 
   @Test func customGradientWithSeveralParametersReturnsATuple() {
-    let result = run("""
+    let result = run(
+      """
       @custom_grad(rule)
       fn mul(x: f32, y: f32) -> f32 { x * y }
       fn rule(x: f32, y: f32, upstream: f32) -> (f32, f32) { (upstream * y, upstream * 100.0) }
@@ -179,7 +188,8 @@ import Testing
 
 extension DifferentiationTests {
   @Test func nestedFunctionsBuiltinsAndTuplesAreDifferentiable() {
-    let result = run("""
+    let result = run(
+      """
       fn main() {
           let a = 3.0;
           fn scaled(x: f32) -> f32 { a * x * x }

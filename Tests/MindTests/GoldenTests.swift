@@ -7,7 +7,10 @@ import Testing
 
 enum Tools {
   static let mind = Repository.root.appendingPathComponent(".build/debug/mind").path
-  static let fileCheck = ["/usr/lib/llvm-19/bin/FileCheck", "/usr/bin/FileCheck-19"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "FileCheck"
+  static let fileCheck =
+    ["/usr/lib/llvm-19/bin/FileCheck", "/usr/bin/FileCheck-19"].first {
+      FileManager.default.isExecutableFile(atPath: $0)
+    } ?? "FileCheck"
 
   /// Runs a shell command; returns its exit status, standard output and standard error.
   static func shell(_ command: String, input: String? = nil) throws -> (status: Int32, output: String, error: String) {

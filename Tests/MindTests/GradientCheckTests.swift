@@ -85,22 +85,41 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
     .init(name: "conv2d_filter", expression: "conv2d(y, x, strides=[2, 1])", shape: "2, 2, 1, 3", yShape: "2, 5, 4, 1"),
     // control flow and closures
     .init(name: "if", expression: "if sum(y) > 0.0 { x * x } else { sin(x) }", shape: "3", yShape: "2"),
-    .init(name: "for", expression: "{ let mut z = x; for i in 0..4 { z = z * 0.9 + sin(z) * y; } z }", shape: "3", yShape: "3"),
-    .init(name: "for_index", expression: "{ let mut z = x; for i in 1..4 { z = z * cast<f64>(i) * 0.3 + x; } z }", shape: "2"),
-    .init(name: "while", expression: "{ let mut z = x; let mut k = 0; while k < 3 { z = tanh(z) + x * z; k += 1; } z }", shape: "3"),
-    .init(name: "checkpoint", expression: "checkpoint(|a: Tensor<f64, 2, 3>| sin(a) * a + y)(x) * x", shape: "2, 3", yShape: "3"),
-    .init(name: "checkpoint_loop", expression: "{ let step = checkpoint(|a: Tensor<f64, 3>| tanh(a) * y); let mut z = x; for i in 0..3 { z = step(z) + x; } z }", shape: "3", yShape: "3"),
+    .init(
+      name: "for", expression: "{ let mut z = x; for i in 0..4 { z = z * 0.9 + sin(z) * y; } z }", shape: "3",
+      yShape: "3"),
+    .init(
+      name: "for_index", expression: "{ let mut z = x; for i in 1..4 { z = z * cast<f64>(i) * 0.3 + x; } z }",
+      shape: "2"),
+    .init(
+      name: "while", expression: "{ let mut z = x; let mut k = 0; while k < 3 { z = tanh(z) + x * z; k += 1; } z }",
+      shape: "3"),
+    .init(
+      name: "checkpoint", expression: "checkpoint(|a: Tensor<f64, 2, 3>| sin(a) * a + y)(x) * x", shape: "2, 3",
+      yShape: "3"),
+    .init(
+      name: "checkpoint_loop",
+      expression:
+        "{ let step = checkpoint(|a: Tensor<f64, 3>| tanh(a) * y); let mut z = x; for i in 0..3 { z = step(z) + x; } z }",
+      shape: "3", yShape: "3"),
     .init(name: "nested_closure", expression: "{ let g = |a| a * y + x; g(x) * g(y) }", shape: "3", yShape: "3"),
   ]
 
-  static func program(_ c: GradientCase) -> String {
-    let type = "Tensor<f64, \(c.shape)>"
+  /// The inputs: x0 in the case's domain, y (when the case has one), directions v and u.
+  static func prelude(_ c: GradientCase) -> String {
     let y = c.yShape.map { "    let y = { let r = cast<f64>(randn([\($0)], seed=5)); \(c.yDomain) };\n" } ?? ""
     return """
-      fn main() {
           let x0 = { let r = cast<f64>(randn([\(c.shape)], seed=3)); \(c.domain) };
       \(y)    let v = cast<f64>(randn([\(c.shape)], seed=7));
           let u = cast<f64>(randn([\(c.shape)], seed=11));
+      """
+  }
+
+  static func program(_ c: GradientCase) -> String {
+    let type = "Tensor<f64, \(c.shape)>"
+    return """
+      fn main() {
+      \(prelude(c))
           let h = 0.000001;
           let f = |x: \(type)| sum(sin(\(c.expression)));
           print(sum(grad(f)(x0) * v), (f(x0 + h * v) - f(x0 - h * v)) / (2.0 * h));
@@ -118,7 +137,9 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
     try #require(lines.count == 2)
     for (order, pair) in lines.enumerated() {
       try #require(pair.count == 2)
-      #expect(close([pair[0]], [pair[1]], relative: 1e-5, absolute: 1e-6), "order \(order + 1): analytic \(pair[0]) vs numeric \(pair[1])")
+      #expect(
+        close([pair[0]], [pair[1]], relative: 1e-5, absolute: 1e-6),
+        "order \(order + 1): analytic \(pair[0]) vs numeric \(pair[1])")
       #expect(pair[0] != 0 || pair[1] == 0)
     }
   }
@@ -128,11 +149,9 @@ extension GradientCheckTests {
   /// vjp and jvp agree with each other: ⟨Jᵀu, v⟩ = ⟨u, Jv⟩ for the same f, x, u and v.
   static func identityProgram(_ c: GradientCase) -> String {
     let type = "Tensor<f64, \(c.shape)>"
-    let y = c.yShape.map { "    let y = { let r = cast<f64>(randn([\($0)], seed=5)); \(c.yDomain) };\n" } ?? ""
     return """
       fn main() {
-          let x0 = { let r = cast<f64>(randn([\(c.shape)], seed=3)); \(c.domain) };
-      \(y)    let v = cast<f64>(randn([\(c.shape)], seed=7));
+      \(prelude(c))
           let f = |x: \(type)| \(c.expression);
           let (y0, pullback) = vjp(f)(x0);
           let u = sin(y0 * 3.1 + 0.5);
@@ -148,7 +167,9 @@ extension GradientCheckTests {
     #expect(result.errors == "", "\(Self.identityProgram(c))")
     let values = numbers(in: result.output)
     try #require(values.count == 3)
-    #expect(close([values[0]], [values[1]], relative: 1e-9, absolute: 1e-9), "⟨Jᵀu, v⟩ = \(values[0]) but ⟨u, Jv⟩ = \(values[1])")
+    #expect(
+      close([values[0]], [values[1]], relative: 1e-9, absolute: 1e-9),
+      "⟨Jᵀu, v⟩ = \(values[0]) but ⟨u, Jv⟩ = \(values[1])")
     #expect(values[2] == 0, "vjp and jvp disagree on f(x)")
   }
 }

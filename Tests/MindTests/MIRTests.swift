@@ -6,7 +6,9 @@ import MindIR
 import Testing
 
 @Suite struct MIRTests {
-  static let programs = Repository.files(in: "Examples", withExtension: "mind") + Repository.files(in: "Tests/Numerics", withExtension: "mind")
+  static let programs =
+    Repository.files(in: "Examples", withExtension: "mind")
+    + Repository.files(in: "Tests/Numerics", withExtension: "mind")
 
   @Test(arguments: programs)
   func printedMIRParsesBackExactly(_ path: String) throws {
@@ -36,7 +38,8 @@ import Testing
     // Swap the two operations: the add now uses nothing undefined, but return comes first.
     module.functions[0].body.operations.reverse()
     #expect(throws: Diagnostic.self) { try Verifier.verify(module) }
-    let mistyped = try MIRParser.parse("""
+    let mistyped = try MIRParser.parse(
+      """
       func @g(%0: tensor<3xf32>) -> (tensor<3xf32>) {
         %1 = exp %0 : tensor<4xf32>
         return %1

@@ -11,7 +11,9 @@ struct NumericsFile: Sendable {
   let absolute: Double
 
   var expected: [(label: String, text: String)] {
-    guard let text = try? Repository.read(Repository.root.appendingPathComponent("Tests/Numerics/\(name).expected").path) else { return [] }
+    guard
+      let text = try? Repository.read(Repository.root.appendingPathComponent("Tests/Numerics/\(name).expected").path)
+    else { return [] }
     return text.split(separator: "\n").map { line in
       let parts = line.split(separator: ":", maxSplits: 1)
       return (String(parts[0]), String(parts[1]))
@@ -19,7 +21,8 @@ struct NumericsFile: Sendable {
   }
 
   func actual() -> [String: String] {
-    guard let source = try? Repository.read(Repository.root.appendingPathComponent("Tests/Numerics/\(name).mind").path) else { return [:] }
+    guard let source = try? Repository.read(Repository.root.appendingPathComponent("Tests/Numerics/\(name).mind").path)
+    else { return [:] }
     var table: [String: String] = [:]
     for line in run(source, name: "\(name).mind").output.split(separator: "\n") {
       let parts = line.split(separator: ":", maxSplits: 1)
@@ -55,6 +58,8 @@ struct NumericsFile: Sendable {
   func compare(_ label: String, _ file: NumericsFile, _ output: [String: String]) throws {
     let expected = try #require(file.expected.first { $0.label == label }).text
     let actual = try #require(output[label], "no output for \(label)")
-    #expect(close(numbers(in: actual), numbers(in: expected), relative: file.relative, absolute: file.absolute), "\(label): \(actual) vs \(expected)")
+    #expect(
+      close(numbers(in: actual), numbers(in: expected), relative: file.relative, absolute: file.absolute),
+      "\(label): \(actual) vs \(expected)")
   }
 }

@@ -39,7 +39,8 @@ enum Mutator {
         bytes.insert(contentsOf: bytes[at..<end], at: random.below(bytes.count))
       case 3: bytes[at] = UInt8(truncatingIfNeeded: random.next())
       case 4:
-        var words = String(decoding: bytes, as: UTF8.self).split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        var words = String(decoding: bytes, as: UTF8.self).split(separator: " ", omittingEmptySubsequences: false).map(
+          String.init)
         if words.count > 2 {
           let (i, j) = (random.below(words.count), random.below(words.count))
           words.swapAt(i, j)
@@ -54,7 +55,8 @@ enum Mutator {
 }
 
 @Suite struct RobustnessTests {
-  static let seeds: [String] = (Repository.files(in: "Examples", withExtension: "mind")
+  static let seeds: [String] =
+    (Repository.files(in: "Examples", withExtension: "mind")
     + Repository.files(in: "Tests/Golden", withExtension: "mind")
     + Repository.files(in: "Tests/Numerics", withExtension: "mind")).compactMap { try? Repository.read($0) }
 

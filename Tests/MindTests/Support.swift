@@ -7,7 +7,8 @@ import Testing
 
 enum Repository {
   /// The repository root, found from this file's path.
-  static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
 
   static func files(in folder: String, withExtension ext: String) -> [String] {
     let directory = root.appendingPathComponent(folder)
@@ -68,7 +69,19 @@ func numbers(in text: String) -> [Double] {
   var values: [Double] = []
   var token = ""
   func flush() {
-    if !token.isEmpty, let v = Double(token) { values.append(v) } else if token == "true" { values.append(1) } else if token == "false" { values.append(0) } else if token == "nan" { values.append(.nan) } else if token == "inf" { values.append(.infinity) } else if token == "-inf" { values.append(-.infinity) }
+    if !token.isEmpty, let v = Double(token) {
+      values.append(v)
+    } else if token == "true" {
+      values.append(1)
+    } else if token == "false" {
+      values.append(0)
+    } else if token == "nan" {
+      values.append(.nan)
+    } else if token == "inf" {
+      values.append(.infinity)
+    } else if token == "-inf" {
+      values.append(-.infinity)
+    }
     token = ""
   }
   for c in text {

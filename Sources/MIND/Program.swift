@@ -56,40 +56,59 @@ public final class Program {
     try self.init(source: text, name: path)
   }
 
-  /// Specializes the entry function (and everything it calls) into MIR, verifies it and,
-  /// unless `optimize` is false, inlines every call and simplifies it.
+  /// Specializes the entry function (and everything it calls) into MIR, derives the VJP
+  /// functions the transforms need, verifies it and, unless `optimize` is false, inlines every
+  /// call and simplifies it.
   public func mir(entry: String = "main", optimize: Bool = true) throws -> (Module, Function) {
-    try onLargeStack { try self.specializedMIR(entry: entry, optimize: optimize) }
+    let (module, function) = try specialize(entry: entry)
+    try finish(module, entry: function, optimize: optimize)
+    return (module, function)
   }
 
-  func specializedMIR(entry: String, optimize: Bool) throws -> (Module, Function) {
-    let (result, time) = try measureThrowing { () throws -> Function in
-      do {
-        return try elaborator.specialize(entry: entry, at: SourceSpan(file: fileIndex, start: 0, end: 0))
-      } catch let diagnostic as Diagnostic {
-        throw DiagnosticList([diagnostic])
+  /// The specialized program before differentiation: what the object cache key is made of
+  /// (VJP functions are declared, not derived).
+  public func specialize(entry: String = "main") throws -> (Module, Function) {
+    try onLargeStack {
+      let (function, time) = try measureThrowing { () throws -> Function in
+        do {
+          return try self.elaborator.specialize(entry: entry, at: SourceSpan(file: self.fileIndex, start: 0, end: 0))
+        } catch let diagnostic as Diagnostic {
+          throw DiagnosticList([diagnostic])
+        }
       }
+      self.timings.record("specialize", time)
+      return (self.elaborator.module, function)
     }
-    timings.record("specialize", time)
-    let module = elaborator.module
+  }
+
+  /// Differentiation, verification, inlining and simplification of a specialized module.
+  public func finish(_ module: Module, entry: Function, optimize: Bool) throws {
+    try onLargeStack {
+      let (_, adTime) = try measureThrowing {
+        do {
+          try self.elaborator.differentiator.derivePending()
+        } catch let diagnostic as Diagnostic {
+          throw DiagnosticList([diagnostic])
+        }
+      }
+      if adTime > 0 { self.timings.record("ad", adTime) }
+      try Self.verified(module)
+      guard optimize else { return }
+      let (_, simplifyTime) = measure {
+        Inline.run(module, roots: [entry.name])
+        Simplify.run(module)
+      }
+      self.timings.record("inline+simplify", simplifyTime)
+      try Self.verified(module)
+    }
+  }
+
+  static func verified(_ module: Module) throws {
     do {
       try Verifier.verify(module)
     } catch {
       throw DiagnosticList([error])
     }
-    if optimize {
-      let (_, simplifyTime) = measure {
-        Inline.run(module, roots: [result.name])
-        Simplify.run(module)
-      }
-      timings.record("inline+simplify", simplifyTime)
-      do {
-        try Verifier.verify(module)
-      } catch {
-        throw DiagnosticList([error])
-      }
-    }
-    return (module, result)
   }
 
   /// Renders diagnostics with source snippets.

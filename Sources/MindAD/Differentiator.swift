@@ -21,9 +21,27 @@ public final class Differentiator {
   /// Builds the VJP function of a function with a user-supplied gradient (or returns nil).
   public var customVJP: ((Function) throws -> Function?)?
   var derived: [String: Function] = [:]
-  /// Bytes of forward values each VJP function keeps for its adjoint code, and which values.
-  public private(set) var savedBytes: [String: Int] = [:]
+  var pending: [Function] = []
+  /// Bytes of forward values each VJP function keeps for its adjoint code, which values, and
+  /// the VJP functions it calls (a checkpointed callee recomputes and keeps its own inside).
+  var ownSavedBytes: [String: Int] = [:]
+  var savedCallees: [String: [String]] = [:]
   public private(set) var savedValues: [String: [TensorType]] = [:]
+
+  /// Peak bytes of saved forward values per VJP function: its own plus the largest of the VJP
+  /// functions it calls.
+  public var savedBytes: [String: Int] {
+    var memo: [String: Int] = [:]
+    func total(_ name: String, _ depth: Int) -> Int {
+      if let known = memo[name] { return known }
+      let nested = depth > 64 ? 0 : (savedCallees[name] ?? []).map { total($0, depth + 1) }.max() ?? 0
+      let value = (ownSavedBytes[name] ?? 0) + nested
+      memo[name] = value
+      return value
+    }
+    for name in ownSavedBytes.keys { _ = total(name, 0) }
+    return memo
+  }
   var values: ValueFactory
 
   public init(module: Module) {
@@ -40,17 +58,44 @@ public final class Differentiator {
     return try vjpFunction(of: function)
   }
 
+  /// The VJP function of `function`: its declaration, whose body `derivePending` fills (a
+  /// function with a custom gradient gets the user's rule at once).
   public func vjpFunction(of function: Function) throws -> Function {
     if let done = derived[function.name] { return done }
-    values = ValueFactory(startingAfter: max(module.largestValueID, values.next))
     if keep.contains(function.name), let custom = try customVJP?(function) {
       derived[function.name] = custom
-      savedBytes[custom.name] = 0
+      ownSavedBytes[custom.name] = 0
       return custom
     }
+    let vjp = Function(
+      name: Self.vjpName(function.name), body: Block(arguments: (function.parameters.map(\.type) + function.resultTypes).map(values.make)),
+      resultTypes: function.resultTypes + function.parameters.map(\.type), location: function.location)
+    vjp.derivativeOf = function.name
+    module.functions.append(vjp)
+    derived[function.name] = vjp
+    pending.append(vjp)
+    return vjp
+  }
+
+  /// Derives the bodies of every declared VJP function, in declaration order (a VJP function
+  /// of a transform's wrapper needs the VJP functions the wrapper calls), including those
+  /// declared while deriving.
+  public func derivePending() throws {
+    while !pending.isEmpty {
+      let vjp = pending.removeFirst()
+      guard let original = vjp.derivativeOf, let function = module.function(named: original) else { continue }
+      try derive(vjp, of: function)
+    }
+  }
+
+  public var hasPending: Bool { !pending.isEmpty }
+
+  func derive(_ vjp: Function, of function: Function) throws {
+    values = ValueFactory(startingAfter: max(module.largestValueID, values.next))
     // Differentiate a copy whose calls are inlined (except the kept ones).
     let copy = Cloner(values: values).cloneFunction(function, name: function.name + ".inlined")
     module.functions.append(copy)
+    defer { module.functions.removeAll { $0 === copy } }
     var inliner = Inliner(module: module, keep: keep, values: values)
     inliner.process(copy)
     Simplify.run(copy)
@@ -68,14 +113,9 @@ public final class Differentiator {
       adjoint ?? builder.splat(0, like: parameter.type)
     }
     builder.create(.returnOp, result.primal + adjoints, resultTypes: [])
-    let vjp = Function(
-      name: Self.vjpName(function.name), body: entry, resultTypes: copy.resultTypes + copy.parameters.map(\.type),
-      location: function.location)
-    module.functions.removeAll { $0 === copy }
-    module.functions.append(vjp)
-    derived[function.name] = vjp
+    vjp.body = entry
+    vjp.derivativeOf = nil
     recordSavedValues(vjp, forwardOps: reverse.forwardOps)
-    return vjp
   }
 
   /// The forward values read by adjoint code, plus the largest saving of a VJP it calls.
@@ -87,17 +127,18 @@ public final class Differentiator {
       for result in op.results { forward.insert(result) }
     }
     var saved: Set<Value> = []
-    var nested = 0
+    var callees: [String] = []
     func visitAdjoint(_ op: Operation) {
       for operand in op.operands where forward.contains(operand) { saved.insert(operand) }
-      if case .call(let callee) = op.kind { nested = max(nested, savedBytes[callee] ?? 0) }
+      if case .call(let callee) = op.kind, callee.hasPrefix("vjp.") { callees.append(callee) }
       for region in op.regions { region.operations.forEach(visitAdjoint) }
     }
     for op in vjp.body.operations where op.kind != .returnOp && !forwardOps.contains(ObjectIdentifier(op)) {
       visitAdjoint(op)
     }
     savedValues[vjp.name] = saved.sorted { $0.id < $1.id }.map(\.type)
-    savedBytes[vjp.name] = saved.map(\.type.byteCount).reduce(0, +) + nested
+    ownSavedBytes[vjp.name] = saved.map(\.type.byteCount).reduce(0, +)
+    savedCallees[vjp.name] = callees
   }
 }
 

@@ -73,6 +73,9 @@ public final class Function {
   public var body: Block
   public var resultTypes: [TensorType]
   public var location: SourceSpan
+  /// Set while the function is a declared VJP function whose body the differentiator has not
+  /// derived yet: the name of the function it is the VJP of. Its body then has arguments only.
+  public var derivativeOf: String?
 
   public init(name: String, body: Block, resultTypes: [TensorType], location: SourceSpan) {
     self.name = name

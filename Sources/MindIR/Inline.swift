@@ -67,7 +67,9 @@ public struct Inliner {
         Simplify.substitute(region, replacements)
         inline(region)
       }
-      guard case .call(let name) = op.kind, !keep.contains(name), let callee = module.function(named: name) else {
+      guard case .call(let name) = op.kind, !keep.contains(name), let callee = module.function(named: name),
+        callee.derivativeOf == nil
+      else {
         result.append(op)
         continue
       }

@@ -188,6 +188,13 @@ public struct MIRParser {
       try expect(")")
     }
     let body = Block(arguments: parameters)
+    if accept("=") {
+      try expect("vjp")
+      try expect("@")
+      let function = Function(name: name, body: body, resultTypes: results, location: .unknown)
+      function.derivativeOf = try word()
+      return function
+    }
     try expect("{")
     try parseOperations(into: body)
     return Function(name: name, body: body, resultTypes: results, location: .unknown)

@@ -126,6 +126,14 @@ public enum OpKind: Hashable, Sendable {
     }
   }
 
+  /// Ops whose lowering checks something at runtime (and reports the op's location).
+  public var canFailAtRuntime: Bool {
+    switch self {
+    case .dynamicSlice, .dynamicUpdateSlice, .gather, .scatterAdd, .assert: return true
+    default: return false
+    }
+  }
+
   /// Ops that must not be removed or merged even when their results are unused.
   public var hasSideEffects: Bool {
     switch self {

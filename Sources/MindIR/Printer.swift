@@ -11,12 +11,16 @@ public struct Printer {
   var out = ""
   /// Shorten dense constants of more than 16 elements (not parseable back).
   var elide = false
+  /// Print the source span of ops that can fail at runtime (for cache keys: their error
+  /// messages point there).
+  var runtimeLocations = false
 
   public init() {}
 
-  public static func print(_ module: Module, elide: Bool = false) -> String {
+  public static func print(_ module: Module, elide: Bool = false, runtimeLocations: Bool = false) -> String {
     var printer = Printer()
     printer.elide = elide
+    printer.runtimeLocations = runtimeLocations
     for (i, function) in module.functions.enumerated() {
       if i > 0 { printer.out += "\n" }
       printer.print(function)
@@ -41,6 +45,10 @@ public struct Printer {
   mutating func print(_ function: Function) {
     let parameters = function.parameters.map { "\(name($0)): \($0.type)" }.joined(separator: ", ")
     let results = function.resultTypes.map(\.description).joined(separator: ", ")
+    if let original = function.derivativeOf {
+      out += "func @\(function.name)(\(parameters)) -> (\(results)) = vjp @\(original)\n"
+      return
+    }
     out += "func @\(function.name)(\(parameters)) -> (\(results)) {\n"
     print(function.body.operations, indent: "  ")
     out += "}\n"
@@ -112,6 +120,9 @@ public struct Printer {
     }
     if !op.results.isEmpty {
       out += " : " + op.results.map(\.type.description).joined(separator: ", ")
+    }
+    if runtimeLocations && op.kind.canFailAtRuntime {
+      out += " loc(\(op.location.file):\(op.location.start):\(op.location.end))"
     }
     for (i, region) in op.regions.enumerated() {
       out += i == 0 ? " {\n" : " {\n"

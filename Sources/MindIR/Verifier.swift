@@ -11,6 +11,9 @@ public struct Verifier {
   }
 
   public static func verify(_ function: Function, in module: Module) throws(Diagnostic) {
+    if let original = function.derivativeOf {
+      throw Diagnostic("E4001", "@\(function.name), the VJP of @\(original), was never derived", at: function.location)
+    }
     var verifier = Verifier(module: module, function: function)
     try verifier.check(function.body, visible: [], expectedYield: function.resultTypes, terminator: "return")
   }

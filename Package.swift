@@ -9,7 +9,8 @@ let package = Package(
     .executable(name: "mind", targets: ["mind"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
   ],
   targets: [
     .systemLibrary(name: "CLLVM", path: "CLLVM", pkgConfig: "mind-llvm"),
@@ -18,7 +19,8 @@ let package = Package(
     .target(name: "MindAD", dependencies: ["MindFrontend", "MindIR"]),
     .target(name: "MindSema", dependencies: ["MindFrontend", "MindIR", "MindAD"]),
     .target(name: "MindRuntime"),
-    .target(name: "MindJIT", dependencies: ["CLLVM", "MindRuntime"]),
+    .target(
+      name: "MindJIT", dependencies: ["CLLVM", "MindRuntime", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "MindCodegen", dependencies: ["MindIR", "MindJIT", "MindRuntime", "CLLVM"]),
     .target(
       name: "MIND",

@@ -1,7 +1,10 @@
 // The execution engine: lowers specialized MIR to LLVM, optimizes it with the new pass manager,
 // emits an object file, links it into one ORC LLJIT and calls the entry point. Host functions
 // are defined in the JIT as absolute symbols; the runtime context collects output and errors.
+// With an object cache, the object of a program already compiled on this machine is loaded
+// from disk instead: differentiation, lowering, optimization and codegen are skipped.
 
+import CLLVM
 import MindCodegen
 import MindFrontend
 import MindIR
@@ -9,6 +12,7 @@ import MindJIT
 import MindRuntime
 
 public final class Engine {
+  public static let compilerVersion = "mind 0.3.0"
   public let optimizationLevel: Int
   let target: TargetMachine
   let jit: JIT
@@ -19,6 +23,20 @@ public final class Engine {
     target = try TargetMachine(optimizationLevel: optimizationLevel)
     jit = try JIT()
     try jit.defineAbsoluteSymbols(HostFunctions.symbols)
+  }
+
+  /// What distinguishes this compiler and machine: part of every cache key and entry.
+  public var fingerprint: String {
+    var major: UInt32 = 0
+    var minor: UInt32 = 0
+    var patch: UInt32 = 0
+    LLVMGetVersion(&major, &minor, &patch)
+    return "\(Self.compilerVersion) llvm \(major).\(minor).\(patch) \(target.triple) \(target.cpuName) \(target.cpuFeatures) O\(optimizationLevel)"
+  }
+
+  /// An object cache in the default folder (`$MIND_CACHE_DIR`, ...) for this engine.
+  public func defaultCache() -> ObjectCache {
+    ObjectCache(directory: ObjectCache.defaultDirectory(), maximumBytes: ObjectCache.defaultMaximumBytes(), fingerprint: fingerprint)
   }
 
   /// The LLVM IR of a MIR module (after optimization when `optimized`).
@@ -42,27 +60,67 @@ public final class Engine {
     return (module, lowering.sites)
   }
 
-  /// Compiles `mir` and runs `entry` (a function without parameters or results).
-  public func run(_ mir: Module, entry: Function, program: Program, output: @escaping (String) -> Void) throws
-    -> StageTimings
-  {
-    var timings = StageTimings()
+  /// Lowers, optimizes and emits an object file.
+  func compile(_ mir: Module, timings: inout StageTimings) throws -> (object: [UInt8], sites: [RuntimeSite]) {
     let ((module, sites), lowerTime) = try measureThrowing { try lower(mir) }
     timings.record("lower", lowerTime)
     let (_, optimizeTime) = try measureThrowing { try module.optimize(level: optimizationLevel, target: target) }
     timings.record("llvm-opt", optimizeTime)
     let (object, codegenTime) = try measureThrowing { try module.emit(target) }
     timings.record("codegen", codegenTime)
+    return (object, sites)
+  }
+
+  /// Compiles `mir` and runs `entry` (a function without parameters or results).
+  public func run(_ mir: Module, entry: Function, program: Program, output: @escaping (String) -> Void) throws -> StageTimings {
+    var timings = StageTimings()
+    let (object, sites) = try compile(mir, timings: &timings)
+    try execute(object, sites: sites, entry: entry.name, location: entry.location, timings: &timings, output: output)
+    return timings
+  }
+
+  /// Runs the program's entry function, through the object cache when one is given: on a hit
+  /// the object is loaded; on a miss the program is differentiated, compiled and stored.
+  public func run(program: Program, entry name: String = "main", cache: ObjectCache?, output: @escaping (String) -> Void) throws -> RunReport {
+    var timings = StageTimings()
+    let (module, entry) = try program.specialize(entry: name)
+    let key = ObjectCache.key([fingerprint, entry.name, Printer.print(module, runtimeLocations: true)])
+    var report = RunReport(timings: timings, cache: .disabled, key: key)
+    if let cache {
+      let (hit, loadTime) = measure { cache.load(key) }
+      if let hit, let (sites, compileTime) = Self.decodeMetadata(hit.metadata) {
+        timings.record("cache-load", loadTime)
+        report.cache = .hit(savedSeconds: max(0, compileTime - loadTime))
+        report.warnings = cache.warnings
+        try execute(hit.object, sites: sites, entry: entry.name, location: entry.location, timings: &timings, output: output)
+        report.timings = timings
+        return report
+      }
+      report.cache = .miss
+    }
+    let compileStart = now()
+    try program.finish(module, entry: entry, optimize: true)
+    let (object, sites) = try compile(module, timings: &timings)
+    let compileTime = now() - compileStart
+    if let cache {
+      let (_, storeTime) = measure { cache.store(key, CacheEntry(metadata: Self.encodeMetadata(sites, compileSeconds: compileTime), object: object)) }
+      timings.record("cache-store", storeTime)
+      report.warnings = cache.warnings
+    }
+    try execute(object, sites: sites, entry: entry.name, location: entry.location, timings: &timings, output: output)
+    report.timings = timings
+    return report
+  }
+
+  func execute(_ object: [UInt8], sites: [RuntimeSite], entry: String, location: SourceSpan, timings: inout StageTimings, output: @escaping (String) -> Void) throws {
     compiledModules += 1
     let (address, linkTime) = try measureThrowing { () throws -> UInt64 in
       try jit.addObject(object, name: "mind-\(compiledModules).o")
-      return try jit.lookup(ModuleLowering.symbol(entry.name))
+      return try jit.lookup(ModuleLowering.symbol(entry))
     }
     timings.record("link", linkTime)
     let runtime = RuntimeContext(output: output)
-    runtime.sites = sites.enumerated().map {
-      RuntimeErrorSite(code: $0.element.code, message: $0.element.message, location: $0.offset)
-    }
+    runtime.sites = sites.enumerated().map { RuntimeErrorSite(code: $0.element.code, message: $0.element.message, location: $0.offset) }
     typealias EntryPoint = @convention(c) (UnsafeMutableRawPointer?) -> Int32
     let function = unsafeBitCast(UInt(address), to: EntryPoint.self)
     let (status, runTime) = measure { function(runtime.opaquePointer) }
@@ -71,12 +129,52 @@ public final class Engine {
       let failure = runtime.failure
       let site = failure.map { sites[$0.site.location] }
       throw RuntimeError(
-        diagnostic: Diagnostic(
-          site?.code ?? "E6000", failure?.message ?? "runtime error", at: site?.location ?? entry.location),
+        diagnostic: Diagnostic(site?.code ?? "E6000", failure?.message ?? "runtime error", at: site?.location ?? location),
         timings: timings)
     }
-    return timings
   }
+
+  // MARK: - Cache metadata: the runtime-error sites and the compile time of an object.
+
+  static func encodeMetadata(_ sites: [RuntimeSite], compileSeconds: Double) -> [String] {
+    ["compile\t\(compileSeconds)"]
+      + sites.map { site in
+        let message = site.message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n")
+        return "site\t\(site.code)\t\(site.location.file)\t\(site.location.start)\t\(site.location.end)\t\(message)"
+      }
+  }
+
+  static func decodeMetadata(_ lines: [String]) -> ([RuntimeSite], Double)? {
+    var sites: [RuntimeSite] = []
+    var compileSeconds = 0.0
+    for line in lines {
+      let fields = line.split(separator: "\t", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
+      if fields.first == "compile", fields.count == 2, let seconds = Double(fields[1]) {
+        compileSeconds = seconds
+      } else if fields.first == "site", fields.count == 6, let file = Int(fields[2]), let start = Int(fields[3]), let end = Int(fields[4]) {
+        let message = fields[5].replacingOccurrences(of: "\\n", with: "\n").replacingOccurrences(of: "\\\\", with: "\\")
+        sites.append(RuntimeSite(code: fields[1], message: message, location: SourceSpan(file: file, start: start, end: end)))
+      } else {
+        return nil
+      }
+    }
+    return (sites, compileSeconds)
+  }
+}
+
+/// What a run did besides printing: per-stage times and how the object cache served it.
+public struct RunReport {
+  public enum CacheOutcome: Equatable {
+    case disabled
+    case miss
+    case hit(savedSeconds: Double)
+  }
+
+  public var timings: StageTimings
+  public var cache: CacheOutcome
+  /// The cache key of the program (SHA-256 of its specialized MIR and the compiler).
+  public var key: String
+  public var warnings: [String] = []
 }
 
 /// A runtime error of compiled code, located at the operation that failed.

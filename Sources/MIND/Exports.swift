@@ -1,2 +1,4 @@
 // What embedders of MIND see: diagnostics come from the frontend.
 @_exported import MindFrontend
+@_exported import class MindJIT.ObjectCache
+@_exported import struct MindJIT.CacheEntry

@@ -12,6 +12,12 @@ public struct RuntimeSite: Sendable {
   public let code: String
   public let message: String
   public let location: SourceSpan
+
+  public init(code: String, message: String, location: SourceSpan) {
+    self.code = code
+    self.message = message
+    self.location = location
+  }
 }
 
 public final class ModuleLowering {

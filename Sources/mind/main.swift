@@ -17,8 +17,9 @@ struct Mind: ParsableCommand {
         mind jit model.mind --time     ... and print the time of each stage
         mind ir model.mind --stage mir print the specialized MIR
         mind check model.mind          report errors without running
+        mind cache stats               what the object cache holds
       """,
-    subcommands: [Jit.self, IR.self, Check.self])
+    subcommands: [Jit.self, IR.self, Check.self, Cache.self])
 }
 
 struct SourceOptions: ParsableArguments {
@@ -82,8 +83,11 @@ struct Jit: ParsableCommand {
   @Option(name: .customShort("O", allowingJoined: true), help: "LLVM optimization level (0-3).")
   var optimization: Int = 2
 
-  @Flag(help: "Print the time each pipeline stage took (to standard error).")
+  @Flag(help: "Print the time each pipeline stage took, and how the object cache served the run (to standard error).")
   var time = false
+
+  @Flag(help: "Compile in memory without reading or writing the object cache.")
+  var noCache = false
 
   func validate() throws {
     guard (0...3).contains(optimization) else { throw ValidationError("-O takes 0, 1, 2 or 3") }
@@ -92,15 +96,20 @@ struct Jit: ParsableCommand {
   func run() throws {
     let program = loadOrExit(source.file)
     do {
-      let (mir, entry) = try program.mir(entry: source.entry)
       let engine = try Engine(optimizationLevel: optimization)
-      let timings = try engine.run(mir, entry: entry, program: program) { text in
+      let report = try engine.run(program: program, entry: source.entry, cache: noCache ? nil : engine.defaultCache()) { text in
         standardOutput(text)
       }
+      for warning in report.warnings { standardError("warning: \(warning)\n") }
       if time {
         var all = program.timings
-        all.merge(timings)
+        all.merge(report.timings)
         standardError(all.report + "\n")
+        switch report.cache {
+        case .disabled: standardError("cache: disabled\n")
+        case .miss: standardError("cache: miss (\(report.key.prefix(16))), compiled and stored\n")
+        case .hit(let saved): standardError("cache: hit (\(report.key.prefix(16))), saved \(formatMilliseconds(saved)) of compilation\n")
+        }
       }
     } catch let list as DiagnosticList {
       reportAndExit(list, sources: program)
@@ -110,6 +119,34 @@ struct Jit: ParsableCommand {
     } catch {
       standardError("error[E7000]: \(error)\n")
       Foundation_exit(1)
+    }
+  }
+}
+
+func formatMilliseconds(_ seconds: Double) -> String { "\((seconds * 100_000).rounded() / 100) ms" }
+
+struct Cache: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Inspect or empty the object cache ($MIND_CACHE_DIR, else $XDG_CACHE_HOME/mind, else ~/.cache/mind).")
+
+  enum Action: String, ExpressibleByArgument, CaseIterable {
+    case stats, clear
+  }
+
+  @Argument(help: "stats | clear")
+  var action: Action
+
+  func run() throws {
+    let engine = try Engine()
+    let cache = engine.defaultCache()
+    switch action {
+    case .stats:
+      let stats = cache.stats()
+      print("cache: \(cache.directory)")
+      print("entries: \(stats.entries)")
+      print("bytes: \(stats.bytes) (limit \(cache.maximumBytes))")
+    case .clear:
+      print("removed \(cache.clear()) entries from \(cache.directory)")
     }
   }
 }

@@ -5,6 +5,9 @@
 import Foundation
 import Testing
 
+/// The object cache folder of CLI runs in tests (fresh per test process).
+let testCacheDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("mind-test-cache-\(UUID().uuidString)").path
+
 enum Tools {
   static let mind = Repository.root.appendingPathComponent(".build/debug/mind").path
   static let fileCheck =
@@ -16,6 +19,10 @@ enum Tools {
   static func shell(_ command: String, input: String? = nil) throws -> (status: Int32, output: String, error: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/bash")
+    // Tests never touch the user's object cache.
+    var environment = ProcessInfo.processInfo.environment
+    if environment["MIND_CACHE_DIR"] == nil { environment["MIND_CACHE_DIR"] = testCacheDirectory }
+    process.environment = environment
     process.arguments = ["-c", command]
     let output = Pipe()
     let error = Pipe()

@@ -18,8 +18,9 @@ struct Mind: ParsableCommand {
         mind ir model.mind --stage mir print the specialized MIR
         mind check model.mind          report errors without running
         mind cache stats               what the object cache holds
+        mind build model.mind --export 'grad(loss)(f32[64,784], f32[64,10])' -o model.o --header model.h
       """,
-    subcommands: [Jit.self, IR.self, Check.self, Cache.self])
+    subcommands: [Jit.self, Build.self, IR.self, Check.self, Cache.self])
 }
 
 struct SourceOptions: ParsableArguments {
@@ -124,6 +125,58 @@ struct Jit: ParsableCommand {
 }
 
 func formatMilliseconds(_ seconds: Double) -> String { "\((seconds * 100_000).rounded() / 100) ms" }
+
+struct Build: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Compile functions and their gradients at given shapes into an object file with a C header.",
+    discussion: """
+      Each --export is [cname=]callee(types): the callee is MIND source such as loss, grad(loss) or
+      value_and_grad(loss, wrt=(0, 1)); the types are f32, f64, i32, i64, bool with optional extents,
+      e.g. f32[64,784]. The C function takes a mind_status pointer, then one pointer per argument and
+      one per result (row-major buffers), and returns 0, or 1 after a runtime error.
+      """)
+
+  @Argument(help: "The .mind source file.")
+  var file: String
+
+  @Option(name: .customLong("export"), help: "A function to export, e.g. 'grad(loss)(f32[64,784], f32[64,10])'.")
+  var exports: [String] = []
+
+  @Option(name: .shortAndLong, help: "The object file to write.")
+  var output: String
+
+  @Option(help: "The C header to write (default: the object's name with .h).")
+  var header: String?
+
+  @Option(name: .customShort("O", allowingJoined: true), help: "LLVM optimization level (0-3).")
+  var optimization: Int = 2
+
+  func run() throws {
+    let program = loadOrExit(file)
+    let headerPath = header ?? (output.hasSuffix(".o") ? String(output.dropLast(2)) : output) + ".h"
+    let stem = String((output.split(separator: "/").last ?? "model").split(separator: ".").first ?? "model")
+    do {
+      let engine = try Engine(optimizationLevel: optimization)
+      let product = try engine.build(program: program, exports: exports, stem: stem)
+      guard writeFile(output, product.object), writeFile(headerPath, Array(product.header.utf8)) else {
+        standardError("error[E7004]: cannot write \(output) or \(headerPath)\n")
+        Foundation_exit(1)
+      }
+      print("wrote \(output) and \(headerPath): \(product.exportedNames.joined(separator: ", "))")
+    } catch let list as DiagnosticList {
+      reportAndExit(list, sources: program)
+    } catch {
+      standardError("error[E7000]: \(error)\n")
+      Foundation_exit(1)
+    }
+  }
+}
+
+func writeFile(_ path: String, _ bytes: [UInt8]) -> Bool {
+  guard let handle = fopen(path, "wb") else { return false }
+  defer { fclose(handle) }
+  return bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, handle) } == bytes.count
+}
 
 struct Cache: ParsableCommand {
   static let configuration = CommandConfiguration(

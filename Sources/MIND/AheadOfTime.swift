@@ -1,0 +1,195 @@
+// `mind build`: functions and their transforms, specialized at given shapes, compiled into one
+// object file with a C header (the ABI is described in MindCodegen/CExports.swift).
+//
+// An export is written `[cname=]callee(types)`: the callee is MIND source (`loss`,
+// `grad(loss)`, `value_and_grad(loss, wrt=(0, 1))`), the types are `f32`, `f32[64,784]`,
+// `i64[64]`, ...; the C name defaults to `mind_` and the callee's letters and digits.
+// Extents are fixed when building: the C functions take buffers of exactly those extents.
+
+import Foundation
+import MindCodegen
+import MindFrontend
+import MindIR
+import MindJIT
+import MindRuntime
+
+public struct BuildProduct {
+  public let object: [UInt8]
+  public let header: String
+  public let exportedNames: [String]
+}
+
+extension Engine {
+  public func build(program: Program, exports: [String], stem: String) throws -> BuildProduct {
+    guard !exports.isEmpty else {
+      throw DiagnosticList([Diagnostic("E7002", "nothing to build: give at least one --export", at: .unknown)])
+    }
+    let (module, functions, specs) = try program.exportedModule(exports)
+    let llvm = LLVMModule(name: stem, target: target)
+    let lowering = ModuleLowering(mir: module, into: llvm, target: target)
+    try lowering.lower()
+    let messages = lowering.sites.map { site in "\(program.sources.describe(site.location)): error[\(site.code)]: \(site.message)" }
+    let cExports = zip(zip(functions, specs), exports).map { pair, text in CExport(cName: pair.1, function: pair.0, spec: text) }
+    let guardName = "MIND_" + stem.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined() + "_H"
+    let header = lowering.addCExports(cExports, errorMessages: messages, messageFunction: "mind_\(Program.cIdentifier(stem))_error_message", headerGuard: guardName)
+    try llvm.verify()
+    try llvm.optimize(level: optimizationLevel, target: target)
+    return BuildProduct(object: try llvm.emit(target), header: header, exportedNames: cExports.map(\.cName))
+  }
+}
+
+extension Program {
+  static func cIdentifier(_ text: String) -> String {
+    var out = ""
+    for c in text {
+      if c.isLetter || c.isNumber {
+        out.append(c)
+      } else if !out.hasSuffix("_") {
+        out.append("_")
+      }
+    }
+    while out.hasSuffix("_") { out.removeLast() }
+    return out
+  }
+
+  /// Parses `[cname=]callee(types)`.
+  func parseExport(_ text: String) throws -> (callee: Expr, types: [TensorType], cName: String) {
+    var spec = Substring(text)
+    var cName: String?
+    if let equals = spec.firstIndex(of: "="), spec[..<equals].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), !spec[..<equals].isEmpty {
+      cName = String(spec[..<equals])
+      spec = spec[spec.index(after: equals)...]
+    }
+    let trimmed = spec.trimmingCharacters(in: .whitespaces)
+    func fail(_ message: String) -> DiagnosticList {
+      DiagnosticList([Diagnostic("E7003", "bad --export `\(text)`: \(message)", at: .unknown)])
+    }
+    guard trimmed.hasSuffix(")") else { throw fail("expected `callee(types)`, e.g. 'grad(loss)(f32[64,784], f32[64,10])'") }
+    var depth = 0
+    var open: String.Index?
+    var index = trimmed.index(before: trimmed.endIndex)
+    while true {
+      if trimmed[index] == ")" { depth += 1 }
+      if trimmed[index] == "(" {
+        depth -= 1
+        if depth == 0 {
+          open = index
+          break
+        }
+      }
+      if index == trimmed.startIndex { break }
+      index = trimmed.index(before: index)
+    }
+    guard let open, open > trimmed.startIndex else { throw fail("expected `callee(types)`") }
+    let calleeText = String(trimmed[..<open])
+    let typesText = trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)]
+    var types: [TensorType] = []
+    for part in Self.splitTopLevel(String(typesText)) where !part.isEmpty {
+      types.append(try Self.parseExportType(part) ?? { throw fail("`\(part)` is not a type like f32 or f32[64,784]") }())
+    }
+    let file = SourceFile(name: "--export \(text)", text: calleeText)
+    let index2 = sources.add(file)
+    var parser = Parser(source: file, fileIndex: index2)
+    let callee: Expr
+    do {
+      callee = try parser.parseExpression()
+    } catch let diagnostic as Diagnostic {
+      throw DiagnosticList([diagnostic])
+    }
+    return (callee, types, cName ?? "mind_" + Self.cIdentifier(calleeText))
+  }
+
+  static func splitTopLevel(_ text: String) -> [String] {
+    var parts: [String] = []
+    var current = ""
+    var depth = 0
+    for c in text {
+      if c == "[" { depth += 1 }
+      if c == "]" { depth -= 1 }
+      if c == "," && depth == 0 {
+        parts.append(current.trimmingCharacters(in: .whitespaces))
+        current = ""
+      } else {
+        current.append(c)
+      }
+    }
+    parts.append(current.trimmingCharacters(in: .whitespaces))
+    return parts
+  }
+
+  static func parseExportType(_ text: String) -> TensorType? {
+    let name = String(text.prefix { $0.isLetter || $0.isNumber })
+    guard let dtype = DType(sourceName: name) else { return nil }
+    let rest = text.dropFirst(name.count).trimmingCharacters(in: .whitespaces)
+    if rest.isEmpty { return TensorType(dtype) }
+    guard rest.hasPrefix("["), rest.hasSuffix("]") else { return nil }
+    let extents = rest.dropFirst().dropLast().split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard extents.allSatisfy({ $0 != nil && $0! >= 0 }) else { return nil }
+    return TensorType(dtype, known: extents.map { $0! })
+  }
+
+  /// The MIR of the exports: specialized, differentiated, inlined and simplified, with random
+  /// tensors computed at build time (so the object needs no host functions for them).
+  func exportedModule(_ specs: [String]) throws -> (Module, [Function], [String]) {
+    var names: [String] = []
+    var functions: [Function] = []
+    try onLargeStack {
+      for spec in specs {
+        let (callee, types, cName) = try self.parseExport(spec)
+        guard !names.contains(cName) else {
+          throw DiagnosticList([Diagnostic("E7003", "two exports are named `\(cName)`; name one with `name=...`", at: .unknown)])
+        }
+        do {
+          functions.append(try self.elaborator.specializeExport(callee: callee, argumentTypes: types, name: "export." + cName))
+        } catch let diagnostic as Diagnostic {
+          throw DiagnosticList([diagnostic])
+        }
+        names.append(cName)
+      }
+      do {
+        try self.elaborator.differentiator.derivePending()
+      } catch let diagnostic as Diagnostic {
+        throw DiagnosticList([diagnostic])
+      }
+    }
+    let module = elaborator.module
+    try Self.verified(module)
+    Inline.run(module, roots: functions.map(\.name))
+    try Self.precomputeRandomTensors(module)
+    Simplify.run(module)
+    try Self.verified(module)
+    if let print = Self.firstPrint(module) {
+      throw DiagnosticList([Diagnostic("E7010", "`print` cannot be used in an exported function (the object file has no output)", at: print.location)])
+    }
+    return (module, functions, names)
+  }
+
+  static func firstPrint(_ module: Module) -> MindIR.Operation? {
+    func search(_ block: Block) -> MindIR.Operation? {
+      for op in block.operations {
+        if case .print = op.kind { return op }
+        for region in op.regions { if let found = search(region) { return found } }
+      }
+      return nil
+    }
+    for function in module.functions { if let found = search(function.body) { return found } }
+    return nil
+  }
+
+  static func precomputeRandomTensors(_ module: Module) throws {
+    func visit(_ block: Block) throws {
+      for op in block.operations {
+        op.regions.forEach { try? visit($0) }
+        guard case .random(let normal, let seed) = op.kind else { continue }
+        let count = op.result.type.elementCount
+        guard count <= 1 << 22 else {
+          throw DiagnosticList([Diagnostic("E7011", "a random tensor of \(count) elements is too large to build into an object file", at: op.location)])
+        }
+        var values = [Float](repeating: 0, count: max(count, 1))
+        values.withUnsafeMutableBufferPointer { RandomFill.fill($0.baseAddress!, count: count, seed: seed, normal: normal) }
+        op.kind = .constant(op.result.type.isScalar ? .splat(Double(values[0])) : .dense(values.prefix(count).map(Double.init)))
+      }
+    }
+    for function in module.functions { try visit(function.body) }
+  }
+}

@@ -1,0 +1,82 @@
+// `mind build` as a C programmer uses it: the object and header it writes compile and link
+// with `cc`, the functions compute the right numbers, and runtime errors come back as status.
+
+import Foundation
+import Testing
+
+@Suite struct BuildTests {
+  static let model = """
+    fn loss(w: Tensor<f32, 3, 2>, x: Tensor<f32, 4, 3>, y: Tensor<f32, 4, 2>) -> f32 {
+        mean((x @ w - y) ** 2)
+    }
+    fn pick(x: Tensor<f32, 3>, i: i64) -> f32 { x[i] * 2.0 }
+    fn noisy(x: Tensor<f32, 2>) -> Tensor<f32, 2> { x + randn([2], seed=3) }
+    """
+
+  static let program = """
+    #include <stdio.h>
+    #include "model.h"
+    int main(void) {
+      float w[6] = {1, 2, 3, 4, 5, 6}, x[12], y[8], l, g[6], p, n[2], z[2] = {0, 0};
+      for (int i = 0; i < 12; i++) x[i] = i * 0.1f;
+      for (int i = 0; i < 8; i++) y[i] = 1.0f;
+      mind_status status = {0};
+      int a = mind_loss(&status, w, x, y, &l);
+      int b = mind_grad_loss(&status, w, x, y, g);
+      printf("%d %d %.6f\\n", a, b, l);
+      for (int i = 0; i < 6; i++) printf("%.6f ", g[i]);
+      printf("\\n");
+      float v[3] = {1, 2, 3};
+      int64_t index = -1;
+      int c = mind_pick(&status, v, &index, &p);
+      printf("%d %.1f\\n", c, p);
+      index = 5;
+      int d = mind_pick(&status, v, &index, &p);
+      printf("%d %lld %lld %s\\n", d, (long long)status.a, (long long)status.b, mind_model_error_message(status.site));
+      int e = mind_noisy(&status, z, n);
+      printf("%d %.7f %.7f\\n", e, n[0], n[1]);
+      return 0;
+    }
+    """
+
+  @Test func aCProgramLinksTheObjectAndGetsTheNumbers() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mind-build-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    try Self.model.write(toFile: directory + "/model.mind", atomically: true, encoding: .utf8)
+    try Self.program.write(toFile: directory + "/main.c", atomically: true, encoding: .utf8)
+    let build = try Tools.shell(
+      "cd \(directory) && \(Tools.mind) build model.mind --export 'loss(f32[3,2], f32[4,3], f32[4,2])' "
+        + "--export 'grad(loss)(f32[3,2], f32[4,3], f32[4,2])' --export 'pick(f32[3], i64)' --export 'noisy(f32[2])' -o model.o")
+    #expect(build.status == 0, "\(build.error)")
+    let header = try String(contentsOfFile: directory + "/model.h", encoding: .utf8)
+    #expect(header.contains("int32_t mind_grad_loss(mind_status *status, const float *in0 /* [3, 2] */"))
+    let compiled = try Tools.shell("cd \(directory) && cc -Wall -Werror main.c model.o -lm -o main && ./main")
+    #expect(compiled.status == 0, "\(compiled.error)")
+    let lines = compiled.output.split(separator: "\n").map(String.init)
+    try #require(lines.count == 5)
+    // NumPy: r = x @ w - y; mean(r²) = 40.1175; ∂/∂w = 2 xᵀ r / 8.
+    #expect(lines[0] == "0 0 40.117500")
+    #expect(close(numbers(in: lines[1]), [2.97, 4.05, 3.405, 4.65, 3.84, 5.25], relative: 1e-5))
+    #expect(lines[2] == "0 6.0")
+    #expect(lines[3] == "1 5 3 model.mind:4:45: error[E6001]: index {0} is out of bounds for axis 0 with size {1}")
+    // The random tensor is computed at build time, with the JIT's generator.
+    let jit = run("fn main() { print(randn([2], seed=3)); }")
+    #expect(close(numbers(in: lines[4]), [0] + numbers(in: jit.output), relative: 1e-6))
+  }
+
+  @Test func printInAnExportIsAnError() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mind-build-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    try "fn f(x: f32) -> f32 {\n    print(x);\n    x\n}\n".write(toFile: directory + "/m.mind", atomically: true, encoding: .utf8)
+    let result = try Tools.shell("cd \(directory) && \(Tools.mind) build m.mind --export 'f(f32)' -o m.o")
+    #expect(result.status == 1)
+    #expect(result.error.contains("error[E7010]"))
+    #expect(result.error.contains("m.mind:2:5"))
+    let bad = try Tools.shell("cd \(directory) && \(Tools.mind) build m.mind --export 'f(f16)' -o m.o")
+    #expect(bad.status == 1)
+    #expect(bad.error.contains("E7003"))
+    let nothing = try Tools.shell("cd \(directory) && \(Tools.mind) build m.mind -o m.o")
+    #expect(nothing.status == 1)
+    #expect(nothing.error.contains("E7002"))
+  }
+}

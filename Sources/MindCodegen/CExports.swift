@@ -139,3 +139,22 @@ extension ModuleLowering {
     LLVMBuildRet(ir.ref, ir.globalString("unknown runtime error site"))
   }
 }
+
+extension ModuleLowering {
+  /// `i32 name(ptr runtime, ptr arguments)` calling `function` with the pointers of
+  /// `arguments` (inputs, then outputs): one signature for every function, so that a host
+  /// language can call any of them through one function-pointer type.
+  public func addArrayWrapper(for function: Function, name: String) {
+    let wrapper = ir.declare(name, ir.i32, [ir.ptr, ir.ptr])
+    let entry = LLVMAppendBasicBlockInContext(ir.context, wrapper.0, "entry")!
+    ir.position(at: entry)
+    let array = LLVMGetParam(wrapper.0, 1)!
+    func pointer(_ i: Int) -> LLVMValueRef { LLVMBuildLoad2(ir.ref, ir.ptr, ir.gep(ir.ptr, array, ir.int(i)), "")! }
+    var arguments: [LLVMValueRef] = [LLVMGetParam(wrapper.0, 0)!]
+    for i in 0..<function.resultTypes.count { arguments.append(pointer(function.parameters.count + i)) }
+    for (i, parameter) in function.parameters.enumerated() {
+      arguments.append(parameter.type.isScalar ? ir.load(parameter.type.dtype, pointer(i), ir.int(0)) : pointer(i))
+    }
+    LLVMBuildRet(ir.ref, ir.call(declarations[function.name]!, arguments))
+  }
+}

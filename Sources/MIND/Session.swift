@@ -1,0 +1,188 @@
+// The Swift API: load MIND source, look up a function (or a transform of one, written as MIND
+// source: `grad(loss)`), and call it with host tensors. Each distinct (function, argument
+// types) is specialized, differentiated, compiled and linked into the session's JIT on its
+// first call, and reused afterwards. Shapes are checked against the function's signature and
+// reported as MIND diagnostics.
+//
+//     let session = try Session(source: source)
+//     let loss = try session.function("mse_loss")
+//     let gradient = try loss.grad()(Tensor([1, 2, 3]), Tensor([1.5, 2.5, 3.5]))
+
+import MindCodegen
+import MindFrontend
+import MindIR
+import MindJIT
+import MindRuntime
+
+/// An error of the MIND program or of a call into it, rendered like the compiler's.
+public struct MindError: Error, CustomStringConvertible {
+  public let code: String
+  public let message: String
+  /// The diagnostic with its location and source line.
+  public let description: String
+}
+
+public final class Session {
+  let program: Program
+  let engine: Engine
+  /// Where `print` in called functions writes (standard output by default).
+  public var output: (String) -> Void = { Swift.print($0, terminator: "") }
+  var compiled: [String: CompiledCall] = [:]
+  var counter = 0
+
+  struct CompiledCall {
+    let address: UInt64
+    let parameters: [TensorType]
+    let results: [TensorType]
+    let sites: [RuntimeSite]
+  }
+
+  public init(source: String, name: String = "embedded.mind", optimizationLevel: Int = 2) throws {
+    do {
+      program = try Program(source: source, name: name)
+    } catch let list as DiagnosticList {
+      let sources = SourceManager()
+      sources.add(SourceFile(name: name, text: source))
+      throw Self.error(list.diagnostics, DiagnosticRenderer(sources: sources))
+    }
+    engine = try Engine(optimizationLevel: optimizationLevel)
+  }
+
+  public convenience init(path: String, optimizationLevel: Int = 2) throws {
+    guard let text = readFile(path) else {
+      throw MindError(code: "E7001", message: "cannot read `\(path)`", description: "error[E7001]: cannot read `\(path)`")
+    }
+    try self.init(source: text, name: path, optimizationLevel: optimizationLevel)
+  }
+
+  static func error(_ diagnostics: [Diagnostic], _ renderer: DiagnosticRenderer) -> MindError {
+    let first = diagnostics.first
+    return MindError(code: first?.code ?? "E7000", message: first?.message ?? "error", description: renderer.render(diagnostics))
+  }
+
+  func error(_ diagnostics: [Diagnostic]) -> MindError {
+    Self.error(diagnostics, DiagnosticRenderer(sources: program.sources))
+  }
+
+  /// A function of the program, or any MIND expression that denotes one:
+  /// `"loss"`, `"grad(loss, wrt=1)"`, `"|x| loss(x, x)"`.
+  public func function(_ expression: String) throws -> CompiledFunction {
+    CompiledFunction(session: self, expression: expression)
+  }
+
+  func call(_ expression: String, _ arguments: [Tensor]) throws -> [Tensor] {
+    let key = expression + "(" + arguments.map(\.type.description).joined(separator: ", ") + ")"
+    let compiled = try self.compiled[key] ?? compile(expression, arguments.map(\.type), key: key)
+    // Inputs and results live in aligned buffers for the duration of the call.
+    let buffers = (arguments.map(\.bytes) + compiled.results.map { [UInt8](repeating: 0, count: max($0.byteCount, 1)) }).map { bytes in
+      let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 64)
+      bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+      return (buffer, bytes.count)
+    }
+    defer { buffers.forEach { $0.0.deallocate() } }
+    let runtime = RuntimeContext(output: output)
+    runtime.sites = compiled.sites.enumerated().map { RuntimeErrorSite(code: $0.element.code, message: $0.element.message, location: $0.offset) }
+    typealias Entry = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int32
+    let entry = unsafeBitCast(UInt(compiled.address), to: Entry.self)
+    var table: [UnsafeMutableRawPointer?] = buffers.map(\.0)
+    let status = table.withUnsafeMutableBufferPointer { entry(runtime.opaquePointer, $0.baseAddress) }
+    if status != 0 {
+      let failure = runtime.failure
+      let site = failure.map { compiled.sites[$0.site.location] }
+      throw error([Diagnostic(site?.code ?? "E6000", failure?.message ?? "runtime error", at: site?.location ?? .unknown)])
+    }
+    return zip(compiled.results, buffers.suffix(compiled.results.count)).map { type, buffer in
+      var tensor = Tensor(zeros: type)
+      tensor.bytes = Array(UnsafeRawBufferPointer(start: buffer.0, count: buffer.1))
+      return tensor
+    }
+  }
+
+  /// Specializes, differentiates and compiles `expression` for these argument types.
+  func compile(_ expression: String, _ types: [TensorType], key: String) throws -> CompiledCall {
+    counter += 1
+    let name = "api.\(counter)"
+    let file = SourceFile(name: "<call \(expression)>", text: expression)
+    let fileIndex = program.sources.add(file)
+    var parser = Parser(source: file, fileIndex: fileIndex)
+    let mir: MindIR.Function
+    do {
+      let callee = try parser.parseExpression()
+      mir = try program.specializeCall(callee, types, name: name)
+    } catch let diagnostic as Diagnostic {
+      throw error([diagnostic])
+    } catch let list as DiagnosticList {
+      throw error(list.diagnostics)
+    }
+    let module = Module()
+    module.functions = [mir]
+    let llvm = LLVMModule(name: name, target: engine.target)
+    let lowering = ModuleLowering(mir: module, into: llvm, target: engine.target)
+    try lowering.lower()
+    lowering.addArrayWrapper(for: mir, name: name + ".entry")
+    try llvm.verify()
+    try llvm.optimize(level: engine.optimizationLevel, target: engine.target)
+    try engine.jit.addObject(try llvm.emit(engine.target), name: name + ".o")
+    let call = CompiledCall(address: try engine.jit.lookup(name + ".entry"), parameters: types, results: mir.resultTypes, sites: lowering.sites)
+    compiled[key] = call
+    return call
+  }
+}
+
+/// A function value of a session; calling it compiles a specialization on first use.
+public struct CompiledFunction {
+  let session: Session
+  public let expression: String
+
+  public func callAsFunction(_ arguments: Tensor...) throws -> [Tensor] { try call(arguments) }
+
+  public func call(_ arguments: [Tensor]) throws -> [Tensor] { try session.call(expression, arguments) }
+
+  static func wrt(_ indices: [Int]) -> String {
+    indices.isEmpty ? "" : indices.count == 1 ? ", wrt=\(indices[0])" : ", wrt=(" + indices.map(String.init).joined(separator: ", ") + ")"
+  }
+
+  /// `grad(f)`, or with respect to other arguments.
+  public func grad(wrt indices: Int...) -> CompiledFunction {
+    CompiledFunction(session: session, expression: "grad(\(expression)\(Self.wrt(indices)))")
+  }
+
+  /// `value_and_grad(f)`: the value, then the gradient(s).
+  public func valueAndGrad(wrt indices: Int...) -> CompiledFunction {
+    CompiledFunction(session: session, expression: "value_and_grad(\(expression)\(Self.wrt(indices)))")
+  }
+
+  /// `vjp(f)(arguments)`: the outputs and the pullback (cotangents of the outputs to
+  /// cotangents of the arguments).
+  public func vjp(_ arguments: [Tensor]) throws -> (outputs: [Tensor], pullback: ([Tensor]) throws -> [Tensor]) {
+    let outputs = try call(arguments)
+    let names = arguments.indices.map { "a\($0)" }
+    let pullback = CompiledFunction(
+      session: session,
+      expression: "|\((names + ["v"]).joined(separator: ", "))| { let (y, p) = vjp(\(expression))(\(names.joined(separator: ", "))); p(v) }")
+    return (outputs, { cotangents in
+      guard cotangents.count == 1 else {
+        throw MindError(code: "E2007", message: "a pullback takes one cotangent", description: "error[E2007]: a pullback takes one cotangent")
+      }
+      return try pullback.call(arguments + cotangents)
+    })
+  }
+}
+
+extension Program {
+  /// A self-contained MIR function computing `callee(arguments)`: specialized, differentiated,
+  /// with every call inlined and simplified.
+  func specializeCall(_ callee: Expr, _ types: [TensorType], name: String) throws -> MindIR.Function {
+    try onLargeStack {
+      let function = try self.elaborator.specializeExport(callee: callee, argumentTypes: types, name: name)
+      try self.elaborator.differentiator.derivePending()
+      var inliner = Inliner(module: self.elaborator.module, keep: [], values: ValueFactory(startingAfter: self.elaborator.module.largestValueID))
+      inliner.process(function)
+      Simplify.run(function)
+      let alone = Module()
+      alone.functions = [function]
+      try Self.verified(alone)
+      return function
+    }
+  }
+}

@@ -1,0 +1,95 @@
+// Host tensors for the Swift API: an element type, a shape and row-major bytes.
+
+import MindIR
+import MindRuntime
+
+public enum ElementType: String, Sendable, CaseIterable {
+  case f32, f64, i32, i64, bool
+
+  var dtype: DType {
+    switch self {
+    case .f32: return .f32
+    case .f64: return .f64
+    case .i32: return .i32
+    case .i64: return .i64
+    case .bool: return .bool
+    }
+  }
+
+  init(_ dtype: DType) {
+    switch dtype {
+    case .f32: self = .f32
+    case .f64: self = .f64
+    case .i32: self = .i32
+    case .i64: self = .i64
+    case .bool: self = .bool
+    }
+  }
+}
+
+public struct Tensor: Equatable, Sendable, CustomStringConvertible {
+  public let elementType: ElementType
+  public let shape: [Int]
+  var bytes: [UInt8]
+
+  init(elementType: ElementType, shape: [Int], bytes: [UInt8]) {
+    self.elementType = elementType
+    self.shape = shape
+    self.bytes = bytes
+  }
+
+  static func make<T>(_ values: [T], shape: [Int]?, _ type: ElementType) -> Tensor {
+    let shape = shape ?? [values.count]
+    precondition(shape.reduce(1, *) == values.count, "\(values.count) values do not fill shape \(shape)")
+    return Tensor(elementType: type, shape: shape, bytes: values.withUnsafeBytes { Array($0) })
+  }
+
+  public init(_ values: [Float], shape: [Int]? = nil) { self = Self.make(values, shape: shape, .f32) }
+  public init(_ values: [Double], shape: [Int]? = nil) { self = Self.make(values, shape: shape, .f64) }
+  public init(_ values: [Int32], shape: [Int]? = nil) { self = Self.make(values, shape: shape, .i32) }
+  public init(_ values: [Int64], shape: [Int]? = nil) { self = Self.make(values, shape: shape, .i64) }
+  public init(_ values: [Bool], shape: [Int]? = nil) { self = Self.make(values.map { UInt8($0 ? 1 : 0) }, shape: shape, .bool) }
+  public init(_ scalar: Float) { self.init([scalar], shape: []) }
+  public init(_ scalar: Double) { self.init([scalar], shape: []) }
+  public init(_ scalar: Int64) { self.init([scalar], shape: []) }
+
+  /// Zeros of a type and shape (what results are written into).
+  init(zeros type: TensorType) {
+    self.init(elementType: ElementType(type.dtype), shape: type.extents, bytes: [UInt8](repeating: 0, count: max(type.byteCount, 1)))
+  }
+
+  var type: TensorType { TensorType(elementType.dtype, known: shape) }
+
+  func values<T>(_ type: ElementType, as: T.Type) -> [T] {
+    guard elementType == type else { return [] }
+    return bytes.withUnsafeBytes { Array($0.bindMemory(to: T.self).prefix(shape.reduce(1, *))) }
+  }
+
+  /// The elements, when the tensor holds that type (else empty).
+  public var floats: [Float] { values(.f32, as: Float.self) }
+  public var doubles: [Double] { values(.f64, as: Double.self) }
+  public var int64s: [Int64] { values(.i64, as: Int64.self) }
+  public var int32s: [Int32] { values(.i32, as: Int32.self) }
+  public var bools: [Bool] { values(.bool, as: UInt8.self).map { $0 != 0 } }
+
+  /// As `print` writes it.
+  public var description: String {
+    bytes.withUnsafeBytes { raw in
+      shape.isEmpty
+        ? Formatting.element(raw.baseAddress!, ElementKind.of(elementType.dtype), 0)
+        : Formatting.tensor(raw.baseAddress!, ElementKind.of(elementType.dtype), extents: shape)
+    }
+  }
+}
+
+extension ElementKind {
+  static func of(_ dtype: DType) -> ElementKind {
+    switch dtype {
+    case .f32: return .f32
+    case .f64: return .f64
+    case .i32: return .i32
+    case .i64: return .i64
+    case .bool: return .bool
+    }
+  }
+}

@@ -28,7 +28,11 @@ public final class Session {
   /// Where `print` in called functions writes (standard output by default).
   public var output: (String) -> Void = { Swift.print($0, terminator: "") }
   var compiled: [String: CompiledCall] = [:]
-  var counter = 0
+  /// The object cache specializations are stored in (nil: compile in memory only).
+  public let cache: ObjectCache?
+  /// How many specializations came from the object cache and how many were compiled.
+  public private(set) var cacheHits = 0
+  public private(set) var compilations = 0
 
   struct CompiledCall {
     let address: UInt64
@@ -37,7 +41,9 @@ public final class Session {
     let sites: [RuntimeSite]
   }
 
-  public init(source: String, name: String = "embedded.mind", optimizationLevel: Int = 2) throws {
+  /// Loads a program. `cacheDirectory` is the object cache's folder: by default the one of
+  /// `mind jit` ($MIND_CACHE_DIR, ...); pass nil to compile in memory only.
+  public init(source: String, name: String = "embedded.mind", optimizationLevel: Int = 2, cacheDirectory: String? = ObjectCache.defaultDirectory()) throws {
     do {
       program = try Program(source: source, name: name)
     } catch let list as DiagnosticList {
@@ -45,8 +51,13 @@ public final class Session {
       sources.add(SourceFile(name: name, text: source))
       throw Self.error(list.diagnostics, DiagnosticRenderer(sources: sources))
     }
-    engine = try Engine(optimizationLevel: optimizationLevel)
+    let engine = try Engine(optimizationLevel: optimizationLevel)
+    self.engine = engine
+    cache = cacheDirectory.map { ObjectCache(directory: $0, maximumBytes: ObjectCache.defaultMaximumBytes(), fingerprint: engine.fingerprint) }
   }
+
+  /// Warnings of the object cache (damaged entries, unwritable folder).
+  public var warnings: [String] { cache?.warnings ?? [] }
 
   public convenience init(path: String, optimizationLevel: Int = 2) throws {
     guard let text = readFile(path) else {
@@ -98,19 +109,36 @@ public final class Session {
     }
   }
 
-  /// Specializes, differentiates and compiles `expression` for these argument types.
-  func compile(_ expression: String, _ types: [TensorType], key: String) throws -> CompiledCall {
-    counter += 1
-    let name = "api.\(counter)"
+  /// Specializes, differentiates and compiles `expression` for these argument types, or loads
+  /// the object of that specialization from the cache.
+  func compile(_ expression: String, _ types: [TensorType], key memoKey: String) throws -> CompiledCall {
+    let name = "api_" + ObjectCache.key([memoKey]).prefix(16)
     let file = SourceFile(name: "<call \(expression)>", text: expression)
     let fileIndex = program.sources.add(file)
     var parser = Parser(source: file, fileIndex: fileIndex)
     let mir: MindIR.Function
+    let canonical: String
     do {
       let callee = try parser.parseExpression()
-      mir = try program.specializeCall(callee, types, name: name)
+      (mir, canonical) = try program.specializeCall(callee, types, name: name)
     } catch let diagnostic as Diagnostic {
       throw error([diagnostic])
+    } catch let list as DiagnosticList {
+      throw error(list.diagnostics)
+    }
+    let key = ObjectCache.key([engine.fingerprint, name, canonical])
+    let results = mir.resultTypes
+    if let cache, let hit = cache.load(key), let (sites, _) = Engine.decodeMetadata(hit.metadata) {
+      cacheHits += 1
+      try engine.jit.addObject(hit.object, name: name + ".o")
+      let call = CompiledCall(address: try engine.jit.lookup(name + ".entry"), parameters: types, results: results, sites: sites)
+      compiled[memoKey] = call
+      return call
+    }
+    compilations += 1
+    let start = now()
+    do {
+      try program.finishCall(mir)
     } catch let list as DiagnosticList {
       throw error(list.diagnostics)
     }
@@ -122,9 +150,11 @@ public final class Session {
     lowering.addArrayWrapper(for: mir, name: name + ".entry")
     try llvm.verify()
     try llvm.optimize(level: engine.optimizationLevel, target: engine.target)
-    try engine.jit.addObject(try llvm.emit(engine.target), name: name + ".o")
-    let call = CompiledCall(address: try engine.jit.lookup(name + ".entry"), parameters: types, results: mir.resultTypes, sites: lowering.sites)
-    compiled[key] = call
+    let object = try llvm.emit(engine.target)
+    cache?.store(key, CacheEntry(metadata: Engine.encodeMetadata(lowering.sites, compileSeconds: now() - start), object: object))
+    try engine.jit.addObject(object, name: name + ".o")
+    let call = CompiledCall(address: try engine.jit.lookup(name + ".entry"), parameters: types, results: results, sites: lowering.sites)
+    compiled[memoKey] = call
     return call
   }
 }
@@ -170,19 +200,48 @@ public struct CompiledFunction {
 }
 
 extension Program {
-  /// A self-contained MIR function computing `callee(arguments)`: specialized, differentiated,
-  /// with every call inlined and simplified.
-  func specializeCall(_ callee: Expr, _ types: [TensorType], name: String) throws -> MindIR.Function {
+  /// The MIR function computing `callee(arguments)`, specialized but not yet differentiated,
+  /// and the canonical text of it and everything it reaches (for the cache key).
+  func specializeCall(_ callee: Expr, _ types: [TensorType], name: String) throws -> (MindIR.Function, String) {
     try onLargeStack {
       let function = try self.elaborator.specializeExport(callee: callee, argumentTypes: types, name: name)
-      try self.elaborator.differentiator.derivePending()
-      var inliner = Inliner(module: self.elaborator.module, keep: [], values: ValueFactory(startingAfter: self.elaborator.module.largestValueID))
+      return (function, Printer.print(self.reachable(from: function), runtimeLocations: true))
+    }
+  }
+
+  /// Differentiates, inlines every call into the function, and simplifies it.
+  func finishCall(_ function: MindIR.Function) throws {
+    try onLargeStack {
+      do {
+        try self.elaborator.differentiator.derivePending()
+      } catch let diagnostic as Diagnostic {
+        throw DiagnosticList([diagnostic])
+      }
+      let module = self.elaborator.module
+      var inliner = Inliner(module: module, keep: [], values: ValueFactory(startingAfter: module.largestValueID))
       inliner.process(function)
       Simplify.run(function)
       let alone = Module()
       alone.functions = [function]
       try Self.verified(alone)
-      return function
     }
+  }
+
+  /// The functions `root` calls, directly or through a VJP declaration, in module order.
+  func reachable(from root: MindIR.Function) -> Module {
+    let module = elaborator.module
+    var names: Set<String> = [root.name]
+    var work = [root]
+    while let function = work.popLast() {
+      var next = Inline.callees(function.body)
+      if let original = function.derivativeOf { next.append(original) }
+      for name in next where !names.contains(name) {
+        names.insert(name)
+        if let callee = module.function(named: name) { work.append(callee) }
+      }
+    }
+    let reached = Module()
+    reached.functions = module.functions.filter { names.contains($0.name) }
+    return reached
   }
 }

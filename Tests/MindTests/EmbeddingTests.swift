@@ -1,5 +1,6 @@
 // The Swift API as an outside package uses it: only `import MIND`.
 
+import Foundation
 import MIND
 import Testing
 
@@ -15,7 +16,7 @@ import Testing
     """
 
   @Test func gradientsFromSwift() throws {
-    let session = try Session(source: Self.source)
+    let session = try Session(source: Self.source, cacheDirectory: nil)
     let loss = try session.function("mse_loss")
     let pred = Tensor([1.0, 2.0, 3.0] as [Float])
     let target = Tensor([1.5, 2.5, 3.5] as [Float])
@@ -32,7 +33,7 @@ import Testing
   }
 
   @Test func vjpReturnsAPullback() throws {
-    let session = try Session(source: Self.source)
+    let session = try Session(source: Self.source, cacheDirectory: nil)
     let (outputs, pullback) = try session.function("scale").vjp([Tensor([1, 2] as [Float]), Tensor(3 as Float)])
     #expect(outputs[0].floats == [3, 6])
     let cotangents = try pullback([Tensor([1, 10] as [Float])])
@@ -41,7 +42,7 @@ import Testing
   }
 
   @Test func wrongShapesAndRuntimeErrorsAreClearErrors() throws {
-    let session = try Session(source: Self.source)
+    let session = try Session(source: Self.source, cacheDirectory: nil)
     let loss = try session.function("mse_loss")
     do {
       _ = try loss(Tensor([1, 2, 3] as [Float]), Tensor([1, 2] as [Float]))
@@ -67,10 +68,27 @@ import Testing
   }
 
   @Test func printGoesToTheSessionOutput() throws {
-    let session = try Session(source: Self.source)
+    let session = try Session(source: Self.source, cacheDirectory: nil)
     var printed = ""
     session.output = { printed += $0 }
     #expect(try session.function("shout")(Tensor(1.5 as Float))[0].floats == [3])
     #expect(printed == "x is 1.5\n")
+  }
+}
+
+extension EmbeddingTests {
+  @Test func specializationsAreCachedOnDiskAcrossSessions() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mind-session-\(UUID().uuidString)").path
+    let arguments = [Tensor([1.0, 2.0, 3.0] as [Float]), Tensor([1.5, 2.5, 3.5] as [Float])]
+    let first = try Session(source: Self.source, cacheDirectory: directory)
+    let cold = try first.function("grad(mse_loss)").call(arguments)
+    #expect(first.compilations == 1 && first.cacheHits == 0)
+    let second = try Session(source: Self.source, cacheDirectory: directory)
+    let warm = try second.function("grad(mse_loss)").call(arguments)
+    #expect(second.compilations == 0 && second.cacheHits == 1)
+    #expect(warm == cold)
+    // Within a session, a specialization is compiled once.
+    _ = try second.function("grad(mse_loss)").call(arguments)
+    #expect(second.compilations == 0 && second.cacheHits == 1)
   }
 }

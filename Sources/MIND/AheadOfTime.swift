@@ -28,10 +28,16 @@ extension Engine {
     let llvm = LLVMModule(name: stem, target: target)
     let lowering = ModuleLowering(mir: module, into: llvm, target: target)
     try lowering.lower()
-    let messages = lowering.sites.map { site in "\(program.sources.describe(site.location)): error[\(site.code)]: \(site.message)" }
-    let cExports = zip(zip(functions, specs), exports).map { pair, text in CExport(cName: pair.1, function: pair.0, spec: text) }
+    let messages = lowering.sites.map { site in
+      "\(program.sources.describe(site.location)): error[\(site.code)]: \(site.message)"
+    }
+    let cExports = zip(zip(functions, specs), exports).map { pair, text in
+      CExport(cName: pair.1, function: pair.0, spec: text)
+    }
     let guardName = "MIND_" + stem.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined() + "_H"
-    let header = lowering.addCExports(cExports, errorMessages: messages, messageFunction: "mind_\(Program.cIdentifier(stem))_error_message", headerGuard: guardName)
+    let header = lowering.addCExports(
+      cExports, errorMessages: messages, messageFunction: "mind_\(Program.cIdentifier(stem))_error_message",
+      headerGuard: guardName)
     try llvm.verify()
     try llvm.optimize(level: optimizationLevel, target: target)
     return BuildProduct(object: try llvm.emit(target), header: header, exportedNames: cExports.map(\.cName))
@@ -56,7 +62,9 @@ extension Program {
   func parseExport(_ text: String) throws -> (callee: Expr, types: [TensorType], cName: String) {
     var spec = Substring(text)
     var cName: String?
-    if let equals = spec.firstIndex(of: "="), spec[..<equals].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), !spec[..<equals].isEmpty {
+    if let equals = spec.firstIndex(of: "="), spec[..<equals].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }),
+      !spec[..<equals].isEmpty
+    {
       cName = String(spec[..<equals])
       spec = spec[spec.index(after: equals)...]
     }
@@ -64,7 +72,9 @@ extension Program {
     func fail(_ message: String) -> DiagnosticList {
       DiagnosticList([Diagnostic("E7003", "bad --export `\(text)`: \(message)", at: .unknown)])
     }
-    guard trimmed.hasSuffix(")") else { throw fail("expected `callee(types)`, e.g. 'grad(loss)(f32[64,784], f32[64,10])'") }
+    guard trimmed.hasSuffix(")") else {
+      throw fail("expected `callee(types)`, e.g. 'grad(loss)(f32[64,784], f32[64,10])'")
+    }
     var depth = 0
     var open: String.Index?
     var index = trimmed.index(before: trimmed.endIndex)
@@ -85,7 +95,8 @@ extension Program {
     let typesText = trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)]
     var types: [TensorType] = []
     for part in Self.splitTopLevel(String(typesText)) where !part.isEmpty {
-      types.append(try Self.parseExportType(part) ?? { throw fail("`\(part)` is not a type like f32 or f32[64,784]") }())
+      types.append(
+        try Self.parseExportType(part) ?? { throw fail("`\(part)` is not a type like f32 or f32[64,784]") }())
     }
     let file = SourceFile(name: "--export \(text)", text: calleeText)
     let index2 = sources.add(file)
@@ -137,10 +148,13 @@ extension Program {
       for spec in specs {
         let (callee, types, cName) = try self.parseExport(spec)
         guard !names.contains(cName) else {
-          throw DiagnosticList([Diagnostic("E7003", "two exports are named `\(cName)`; name one with `name=...`", at: .unknown)])
+          throw DiagnosticList([
+            Diagnostic("E7003", "two exports are named `\(cName)`; name one with `name=...`", at: .unknown)
+          ])
         }
         do {
-          functions.append(try self.elaborator.specializeExport(callee: callee, argumentTypes: types, name: "export." + cName))
+          functions.append(
+            try self.elaborator.specializeExport(callee: callee, argumentTypes: types, name: "export." + cName))
         } catch let diagnostic as Diagnostic {
           throw DiagnosticList([diagnostic])
         }
@@ -159,7 +173,10 @@ extension Program {
     Simplify.run(module)
     try Self.verified(module)
     if let print = Self.firstPrint(module) {
-      throw DiagnosticList([Diagnostic("E7010", "`print` cannot be used in an exported function (the object file has no output)", at: print.location)])
+      throw DiagnosticList([
+        Diagnostic(
+          "E7010", "`print` cannot be used in an exported function (the object file has no output)", at: print.location)
+      ])
     }
     return (module, functions, names)
   }
@@ -183,11 +200,18 @@ extension Program {
         guard case .random(let normal, let seed) = op.kind else { continue }
         let count = op.result.type.elementCount
         guard count <= 1 << 22 else {
-          throw DiagnosticList([Diagnostic("E7011", "a random tensor of \(count) elements is too large to build into an object file", at: op.location)])
+          throw DiagnosticList([
+            Diagnostic(
+              "E7011", "a random tensor of \(count) elements is too large to build into an object file", at: op.location
+            )
+          ])
         }
         var values = [Float](repeating: 0, count: max(count, 1))
-        values.withUnsafeMutableBufferPointer { RandomFill.fill($0.baseAddress!, count: count, seed: seed, normal: normal) }
-        op.kind = .constant(op.result.type.isScalar ? .splat(Double(values[0])) : .dense(values.prefix(count).map(Double.init)))
+        values.withUnsafeMutableBufferPointer {
+          RandomFill.fill($0.baseAddress!, count: count, seed: seed, normal: normal)
+        }
+        op.kind = .constant(
+          op.result.type.isScalar ? .splat(Double(values[0])) : .dense(values.prefix(count).map(Double.init)))
       }
     }
     for function in module.functions { try visit(function.body) }

@@ -31,12 +31,15 @@ public final class Engine {
     var minor: UInt32 = 0
     var patch: UInt32 = 0
     LLVMGetVersion(&major, &minor, &patch)
-    return "\(Self.compilerVersion) llvm \(major).\(minor).\(patch) \(target.triple) \(target.cpuName) \(target.cpuFeatures) O\(optimizationLevel)"
+    return
+      "\(Self.compilerVersion) llvm \(major).\(minor).\(patch) \(target.triple) \(target.cpuName) \(target.cpuFeatures) O\(optimizationLevel)"
   }
 
   /// An object cache in the default folder (`$MIND_CACHE_DIR`, ...) for this engine.
   public func defaultCache() -> ObjectCache {
-    ObjectCache(directory: ObjectCache.defaultDirectory(), maximumBytes: ObjectCache.defaultMaximumBytes(), fingerprint: fingerprint)
+    ObjectCache(
+      directory: ObjectCache.defaultDirectory(), maximumBytes: ObjectCache.defaultMaximumBytes(),
+      fingerprint: fingerprint)
   }
 
   /// The LLVM IR of a MIR module (after optimization when `optimized`).
@@ -72,7 +75,9 @@ public final class Engine {
   }
 
   /// Compiles `mir` and runs `entry` (a function without parameters or results).
-  public func run(_ mir: Module, entry: Function, program: Program, output: @escaping (String) -> Void) throws -> StageTimings {
+  public func run(_ mir: Module, entry: Function, program: Program, output: @escaping (String) -> Void) throws
+    -> StageTimings
+  {
     var timings = StageTimings()
     let (object, sites) = try compile(mir, timings: &timings)
     try execute(object, sites: sites, entry: entry.name, location: entry.location, timings: &timings, output: output)
@@ -81,7 +86,9 @@ public final class Engine {
 
   /// Runs the program's entry function, through the object cache when one is given: on a hit
   /// the object is loaded; on a miss the program is differentiated, compiled and stored.
-  public func run(program: Program, entry name: String = "main", cache: ObjectCache?, output: @escaping (String) -> Void) throws -> RunReport {
+  public func run(
+    program: Program, entry name: String = "main", cache: ObjectCache?, output: @escaping (String) -> Void
+  ) throws -> RunReport {
     var timings = StageTimings()
     let (module, entry) = try program.specialize(entry: name)
     let key = ObjectCache.key([fingerprint, entry.name, Printer.print(module, runtimeLocations: true)])
@@ -92,7 +99,8 @@ public final class Engine {
         timings.record("cache-load", loadTime)
         report.cache = .hit(savedSeconds: max(0, compileTime - loadTime))
         report.warnings = cache.warnings
-        try execute(hit.object, sites: sites, entry: entry.name, location: entry.location, timings: &timings, output: output)
+        try execute(
+          hit.object, sites: sites, entry: entry.name, location: entry.location, timings: &timings, output: output)
         report.timings = timings
         return report
       }
@@ -103,7 +111,9 @@ public final class Engine {
     let (object, sites) = try compile(module, timings: &timings)
     let compileTime = now() - compileStart
     if let cache {
-      let (_, storeTime) = measure { cache.store(key, CacheEntry(metadata: Self.encodeMetadata(sites, compileSeconds: compileTime), object: object)) }
+      let (_, storeTime) = measure {
+        cache.store(key, CacheEntry(metadata: Self.encodeMetadata(sites, compileSeconds: compileTime), object: object))
+      }
       timings.record("cache-store", storeTime)
       report.warnings = cache.warnings
     }
@@ -112,7 +122,10 @@ public final class Engine {
     return report
   }
 
-  func execute(_ object: [UInt8], sites: [RuntimeSite], entry: String, location: SourceSpan, timings: inout StageTimings, output: @escaping (String) -> Void) throws {
+  func execute(
+    _ object: [UInt8], sites: [RuntimeSite], entry: String, location: SourceSpan, timings: inout StageTimings,
+    output: @escaping (String) -> Void
+  ) throws {
     compiledModules += 1
     let (address, linkTime) = try measureThrowing { () throws -> UInt64 in
       try jit.addObject(object, name: "mind-\(compiledModules).o")
@@ -120,7 +133,9 @@ public final class Engine {
     }
     timings.record("link", linkTime)
     let runtime = RuntimeContext(output: output)
-    runtime.sites = sites.enumerated().map { RuntimeErrorSite(code: $0.element.code, message: $0.element.message, location: $0.offset) }
+    runtime.sites = sites.enumerated().map {
+      RuntimeErrorSite(code: $0.element.code, message: $0.element.message, location: $0.offset)
+    }
     typealias EntryPoint = @convention(c) (UnsafeMutableRawPointer?) -> Int32
     let function = unsafeBitCast(UInt(address), to: EntryPoint.self)
     let (status, runTime) = measure { function(runtime.opaquePointer) }
@@ -129,7 +144,8 @@ public final class Engine {
       let failure = runtime.failure
       let site = failure.map { sites[$0.site.location] }
       throw RuntimeError(
-        diagnostic: Diagnostic(site?.code ?? "E6000", failure?.message ?? "runtime error", at: site?.location ?? location),
+        diagnostic: Diagnostic(
+          site?.code ?? "E6000", failure?.message ?? "runtime error", at: site?.location ?? location),
         timings: timings)
     }
   }
@@ -139,7 +155,8 @@ public final class Engine {
   static func encodeMetadata(_ sites: [RuntimeSite], compileSeconds: Double) -> [String] {
     ["compile\t\(compileSeconds)"]
       + sites.map { site in
-        let message = site.message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n")
+        let message = site.message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+          of: "\n", with: "\\n")
         return "site\t\(site.code)\t\(site.location.file)\t\(site.location.start)\t\(site.location.end)\t\(message)"
       }
   }
@@ -151,9 +168,12 @@ public final class Engine {
       let fields = line.split(separator: "\t", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
       if fields.first == "compile", fields.count == 2, let seconds = Double(fields[1]) {
         compileSeconds = seconds
-      } else if fields.first == "site", fields.count == 6, let file = Int(fields[2]), let start = Int(fields[3]), let end = Int(fields[4]) {
+      } else if fields.first == "site", fields.count == 6, let file = Int(fields[2]), let start = Int(fields[3]),
+        let end = Int(fields[4])
+      {
         let message = fields[5].replacingOccurrences(of: "\\n", with: "\n").replacingOccurrences(of: "\\\\", with: "\\")
-        sites.append(RuntimeSite(code: fields[1], message: message, location: SourceSpan(file: file, start: start, end: end)))
+        sites.append(
+          RuntimeSite(code: fields[1], message: message, location: SourceSpan(file: file, start: start, end: end)))
       } else {
         return nil
       }

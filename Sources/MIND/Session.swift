@@ -43,7 +43,10 @@ public final class Session {
 
   /// Loads a program. `cacheDirectory` is the object cache's folder: by default the one of
   /// `mind jit` ($MIND_CACHE_DIR, ...); pass nil to compile in memory only.
-  public init(source: String, name: String = "embedded.mind", optimizationLevel: Int = 2, cacheDirectory: String? = ObjectCache.defaultDirectory()) throws {
+  public init(
+    source: String, name: String = "embedded.mind", optimizationLevel: Int = 2,
+    cacheDirectory: String? = ObjectCache.defaultDirectory()
+  ) throws {
     do {
       program = try Program(source: source, name: name)
     } catch let list as DiagnosticList {
@@ -53,7 +56,9 @@ public final class Session {
     }
     let engine = try Engine(optimizationLevel: optimizationLevel)
     self.engine = engine
-    cache = cacheDirectory.map { ObjectCache(directory: $0, maximumBytes: ObjectCache.defaultMaximumBytes(), fingerprint: engine.fingerprint) }
+    cache = cacheDirectory.map {
+      ObjectCache(directory: $0, maximumBytes: ObjectCache.defaultMaximumBytes(), fingerprint: engine.fingerprint)
+    }
   }
 
   /// Warnings of the object cache (damaged entries, unwritable folder).
@@ -61,14 +66,16 @@ public final class Session {
 
   public convenience init(path: String, optimizationLevel: Int = 2) throws {
     guard let text = readFile(path) else {
-      throw MindError(code: "E7001", message: "cannot read `\(path)`", description: "error[E7001]: cannot read `\(path)`")
+      throw MindError(
+        code: "E7001", message: "cannot read `\(path)`", description: "error[E7001]: cannot read `\(path)`")
     }
     try self.init(source: text, name: path, optimizationLevel: optimizationLevel)
   }
 
   static func error(_ diagnostics: [Diagnostic], _ renderer: DiagnosticRenderer) -> MindError {
     let first = diagnostics.first
-    return MindError(code: first?.code ?? "E7000", message: first?.message ?? "error", description: renderer.render(diagnostics))
+    return MindError(
+      code: first?.code ?? "E7000", message: first?.message ?? "error", description: renderer.render(diagnostics))
   }
 
   func error(_ diagnostics: [Diagnostic]) -> MindError {
@@ -85,22 +92,28 @@ public final class Session {
     let key = expression + "(" + arguments.map(\.type.description).joined(separator: ", ") + ")"
     let compiled = try self.compiled[key] ?? compile(expression, arguments.map(\.type), key: key)
     // Inputs and results live in aligned buffers for the duration of the call.
-    let buffers = (arguments.map(\.bytes) + compiled.results.map { [UInt8](repeating: 0, count: max($0.byteCount, 1)) }).map { bytes in
-      let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 64)
-      bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
-      return (buffer, bytes.count)
-    }
+    let buffers = (arguments.map(\.bytes) + compiled.results.map { [UInt8](repeating: 0, count: max($0.byteCount, 1)) })
+      .map { bytes in
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 64)
+        bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+        return (buffer, bytes.count)
+      }
     defer { buffers.forEach { $0.0.deallocate() } }
     let runtime = RuntimeContext(output: output)
-    runtime.sites = compiled.sites.enumerated().map { RuntimeErrorSite(code: $0.element.code, message: $0.element.message, location: $0.offset) }
-    typealias Entry = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int32
+    runtime.sites = compiled.sites.enumerated().map {
+      RuntimeErrorSite(code: $0.element.code, message: $0.element.message, location: $0.offset)
+    }
+    typealias Entry =
+      @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int32
     let entry = unsafeBitCast(UInt(compiled.address), to: Entry.self)
     var table: [UnsafeMutableRawPointer?] = buffers.map(\.0)
     let status = table.withUnsafeMutableBufferPointer { entry(runtime.opaquePointer, $0.baseAddress) }
     if status != 0 {
       let failure = runtime.failure
       let site = failure.map { compiled.sites[$0.site.location] }
-      throw error([Diagnostic(site?.code ?? "E6000", failure?.message ?? "runtime error", at: site?.location ?? .unknown)])
+      throw error([
+        Diagnostic(site?.code ?? "E6000", failure?.message ?? "runtime error", at: site?.location ?? .unknown)
+      ])
     }
     return zip(compiled.results, buffers.suffix(compiled.results.count)).map { type, buffer in
       var tensor = Tensor(zeros: type)
@@ -131,7 +144,8 @@ public final class Session {
     if let cache, let hit = cache.load(key), let (sites, _) = Engine.decodeMetadata(hit.metadata) {
       cacheHits += 1
       try engine.jit.addObject(hit.object, name: name + ".o")
-      let call = CompiledCall(address: try engine.jit.lookup(name + ".entry"), parameters: types, results: results, sites: sites)
+      let call = CompiledCall(
+        address: try engine.jit.lookup(name + ".entry"), parameters: types, results: results, sites: sites)
       compiled[memoKey] = call
       return call
     }
@@ -151,9 +165,11 @@ public final class Session {
     try llvm.verify()
     try llvm.optimize(level: engine.optimizationLevel, target: engine.target)
     let object = try llvm.emit(engine.target)
-    cache?.store(key, CacheEntry(metadata: Engine.encodeMetadata(lowering.sites, compileSeconds: now() - start), object: object))
+    cache?.store(
+      key, CacheEntry(metadata: Engine.encodeMetadata(lowering.sites, compileSeconds: now() - start), object: object))
     try engine.jit.addObject(object, name: name + ".o")
-    let call = CompiledCall(address: try engine.jit.lookup(name + ".entry"), parameters: types, results: results, sites: lowering.sites)
+    let call = CompiledCall(
+      address: try engine.jit.lookup(name + ".entry"), parameters: types, results: results, sites: lowering.sites)
     compiled[memoKey] = call
     return call
   }
@@ -169,7 +185,9 @@ public struct CompiledFunction {
   public func call(_ arguments: [Tensor]) throws -> [Tensor] { try session.call(expression, arguments) }
 
   static func wrt(_ indices: [Int]) -> String {
-    indices.isEmpty ? "" : indices.count == 1 ? ", wrt=\(indices[0])" : ", wrt=(" + indices.map(String.init).joined(separator: ", ") + ")"
+    indices.isEmpty
+      ? ""
+      : indices.count == 1 ? ", wrt=\(indices[0])" : ", wrt=(" + indices.map(String.init).joined(separator: ", ") + ")"
   }
 
   /// `grad(f)`, or with respect to other arguments.
@@ -189,13 +207,20 @@ public struct CompiledFunction {
     let names = arguments.indices.map { "a\($0)" }
     let pullback = CompiledFunction(
       session: session,
-      expression: "|\((names + ["v"]).joined(separator: ", "))| { let (y, p) = vjp(\(expression))(\(names.joined(separator: ", "))); p(v) }")
-    return (outputs, { cotangents in
-      guard cotangents.count == 1 else {
-        throw MindError(code: "E2007", message: "a pullback takes one cotangent", description: "error[E2007]: a pullback takes one cotangent")
+      expression:
+        "|\((names + ["v"]).joined(separator: ", "))| { let (y, p) = vjp(\(expression))(\(names.joined(separator: ", "))); p(v) }"
+    )
+    return (
+      outputs,
+      { cotangents in
+        guard cotangents.count == 1 else {
+          throw MindError(
+            code: "E2007", message: "a pullback takes one cotangent",
+            description: "error[E2007]: a pullback takes one cotangent")
+        }
+        return try pullback.call(arguments + cotangents)
       }
-      return try pullback.call(arguments + cotangents)
-    })
+    )
   }
 }
 

@@ -48,14 +48,18 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
   public init(_ values: [Double], shape: [Int]? = nil) { self = Self.make(values, shape: shape, .f64) }
   public init(_ values: [Int32], shape: [Int]? = nil) { self = Self.make(values, shape: shape, .i32) }
   public init(_ values: [Int64], shape: [Int]? = nil) { self = Self.make(values, shape: shape, .i64) }
-  public init(_ values: [Bool], shape: [Int]? = nil) { self = Self.make(values.map { UInt8($0 ? 1 : 0) }, shape: shape, .bool) }
+  public init(_ values: [Bool], shape: [Int]? = nil) {
+    self = Self.make(values.map { UInt8($0 ? 1 : 0) }, shape: shape, .bool)
+  }
   public init(_ scalar: Float) { self.init([scalar], shape: []) }
   public init(_ scalar: Double) { self.init([scalar], shape: []) }
   public init(_ scalar: Int64) { self.init([scalar], shape: []) }
 
   /// Zeros of a type and shape (what results are written into).
   init(zeros type: TensorType) {
-    self.init(elementType: ElementType(type.dtype), shape: type.extents, bytes: [UInt8](repeating: 0, count: max(type.byteCount, 1)))
+    self.init(
+      elementType: ElementType(type.dtype), shape: type.extents,
+      bytes: [UInt8](repeating: 0, count: max(type.byteCount, 1)))
   }
 
   var type: TensorType { TensorType(elementType.dtype, known: shape) }

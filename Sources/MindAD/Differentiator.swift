@@ -68,7 +68,8 @@ public final class Differentiator {
       return custom
     }
     let vjp = Function(
-      name: Self.vjpName(function.name), body: Block(arguments: (function.parameters.map(\.type) + function.resultTypes).map(values.make)),
+      name: Self.vjpName(function.name),
+      body: Block(arguments: (function.parameters.map(\.type) + function.resultTypes).map(values.make)),
       resultTypes: function.resultTypes + function.parameters.map(\.type), location: function.location)
     vjp.derivativeOf = function.name
     module.functions.append(vjp)

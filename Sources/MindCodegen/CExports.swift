@@ -26,7 +26,9 @@ public struct CExport {
 extension ModuleLowering {
   /// Makes every MIR function internal to the object, adds the C entry points and the runtime
   /// error reporting, and returns the C header.
-  public func addCExports(_ exports: [CExport], errorMessages: [String], messageFunction: String, headerGuard: String) -> String {
+  public func addCExports(_ exports: [CExport], errorMessages: [String], messageFunction: String, headerGuard: String)
+    -> String
+  {
     var function = LLVMGetFirstFunction(ir.module.ref)
     while let f = function {
       if LLVMCountBasicBlocks(f) > 0 { LLVMSetLinkage(f, LLVMInternalLinkage) }
@@ -56,9 +58,15 @@ extension ModuleLowering {
       """
     for export in exports {
       addWrapper(export)
-      let parameters = export.function.parameters.enumerated().map { "const \(Self.cType($0.element.type.dtype)) *in\($0.offset) /* \(Self.shape($0.element.type)) */" }
-      let results = export.function.resultTypes.enumerated().map { "\(Self.cType($0.element.dtype)) *out\($0.offset) /* \(Self.shape($0.element)) */" }
-      header += "\n// \(export.spec)\nint32_t \(export.cName)(" + (["mind_status *status"] + parameters + results).joined(separator: ", ") + ");\n"
+      let parameters = export.function.parameters.enumerated().map {
+        "const \(Self.cType($0.element.type.dtype)) *in\($0.offset) /* \(Self.shape($0.element.type)) */"
+      }
+      let results = export.function.resultTypes.enumerated().map {
+        "\(Self.cType($0.element.dtype)) *out\($0.offset) /* \(Self.shape($0.element)) */"
+      }
+      header +=
+        "\n// \(export.spec)\nint32_t \(export.cName)("
+        + (["mind_status *status"] + parameters + results).joined(separator: ", ") + ");\n"
     }
     header += "\n#ifdef __cplusplus\n}\n#endif\n#endif\n"
     return header
@@ -74,7 +82,9 @@ extension ModuleLowering {
     }
   }
 
-  static func shape(_ type: TensorType) -> String { type.isScalar ? "scalar" : "[" + type.extents.map(String.init).joined(separator: ", ") + "]" }
+  static func shape(_ type: TensorType) -> String {
+    type.isScalar ? "scalar" : "[" + type.extents.map(String.init).joined(separator: ", ") + "]"
+  }
 
   func addWrapper(_ export: CExport) {
     let function = export.function
@@ -123,14 +133,17 @@ extension ModuleLowering {
     let unknown = LLVMAppendBasicBlockInContext(ir.context, function.0, "unknown")!
     ir.position(at: entry)
     var strings: [LLVMValueRef?] = messages.map { ir.globalString($0) }
-    let table = strings.withUnsafeMutableBufferPointer { LLVMConstArray2(ir.ptr, $0.baseAddress, UInt64(messages.count)) }!
+    let table = strings.withUnsafeMutableBufferPointer {
+      LLVMConstArray2(ir.ptr, $0.baseAddress, UInt64(messages.count))
+    }!
     let global = LLVMAddGlobal(ir.module.ref, LLVMTypeOf(table), "mind.error.messages")!
     LLVMSetInitializer(global, table)
     LLVMSetGlobalConstant(global, 1)
     LLVMSetLinkage(global, LLVMPrivateLinkage)
     let site = LLVMGetParam(function.0, 0)!
     let valid = LLVMBuildAnd(
-      ir.ref, LLVMBuildICmp(ir.ref, LLVMIntSGE, site, ir.int(0), ""), LLVMBuildICmp(ir.ref, LLVMIntSLT, site, ir.int(messages.count), ""), "")!
+      ir.ref, LLVMBuildICmp(ir.ref, LLVMIntSGE, site, ir.int(0), ""),
+      LLVMBuildICmp(ir.ref, LLVMIntSLT, site, ir.int(messages.count), ""), "")!
     ir.branch(if: valid, inRange, else: unknown)
     ir.position(at: inRange)
     let slot = ir.gep(ir.ptr, global, site)

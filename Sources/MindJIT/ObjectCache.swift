@@ -97,7 +97,9 @@ public final class ObjectCache: @unchecked Sendable {
     var reader = Reader(bytes: bytes)
     let headerLength = Self.magic.count + 4 + 64
     guard bytes.count >= headerLength + 16 + 32 else { return .failure(Problem(reason: "truncated")) }
-    guard reader.take(Self.magic.count) == Self.magic else { return .failure(Problem(reason: "not a mind object cache entry")) }
+    guard reader.take(Self.magic.count) == Self.magic else {
+      return .failure(Problem(reason: "not a mind object cache entry"))
+    }
     guard let version = reader.uint32(), version == Self.formatVersion else {
       return .failure(Problem(reason: "written by another version of the cache format"))
     }
@@ -112,7 +114,8 @@ public final class ObjectCache: @unchecked Sendable {
       return .failure(Problem(reason: "checksum mismatch (corrupt)"))
     }
     guard object.starts(with: [0x7F, 0x45, 0x4C, 0x46]) else { return .failure(Problem(reason: "not an ELF object")) }
-    let lines = String(decoding: metadata, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    let lines = String(decoding: metadata, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(
+      String.init)
     guard lines.first == fingerprint else {
       return .failure(Problem(reason: "compiled by another compiler or for another CPU (\(lines.first ?? "?"))"))
     }
@@ -160,7 +163,8 @@ public final class ObjectCache: @unchecked Sendable {
     let manager = FileManager.default
     do {
       try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
-      let temporary = directory + "/.\(key).\(ProcessInfo.processInfo.processIdentifier).\(UInt64.random(in: 0...UInt64.max)).tmp"
+      let temporary =
+        directory + "/.\(key).\(ProcessInfo.processInfo.processIdentifier).\(UInt64.random(in: 0...UInt64.max)).tmp"
       let data = Data(Self.encode(entry, key: key, fingerprint: fingerprint))
       guard manager.createFile(atPath: temporary, contents: data) else {
         throw CocoaError(.fileWriteUnknown)

@@ -15,7 +15,8 @@ extension Elaborator {
       throw Diagnostic("E2018", "\(value.typeDescription) is not a function and cannot be exported", at: callee.span)
     }
     return try makeFunction(name, parameters: argumentTypes) { b, parameters in
-      let arguments = try prepare(function, parameters.map { SemaValue.tensor($0) }, parameters.map { _ in callee.span })
+      let arguments = try prepare(
+        function, parameters.map { SemaValue.tensor($0) }, parameters.map { _ in callee.span })
       let result = try call(function, arguments, parameters.map { _ in callee.span }, span: callee.span)
       return try leavesMaterialized(result, span: callee.span)
     }

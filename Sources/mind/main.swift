@@ -98,7 +98,8 @@ struct Jit: ParsableCommand {
     let program = loadOrExit(source.file)
     do {
       let engine = try Engine(optimizationLevel: optimization)
-      let report = try engine.run(program: program, entry: source.entry, cache: noCache ? nil : engine.defaultCache()) { text in
+      let report = try engine.run(program: program, entry: source.entry, cache: noCache ? nil : engine.defaultCache()) {
+        text in
         standardOutput(text)
       }
       for warning in report.warnings { standardError("warning: \(warning)\n") }
@@ -109,7 +110,8 @@ struct Jit: ParsableCommand {
         switch report.cache {
         case .disabled: standardError("cache: disabled\n")
         case .miss: standardError("cache: miss (\(report.key.prefix(16))), compiled and stored\n")
-        case .hit(let saved): standardError("cache: hit (\(report.key.prefix(16))), saved \(formatMilliseconds(saved)) of compilation\n")
+        case .hit(let saved):
+          standardError("cache: hit (\(report.key.prefix(16))), saved \(formatMilliseconds(saved)) of compilation\n")
         }
       }
     } catch let list as DiagnosticList {

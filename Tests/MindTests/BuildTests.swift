@@ -40,13 +40,15 @@ import Testing
     """
 
   @Test func aCProgramLinksTheObjectAndGetsTheNumbers() throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mind-build-\(UUID().uuidString)").path
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mind-build-\(UUID().uuidString)")
+      .path
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     try Self.model.write(toFile: directory + "/model.mind", atomically: true, encoding: .utf8)
     try Self.program.write(toFile: directory + "/main.c", atomically: true, encoding: .utf8)
     let build = try Tools.shell(
       "cd \(directory) && \(Tools.mind) build model.mind --export 'loss(f32[3,2], f32[4,3], f32[4,2])' "
-        + "--export 'grad(loss)(f32[3,2], f32[4,3], f32[4,2])' --export 'pick(f32[3], i64)' --export 'noisy(f32[2])' -o model.o")
+        + "--export 'grad(loss)(f32[3,2], f32[4,3], f32[4,2])' --export 'pick(f32[3], i64)' --export 'noisy(f32[2])' -o model.o"
+    )
     #expect(build.status == 0, "\(build.error)")
     let header = try String(contentsOfFile: directory + "/model.h", encoding: .utf8)
     #expect(header.contains("int32_t mind_grad_loss(mind_status *status, const float *in0 /* [3, 2] */"))
@@ -65,9 +67,11 @@ import Testing
   }
 
   @Test func printInAnExportIsAnError() throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mind-build-\(UUID().uuidString)").path
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mind-build-\(UUID().uuidString)")
+      .path
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    try "fn f(x: f32) -> f32 {\n    print(x);\n    x\n}\n".write(toFile: directory + "/m.mind", atomically: true, encoding: .utf8)
+    try "fn f(x: f32) -> f32 {\n    print(x);\n    x\n}\n".write(
+      toFile: directory + "/m.mind", atomically: true, encoding: .utf8)
     let result = try Tools.shell("cd \(directory) && \(Tools.mind) build m.mind --export 'f(f32)' -o m.o")
     #expect(result.status == 1)
     #expect(result.error.contains("error[E7010]"))

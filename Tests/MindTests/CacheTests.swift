@@ -20,7 +20,9 @@ import Testing
   }
 
   /// One run in a fresh engine, as a new process would do it.
-  func runOnce(_ source: String = source, directory: String?, optimizationLevel: Int = 2) throws -> (output: String, report: RunReport) {
+  func runOnce(_ source: String = source, directory: String?, optimizationLevel: Int = 2) throws -> (
+    output: String, report: RunReport
+  ) {
     let program = try Program(source: source, name: "cached.mind")
     let engine = try Engine(optimizationLevel: optimizationLevel)
     let cache = directory.map { ObjectCache(directory: $0, fingerprint: engine.fingerprint) }
@@ -53,13 +55,15 @@ import Testing
   }
 
   @Test func runtimeErrorsFromACachedObjectPointAtTheSource() throws {
-    let source = "fn main() {\n    let x = [1.0, 2.0];\n    let mut i = 0;\n    for k in 0..3 { i += 1; }\n    print(x[i]);\n}\n"
+    let source =
+      "fn main() {\n    let x = [1.0, 2.0];\n    let mut i = 0;\n    for k in 0..3 { i += 1; }\n    print(x[i]);\n}\n"
     let directory = freshDirectory()
     for _ in 0..<2 {
       let program = try Program(source: source, name: "bad.mind")
       let engine = try Engine()
       do {
-        _ = try engine.run(program: program, cache: ObjectCache(directory: directory, fingerprint: engine.fingerprint)) { _ in }
+        _ = try engine.run(program: program, cache: ObjectCache(directory: directory, fingerprint: engine.fingerprint))
+        { _ in }
         Issue.record("expected a runtime error")
       } catch let error as RuntimeError {
         #expect(error.diagnostic.code == "E6001")
@@ -96,36 +100,41 @@ import Testing
   }
 
   @Test func truncatedEntryIsRebuilt() throws {
-    try expectRebuild(after: { path in
-      let data = try Data(contentsOf: URL(fileURLWithPath: path))
-      try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: path))
-    }, reason: "truncated")
+    try expectRebuild(
+      after: { path in
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: path))
+      }, reason: "truncated")
   }
 
   @Test func corruptEntryIsRebuilt() throws {
-    try expectRebuild(after: { path in
-      var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-      bytes[bytes.count / 2] ^= 0xFF
-      try Data(bytes).write(to: URL(fileURLWithPath: path))
-    }, reason: "checksum mismatch")
+    try expectRebuild(
+      after: { path in
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[bytes.count / 2] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+      }, reason: "checksum mismatch")
   }
 
   @Test func entryOfAnotherCPUIsRebuilt() throws {
-    try expectRebuild(after: { path in
-      let key = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-      let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-      let foreign = ObjectCache(directory: directory, fingerprint: "mind 0.3.0 llvm 19.1.7 x86_64-pc-linux-gnu znver4 +avx2 O2")
-      let original = try #require(ObjectCache(directory: directory, fingerprint: try Engine().fingerprint).load(key))
-      foreign.store(key, original)
-    }, reason: "another compiler or for another CPU")
+    try expectRebuild(
+      after: { path in
+        let key = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let foreign = ObjectCache(
+          directory: directory, fingerprint: "mind 0.3.0 llvm 19.1.7 x86_64-pc-linux-gnu znver4 +avx2 O2")
+        let original = try #require(ObjectCache(directory: directory, fingerprint: try Engine().fingerprint).load(key))
+        foreign.store(key, original)
+      }, reason: "another compiler or for another CPU")
   }
 
   @Test func entryOfAnOlderFormatIsRebuilt() throws {
-    try expectRebuild(after: { path in
-      var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-      bytes[8] = 0  // the format version follows the 8-byte magic
-      try Data(bytes).write(to: URL(fileURLWithPath: path))
-    }, reason: "another version")
+    try expectRebuild(
+      after: { path in
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[8] = 0  // the format version follows the 8-byte magic
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+      }, reason: "another version")
   }
 
   @Test func unwritableFolderDegradesToCompilingInMemory() throws {
@@ -144,9 +153,11 @@ import Testing
     try #require(mounted.status == 0, "cannot mount a small tmpfs: \(mounted.error)")
     defer { _ = try? Tools.shell("umount \(mountPoint)") }
     // A 16 KiB constant makes the object larger than the folder.
-    let result = try runOnce("fn main() { print(sum(arange(0.0, 4096.0, 1.0) * randn([4096], seed=1)) != 0.0); }", directory: mountPoint)
+    let result = try runOnce(
+      "fn main() { print(sum(arange(0.0, 4096.0, 1.0) * randn([4096], seed=1)) != 0.0); }", directory: mountPoint)
     #expect(result.output == "true\n")
-    #expect(result.report.warnings.contains { $0.contains("cannot write the object cache") }, "\(result.report.warnings)")
+    #expect(
+      result.report.warnings.contains { $0.contains("cannot write the object cache") }, "\(result.report.warnings)")
     #expect(try FileManager.default.contentsOfDirectory(atPath: mountPoint).filter { $0.hasSuffix(".mobj") }.isEmpty)
   }
 
@@ -157,7 +168,9 @@ import Testing
     let keys = (0..<3).map { ObjectCache.key(["entry \($0)"]) }
     for (i, key) in keys.prefix(2).enumerated() {
       cache.store(key, CacheEntry(metadata: [], object: object))
-      try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: Double(i - 10))], ofItemAtPath: cache.directory + "/" + key + ".mobj")
+      try FileManager.default.setAttributes(
+        [.modificationDate: Date(timeIntervalSinceNow: Double(i - 10))],
+        ofItemAtPath: cache.directory + "/" + key + ".mobj")
     }
     // Using the first entry makes the second the least recently used.
     #expect(cache.load(keys[0]) != nil)
@@ -169,9 +182,13 @@ import Testing
 
   @Test func concurrentProcessesShareTheCacheSafely() throws {
     let directory = freshDirectory()
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("concurrent-\(UUID().uuidString).mind").path
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("concurrent-\(UUID().uuidString).mind")
+      .path
     try Self.source.write(toFile: path, atomically: true, encoding: .utf8)
-    let command = (0..<4).map { "(MIND_CACHE_DIR=\(directory) \(Tools.mind) jit \(path) > \(path).\($0).out 2>&1; echo $? >> \(path).status) &" }.joined(separator: " ") + " wait"
+    let command =
+      (0..<4).map {
+        "(MIND_CACHE_DIR=\(directory) \(Tools.mind) jit \(path) > \(path).\($0).out 2>&1; echo $? >> \(path).status) &"
+      }.joined(separator: " ") + " wait"
     _ = try Tools.shell(command)
     let statuses = try String(contentsOfFile: path + ".status", encoding: .utf8).split(separator: "\n")
     #expect(statuses == ["0", "0", "0", "0"])

@@ -78,7 +78,8 @@ import Testing
 
 extension EmbeddingTests {
   @Test func specializationsAreCachedOnDiskAcrossSessions() throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mind-session-\(UUID().uuidString)").path
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mind-session-\(UUID().uuidString)")
+      .path
     let arguments = [Tensor([1.0, 2.0, 3.0] as [Float]), Tensor([1.5, 2.5, 3.5] as [Float])]
     let first = try Session(source: Self.source, cacheDirectory: directory)
     let cold = try first.function("grad(mse_loss)").call(arguments)
@@ -90,5 +91,27 @@ extension EmbeddingTests {
     // Within a session, a specialization is compiled once.
     _ = try second.function("grad(mse_loss)").call(arguments)
     #expect(second.compilations == 0 && second.cacheHits == 1)
+  }
+}
+
+extension EmbeddingTests {
+  /// The README's Swift snippet, line by line.
+  @Test func readmeSnippet() throws {
+    let session = try Session(
+      source: """
+        fn mse_loss(pred: Tensor<f32, N>, target: Tensor<f32, N>) -> f32 {
+            mean((pred - target) ** 2)
+        }
+        """, cacheDirectory: nil)
+    let loss = try session.function("mse_loss")
+    let pred = Tensor([1.0, 2.0, 3.0] as [Float])
+    let target = Tensor([1.5, 2.5, 3.5] as [Float])
+    #expect(try loss(pred, target)[0].floats == [0.25])
+    #expect(try loss.grad()(pred, target)[0].description == "[-0.33333334, -0.33333334, -0.33333334]")
+    let both = try loss.valueAndGrad(wrt: 0, 1)(pred, target)
+    #expect(both.count == 3)
+    let (outputs, pullback) = try session.function("|x: Tensor<f32, 3>| x * x").vjp([pred])
+    #expect(outputs[0].floats == [1, 4, 9])
+    #expect(try pullback([Tensor([1, 1, 1] as [Float])])[0].description == "[2.0, 4.0, 6.0]")
   }
 }

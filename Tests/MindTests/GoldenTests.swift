@@ -6,7 +6,9 @@ import Foundation
 import Testing
 
 /// The object cache folder of CLI runs in tests (fresh per test process).
-let testCacheDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("mind-test-cache-\(UUID().uuidString)").path
+let testCacheDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
+  "mind-test-cache-\(UUID().uuidString)"
+).path
 
 enum Tools {
   static let mind = Repository.root.appendingPathComponent(".build/debug/mind").path

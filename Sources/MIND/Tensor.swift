@@ -1,5 +1,6 @@
 // Host tensors for the Swift API: an element type, a shape and row-major bytes.
 
+import MindCodegen
 import MindIR
 import MindRuntime
 
@@ -82,18 +83,6 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
       shape.isEmpty
         ? Formatting.element(raw.baseAddress!, ElementKind.of(elementType.dtype), 0)
         : Formatting.tensor(raw.baseAddress!, ElementKind.of(elementType.dtype), extents: shape)
-    }
-  }
-}
-
-extension ElementKind {
-  static func of(_ dtype: DType) -> ElementKind {
-    switch dtype {
-    case .f32: return .f32
-    case .f64: return .f64
-    case .i32: return .i32
-    case .i64: return .i64
-    case .bool: return .bool
     }
   }
 }

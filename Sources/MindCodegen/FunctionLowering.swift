@@ -366,7 +366,8 @@ final class FunctionLowering {
 }
 
 extension ElementKind {
-  static func of(_ dtype: DType) -> ElementKind {
+  /// The runtime's name for a MIR element type.
+  public static func of(_ dtype: DType) -> ElementKind {
     switch dtype {
     case .f32: return .f32
     case .f64: return .f64

@@ -20,10 +20,7 @@ import Testing
     let loss = try session.function("mse_loss")
     let pred = Tensor([1.0, 2.0, 3.0] as [Float])
     let target = Tensor([1.5, 2.5, 3.5] as [Float])
-    #expect(try loss(pred, target)[0].floats == [0.25])
-    #expect(try loss.grad()(pred, target)[0].description == "[-0.33333334, -0.33333334, -0.33333334]")
     let both = try loss.valueAndGrad(wrt: 0, 1)(pred, target)
-    #expect(both.count == 3)
     #expect(both[0].floats == [0.25])
     #expect(both[2].floats.map { ($0 * 3).rounded() } == [1, 1, 1])
     // Another shape is another specialization of the same function.

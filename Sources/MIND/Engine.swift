@@ -4,6 +4,9 @@
 // With an object cache, the object of a program already compiled on this machine is loaded
 // from disk instead: differentiation, lowering, optimization and codegen are skipped.
 
+#if canImport(Glibc)
+  import Glibc
+#endif
 import CLLVM
 import MindCodegen
 import MindFrontend
@@ -18,7 +21,24 @@ public final class Engine {
   let jit: JIT
   var compiledModules = 0
 
+  /// Compiled code allocates its large buffers with malloc at each call: keep glibc from
+  /// serving them with fresh mmaps (a page fault per 4 KiB on every call) and from returning
+  /// freed memory to the system, so that buffers are reused across calls.
+  static let mallocTuned: Bool = {
+    #if canImport(Glibc)
+      // mallopt is declared in <malloc.h>, which Swift's Glibc module does not export.
+      typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+      if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+        let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
+        _ = mallopt(-3, 1 << 30)  // M_MMAP_THRESHOLD
+        _ = mallopt(-1, 1 << 30)  // M_TRIM_THRESHOLD
+      }
+    #endif
+    return true
+  }()
+
   public init(optimizationLevel: Int = 2) throws {
+    precondition(Self.mallocTuned)
     self.optimizationLevel = optimizationLevel
     target = try TargetMachine(optimizationLevel: optimizationLevel)
     jit = try JIT()

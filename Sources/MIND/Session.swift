@@ -91,23 +91,17 @@ public final class Session {
   func call(_ expression: String, _ arguments: [Tensor]) throws -> [Tensor] {
     let key = expression + "(" + arguments.map(\.type.description).joined(separator: ", ") + ")"
     let compiled = try self.compiled[key] ?? compile(expression, arguments.map(\.type), key: key)
-    // Inputs and results live in aligned buffers for the duration of the call.
-    let buffers = (arguments.map(\.bytes) + compiled.results.map { [UInt8](repeating: 0, count: max($0.byteCount, 1)) })
-      .map { bytes in
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 64)
-        bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
-        return (buffer, bytes.count)
-      }
-    defer { buffers.forEach { $0.0.deallocate() } }
+    // The compiled code reads the inputs' storage and writes the results' in place.
     let runtime = RuntimeContext(output: output)
-    runtime.sites = compiled.sites.enumerated().map {
-      RuntimeErrorSite(code: $0.element.code, message: $0.element.message, location: $0.offset)
-    }
-    typealias Entry =
-      @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int32
+    runtime.sites = compiled.sites.enumerated().map { RuntimeErrorSite(code: $0.element.code, message: $0.element.message, location: $0.offset) }
+    typealias Entry = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int32
     let entry = unsafeBitCast(UInt(compiled.address), to: Entry.self)
-    var table: [UnsafeMutableRawPointer?] = buffers.map(\.0)
-    let status = table.withUnsafeMutableBufferPointer { entry(runtime.opaquePointer, $0.baseAddress) }
+    let (status, results) = Self.withInputs(arguments[...], []) { inputs in
+      Self.withOutputs(compiled.results[...], inputs) { pointers in
+        var table = pointers
+        return table.withUnsafeMutableBufferPointer { entry(runtime.opaquePointer, $0.baseAddress) }
+      }
+    }
     if status != 0 {
       let failure = runtime.failure
       let site = failure.map { compiled.sites[$0.site.location] }
@@ -115,11 +109,30 @@ public final class Session {
         Diagnostic(site?.code ?? "E6000", failure?.message ?? "runtime error", at: site?.location ?? .unknown)
       ])
     }
-    return zip(compiled.results, buffers.suffix(compiled.results.count)).map { type, buffer in
-      var tensor = Tensor(zeros: type)
-      tensor.bytes = Array(UnsafeRawBufferPointer(start: buffer.0, count: buffer.1))
-      return tensor
+    return results
+  }
+
+  /// Calls `body` with the addresses of the inputs' bytes (no copies).
+  static func withInputs<R>(_ inputs: ArraySlice<Tensor>, _ pointers: [UnsafeMutableRawPointer?], _ body: ([UnsafeMutableRawPointer?]) -> R) -> R {
+    guard let first = inputs.first else { return body(pointers) }
+    return first.bytes.withUnsafeBytes { raw in
+      withInputs(inputs.dropFirst(), pointers + [UnsafeMutableRawPointer(mutating: raw.baseAddress)], body)
     }
+  }
+
+  /// Creates the results' storage and calls `body` with its addresses after the inputs', so
+  /// that compiled code writes the results in place.
+  static func withOutputs(_ types: ArraySlice<TensorType>, _ pointers: [UnsafeMutableRawPointer?], _ body: ([UnsafeMutableRawPointer?]) -> Int32) -> (Int32, [Tensor]) {
+    guard let first = types.first else { return (body(pointers), []) }
+    var status: Int32 = 0
+    var rest: [Tensor] = []
+    let count = max(first.byteCount, 1)
+    let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+      (status, rest) = withOutputs(types.dropFirst(), pointers + [UnsafeMutableRawPointer(buffer.baseAddress)], body)
+      if status != 0 { buffer.initialize(repeating: 0) }
+      initialized = count
+    }
+    return (status, [Tensor(elementType: ElementType(first.dtype), shape: first.extents, bytes: bytes)] + rest)
   }
 
   /// Specializes, differentiates and compiles `expression` for these argument types, or loads

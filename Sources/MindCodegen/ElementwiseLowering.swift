@@ -15,7 +15,7 @@ extension FunctionLowering {
       values[result] = elementwise(op, op.operands.map { scalar($0) }, width: 1)
       return
     }
-    let destination = allocate(result.type)
+    let destination = buffer(for: result)
     values[result] = destination
     let count = result.type.elementCount
     let scalarOnly = needsLibraryCall(op.kind) || op.operands.contains(where: needsLibraryCall)

@@ -27,6 +27,8 @@ final class FunctionLowering {
   var uses: [Value: [Operation]] = [:]
   /// Elementwise results computed inside their one consumer's loop (never stored).
   var fused: Set<Value> = []
+  /// Returned tensors computed straight into the caller's result buffer (no final copy).
+  var preassigned: [Value: LLVMValueRef] = [:]
   let allocationBuilder: LLVMBuilderRef
   let entryBlock: LLVMBasicBlockRef
   let exitBlock: LLVMBasicBlockRef
@@ -56,6 +58,12 @@ final class FunctionLowering {
     let start = LLVMAppendBasicBlockInContext(ir.context, llvmFunction, "start")!
     ir.position(at: start)
     let resultCount = function.resultTypes.count
+    // A tensor defined by an op of the body and returned once is built in the result buffer.
+    let returned = function.body.terminator?.operands ?? []
+    let topLevel = Set(function.body.operations.flatMap(\.results))
+    for (i, value) in returned.enumerated() where !value.type.isScalar && topLevel.contains(value) && returned.filter({ $0 == value }).count == 1 {
+      preassigned[value] = LLVMGetParam(llvmFunction, UInt32(1 + i))
+    }
     for (i, parameter) in function.parameters.enumerated() {
       values[parameter] = LLVMGetParam(llvmFunction, UInt32(1 + resultCount + i))
     }
@@ -141,6 +149,10 @@ final class FunctionLowering {
     }
     return ir.load(value.type.dtype, buffer(value), index, width: width)
   }
+
+  /// The buffer a value's defining op writes: the caller's result buffer when the value is
+  /// returned (see `preassigned`), else a new one.
+  func buffer(for value: Value) -> LLVMValueRef { preassigned[value] ?? allocate(value.type) }
 
   /// A new buffer for a tensor type, allocated in the entry block.
   func allocate(_ type: TensorType) -> LLVMValueRef {
@@ -290,7 +302,7 @@ final class FunctionLowering {
     case (true, true): values[result] = scalar(x)
     case (false, true): values[result] = element(x, ir.int(0), width: 1)
     case (true, false):
-      let destination = allocate(result.type)
+      let destination = buffer(for: result)
       ir.store(x.type.dtype, scalar(x), destination, ir.int(0))
       values[result] = destination
     case (false, false):
@@ -298,7 +310,7 @@ final class FunctionLowering {
       if let v = values[x] {
         values[result] = v
       } else if needsBuffer(result) {
-        let destination = allocate(result.type)
+        let destination = buffer(for: result)
         fill(destination, result.type, scalarSplats[x]!)
         values[result] = destination
       }

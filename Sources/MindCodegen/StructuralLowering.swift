@@ -13,14 +13,14 @@ extension FunctionLowering {
       let register = x.type.isScalar ? scalar(x) : scalarSplats[x]!
       scalarSplats[result] = register
       if needsBuffer(result) {
-        let destination = allocate(result.type)
+        let destination = buffer(for: result)
         fill(destination, result.type, register)
         values[result] = destination
       }
       return
     }
     let source = buffer(x)
-    let destination = allocate(result.type)
+    let destination = buffer(for: result)
     values[result] = destination
     let sourceStrides = rowMajorStrides(x.type.extents)
     var strides = [Int](repeating: 0, count: result.type.rank)
@@ -82,7 +82,7 @@ extension FunctionLowering {
       values[result] = reduceAll(x, reduction)
       return
     }
-    let destination = allocate(result.type)
+    let destination = buffer(for: result)
     values[result] = destination
     fill(destination, result.type, ir.constant(identity(reduction, dtype), dtype))
     let resultStrides = rowMajorStrides(result.type.extents)
@@ -183,7 +183,7 @@ extension FunctionLowering {
   func lowerTranspose(_ op: Operation, perm: [Int]) {
     let (x, result) = (op.operands[0], op.result)
     let source = buffer(x)
-    let destination = allocate(result.type)
+    let destination = buffer(for: result)
     values[result] = destination
     let inputStrides = rowMajorStrides(x.type.extents)
     let strides = perm.map { inputStrides[$0] }
@@ -199,7 +199,7 @@ extension FunctionLowering {
   func lowerMatmul(_ op: Operation) {
     let (a, b, result) = (op.operands[0], op.operands[1], op.result)
     let dtype = result.type.dtype
-    let destination = allocate(result.type)
+    let destination = buffer(for: result)
     values[result] = destination
     let r = a.type.rank
     let (m, k, n) = (a.type.extents[r - 2], a.type.extents[r - 1], b.type.extents[r - 1])
@@ -230,7 +230,7 @@ extension FunctionLowering {
   func lowerSlice(_ op: Operation, starts: [Int], strides sliceStrides: [Int]) {
     let (x, result) = (op.operands[0], op.result)
     let source = values[x] ?? materialize(x)
-    let destination = allocate(result.type)
+    let destination = buffer(for: result)
     values[result] = destination
     let inputStrides = rowMajorStrides(x.type.extents)
     let offset = zip(starts, inputStrides).map(*).reduce(0, +)
@@ -244,7 +244,7 @@ extension FunctionLowering {
 
   func lowerUnslice(_ op: Operation, starts: [Int], strides sliceStrides: [Int]) {
     let (g, result) = (op.operands[0], op.result)
-    let destination = allocate(result.type)
+    let destination = buffer(for: result)
     values[result] = destination
     fill(destination, result.type, ir.constant(0, result.type.dtype))
     let resultStrides = rowMajorStrides(result.type.extents)
@@ -280,7 +280,7 @@ extension FunctionLowering {
     let source = values[x] ?? materialize(x)
     let offsets = windowOffsets(
       Array(op.operands.dropFirst()), extents: x.type.extents, window: result.type.extents, location: op.location)
-    let destination = allocate(result.type)
+    let destination = buffer(for: result)
     values[result] = destination
     let inputStrides = rowMajorStrides(x.type.extents)
     let base = ir.linearIndex(offsets, inputStrides)
@@ -293,7 +293,7 @@ extension FunctionLowering {
 
   func lowerDynamicUpdateSlice(_ op: Operation) {
     let (x, update, result) = (op.operands[0], op.operands[1], op.result)
-    let destination = allocate(result.type)
+    let destination = buffer(for: result)
     values[result] = destination
     copy(x, to: destination)
     let offsets = windowOffsets(
@@ -309,7 +309,7 @@ extension FunctionLowering {
 
   func lowerConcat(_ op: Operation, axis: Int) {
     let result = op.result
-    let destination = allocate(result.type)
+    let destination = buffer(for: result)
     values[result] = destination
     let resultStrides = rowMajorStrides(result.type.extents)
     var offset = 0
@@ -345,7 +345,7 @@ extension FunctionLowering {
   func lowerGather(_ op: Operation, axis: Int) {
     let (x, indices, result) = (op.operands[0], op.operands[1], op.result)
     let source = values[x] ?? materialize(x)
-    let destination = allocate(result.type)
+    let destination = buffer(for: result)
     values[result] = destination
     let extents = x.type.extents
     let inputStrides = rowMajorStrides(extents)
@@ -366,7 +366,7 @@ extension FunctionLowering {
 
   func lowerScatterAdd(_ op: Operation, axis: Int) {
     let (updates, indices, result) = (op.operands[0], op.operands[1], op.result)
-    let destination = allocate(result.type)
+    let destination = buffer(for: result)
     values[result] = destination
     let dtype = result.type.dtype
     fill(destination, result.type, ir.constant(0, dtype))
@@ -393,7 +393,7 @@ extension FunctionLowering {
 
   func lowerIota(_ op: Operation, axis: Int) {
     let result = op.result
-    let destination = allocate(result.type)
+    let destination = buffer(for: result)
     values[result] = destination
     let strides = rowMajorStrides(result.type.extents)
     ir.loopNest(result.type.extents) { indices in

@@ -110,6 +110,19 @@ public enum Simplify {
         changed = true
         continue
       }
+      // Broadcasting or reshaping a splat constant is a splat constant of the new shape.
+      if case .broadcast = op.kind, let splat = constants[0] {
+        op.kind = .constant(.splat(splat))
+        op.operands = []
+        changed = true
+        continue
+      }
+      if case .reshape = op.kind, let splat = constants[0] {
+        op.kind = .constant(.splat(splat))
+        op.operands = []
+        changed = true
+        continue
+      }
       // x ** 1 = x, x ** 0 = 1 (IEEE: pow(x, 0) is 1 even for NaN)
       if case .binary(.pow) = op.kind, let exponent = constants[1], exponent == 1 || exponent == 0 {
         if exponent == 1 {

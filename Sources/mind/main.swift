@@ -20,7 +20,7 @@ struct Mind: ParsableCommand {
         mind cache stats               what the object cache holds
         mind build model.mind --export 'grad(loss)(f32[64,784], f32[64,10])' -o model.o --header model.h
       """,
-    subcommands: [Jit.self, Build.self, IR.self, Check.self, Cache.self])
+    subcommands: [Jit.self, Build.self, IR.self, Check.self, Cache.self, Bench.self])
 }
 
 struct SourceOptions: ParsableArguments {
@@ -178,6 +178,60 @@ func writeFile(_ path: String, _ bytes: [UInt8]) -> Bool {
   guard let handle = fopen(path, "wb") else { return false }
   defer { fclose(handle) }
   return bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, handle) } == bytes.count
+}
+
+struct Bench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Time a function from the host API: the first call, then repeated calls (JSON on standard output).",
+    discussion: "Inputs are TYPE:PATTERN:SEED, e.g. f32[1000000]:sin:1 (sin(0.37 i + 1)) or i64[64]:index:10 (i mod 10).")
+
+  @Argument(help: "The .mind source file.")
+  var file: String
+
+  @Option(help: "The function to call, as MIND source: loss, grad(loss), ...")
+  var call: String
+
+  @Option(name: .customLong("input"), help: "An input, e.g. f32[1000,784]:sin:1.")
+  var inputs: [String] = []
+
+  @Option(help: "How many timed calls after the first.")
+  var `repeat`: Int = 20
+
+  @Flag(help: "Compile in memory (the first call then always compiles).")
+  var noCache = false
+
+  func run() throws {
+    guard let text = readFileText(file) else {
+      standardError("error[E7001]: cannot read `\(file)`\n")
+      Foundation_exit(1)
+    }
+    var parsed: [BenchmarkInput] = []
+    for input in inputs {
+      guard let value = BenchmarkInput(input) else { throw ValidationError("bad --input `\(input)`") }
+      parsed.append(value)
+    }
+    do {
+      let session = try Session(source: text, name: file, cacheDirectory: noCache ? nil : ObjectCache.defaultDirectory())
+      session.output = { _ in }
+      print(try session.benchmark(call, inputs: parsed, repeat: self.repeat).json)
+    } catch let error as MindError {
+      standardError(error.description)
+      Foundation_exit(1)
+    }
+  }
+}
+
+func readFileText(_ path: String) -> String? {
+  guard let handle = fopen(path, "rb") else { return nil }
+  defer { fclose(handle) }
+  var bytes: [UInt8] = []
+  var chunk = [UInt8](repeating: 0, count: 65536)
+  while true {
+    let n = fread(&chunk, 1, chunk.count, handle)
+    if n <= 0 { break }
+    bytes += chunk[0..<n]
+  }
+  return String(decoding: bytes, as: UTF8.self)
 }
 
 struct Cache: ParsableCommand {

@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""The benchmark harness: mind against JAX, PyTorch and NumPy on the same machine, in one run.
+
+Every (workload, system, thread mode) runs in fresh processes, several times, interleaved.
+Each process makes the inputs (the deterministic `sin`/`index` patterns all systems share),
+times the first call (compilation included) and then repeated calls. mind runs twice per
+round: cold (`--no-cache`) and warm (from the object cache). Single-threaded runs are pinned to
+one core (taskset) with every threading knob set to one. The harness also measures the machine:
+memory bandwidth (NumPy copy) and single-core sgemm GFLOP/s (NumPy's BLAS).
+
+Writes results/bench.json (every raw figure), results/bench.md and results/bench.svg.
+Usage: python3 bench/run.py [--rounds 3] [--repeat 20] [--only w1,w3] [--threads single,default]
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+MIND = os.path.join(ROOT, ".build", "release", "mind")
+PYTHONS = {"jax": os.path.join(HERE, ".venv-jax", "bin", "python"), "pytorch": os.path.join(HERE, ".venv-torch", "bin", "python")}
+NUMPY_PYTHON = PYTHONS["jax"] if os.path.exists(PYTHONS["jax"]) else sys.executable
+
+
+def block_inputs():
+    return ["f32[4,128,256]:sin:1", "f32[256,256]:sin:2", "f32[256,256]:sin:3", "f32[256,256]:sin:4",
+            "f32[256,256]:sin:5", "f32[256,1024]:sin:6", "f32[1024,256]:sin:7"]
+
+
+MLP = ["f32[784,256]:sin:3", "f32[256]:sin:4", "f32[256,10]:sin:5", "f32[10]:sin:6", "f32[64,784]:sin:1", "i64[64]:index:10"]
+# id, label, mind file, mind call, peer workload, inputs, bytes moved (for bandwidth), flops
+WORKLOADS = [
+    ("w1_3", "W1 MSE gradient, N=3", "w1_mse.mind", "grad(loss)", "w1", ["f32[3]:sin:1", "f32[3]:sin:2"], 36, 0),
+    ("w1_1e3", "W1 MSE gradient, N=1e3", "w1_mse.mind", "grad(loss)", "w1", ["f32[1000]:sin:1", "f32[1000]:sin:2"], 12e3, 0),
+    ("w1_1e6", "W1 MSE gradient, N=1e6", "w1_mse.mind", "grad(loss)", "w1", ["f32[1000000]:sin:1", "f32[1000000]:sin:2"], 12e6, 0),
+    ("w2_1", "W2 d/dx x^3", "w2_cube.mind", "grad(f)", "w2_1", ["f32:sin:1"], 8, 0),
+    ("w2_2", "W2 d2/dx2 x^3", "w2_cube.mind", "grad(grad(f))", "w2_2", ["f32:sin:1"], 8, 0),
+    ("w2_3", "W2 d3/dx3 x^3", "w2_cube.mind", "grad(grad(grad(f)))", "w2_3", ["f32:sin:1"], 8, 0),
+    ("w3", "W3 MLP gradient 784-256-10, batch 64", "w3_mlp.mind", "grad(loss, wrt=(0, 1, 2, 3))", "w3", MLP, 0,
+     3 * 2 * 64 * (784 * 256 + 256 * 10)),
+    ("w4_one", "W4 transformer block gradient, x[4,128,256]", "w4_block.mind", "grad(one)", "w4_one", block_inputs(), 0,
+     3 * 2 * 4 * 128 * (4 * 256 * 256 + 2 * 256 * 1024 + 2 * 128 * 256)),
+    ("w4_stack", "W4 stack of 8 blocks", "w4_block.mind", "grad(stack)", "w4_stack", block_inputs(), 0,
+     8 * 3 * 2 * 4 * 128 * (4 * 256 * 256 + 2 * 256 * 1024 + 2 * 128 * 256)),
+    ("w4_stack_ckpt", "W4 stack of 8 checkpointed blocks", "w4_block.mind", "grad(stack_checkpointed)", "w4_stack_checkpointed",
+     block_inputs(), 0, 8 * 4 * 2 * 4 * 128 * (4 * 256 * 256 + 2 * 256 * 1024 + 2 * 128 * 256)),
+    ("w5_custom", "W5 @custom_grad ReLU, N=1e6", "w5_relu.mind", "grad(custom)", "w5_custom", ["f32[1000000]:sin:1"], 8e6, 0),
+    ("w5_builtin", "W5 built-in ReLU, N=1e6", "w5_relu.mind", "grad(builtin)", "w5_builtin", ["f32[1000000]:sin:1"], 8e6, 0),
+]
+
+SINGLE = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+          "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1",
+          "TF_NUM_INTEROP_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1"}
+
+
+def run_process(command, env, single):
+    """Runs a command in a fresh process; returns (its JSON, wall ms, peak RSS in KiB)."""
+    if single:
+        command = ["taskset", "-c", "0"] + command
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=errors, cwd=HERE)
+        out = process.stdout.read()
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = (time.perf_counter() - start) * 1000
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            errors.seek(0)
+            return {"error": errors.read().decode()[-400:]}, wall, None
+    return json.loads(out.decode().strip().splitlines()[-1]), wall, usage.ru_maxrss
+
+
+def machine_limits():
+    code = """
+import json, time, numpy as np
+a = np.ones(64 * 1024 * 1024 // 4, dtype=np.float32); b = np.empty_like(a)
+best = min((lambda t: (np.copyto(b, a), time.perf_counter() - t)[1])(time.perf_counter()) for _ in range(10))
+m = np.ones((1024, 1024), dtype=np.float32)
+flops = min((lambda t: (m @ m, time.perf_counter() - t)[1])(time.perf_counter()) for _ in range(5))
+print(json.dumps({"copy_gb_s": 2 * a.nbytes / best / 1e9, "sgemm_gflop_s": 2 * 1024 ** 3 / flops / 1e9}))
+"""
+    env = dict(os.environ, **SINGLE)
+    out = subprocess.run(["taskset", "-c", "0", NUMPY_PYTHON, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def agree(a, b, tolerance=1e-4):
+    if not a or not b or len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        for u, v in [(x["sum"], y["sum"])] + list(zip(x["first"], y["first"])):
+            if abs(u - v) > tolerance * max(1.0, abs(u), abs(v)):
+                return False
+    return True
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--only", default="")
+    parser.add_argument("--threads", default="single,default")
+    args = parser.parse_args()
+    only = set(args.only.split(",")) if args.only else None
+    systems = ["mind"] + [s for s, p in PYTHONS.items() if os.path.exists(p)] + ["numpy"]
+    unavailable = [s for s, p in PYTHONS.items() if not os.path.exists(p)]
+    limits = machine_limits()
+    raw = {"machine": {"cpus": os.cpu_count(), "uname": " ".join(os.uname()), **limits}, "unavailable": unavailable, "results": {}}
+    for workload in WORKLOADS:
+        wid, label, mind_file, mind_call, peer, inputs, moved, flops = workload
+        if only and wid not in only and wid.split("_")[0] not in only:
+            continue
+        for mode in args.threads.split(","):
+            single = mode == "single"
+            env = dict(os.environ, **(SINGLE if single else {}))
+            cache = os.path.join(HERE, "results", "raw", "cache")
+            env["MIND_CACHE_DIR"] = cache
+            entry = raw["results"].setdefault(wid, {"label": label, "bytes": moved, "flops": flops}).setdefault(mode, {})
+            for round_ in range(args.rounds):
+                for system in systems:
+                    if system == "mind":
+                        base = [MIND, "bench", os.path.join("workloads", mind_file), "--call", mind_call, "--repeat", str(args.repeat)]
+                        base += [x for spec in inputs for x in ("--input", spec)]
+                        subprocess.run(["rm", "-rf", cache])
+                        cold, wall, rss = run_process(base + ["--no-cache"], env, single)
+                        run_process(base, env, single)  # fills the cache
+                        warm, warm_wall, _ = run_process(base, env, single)
+                        record = entry.setdefault("mind", {"first_call_ms": [], "call_ms": [], "process_ms": [], "warm_first_call_ms": [], "warm_process_ms": [], "peak_rss_kb": []})
+                        if "error" in cold:
+                            record["error"] = cold["error"]
+                            continue
+                        record["first_call_ms"].append(cold["first_call_ms"])
+                        record["call_ms"] += cold["call_ms"]
+                        record["process_ms"].append(wall)
+                        record["warm_first_call_ms"].append(warm.get("first_call_ms"))
+                        record["warm_process_ms"].append(warm_wall)
+                        record["peak_rss_kb"].append(rss)
+                        record["outputs"] = cold["outputs"]
+                    else:
+                        python = NUMPY_PYTHON if system == "numpy" else PYTHONS[system]
+                        script = os.path.join("peers", {"jax": "jax_peer.py", "pytorch": "torch_peer.py", "numpy": "numpy_peer.py"}[system])
+                        result, wall, rss = run_process([python, script, peer, str(args.repeat)] + inputs, env, single)
+                        record = entry.setdefault(system, {"first_call_ms": [], "call_ms": [], "process_ms": [], "peak_rss_kb": []})
+                        if "error" in result or "unavailable" in result:
+                            record["error"] = result.get("error") or result.get("unavailable")
+                            continue
+                        record["first_call_ms"].append(result["first_call_ms"])
+                        record["call_ms"] += result["call_ms"]
+                        record["process_ms"].append(wall)
+                        record["peak_rss_kb"].append(rss)
+                        record["outputs"] = result["outputs"]
+            reference = entry.get("jax", {}).get("outputs")
+            for system, record in entry.items():
+                if "outputs" in record and reference is not None:
+                    record["agrees_with_jax"] = agree(record["outputs"], reference)
+            print(f"{wid} [{mode}] " + ", ".join(
+                f"{s}: {statistics.median(r['call_ms']):.4g} ms" for s, r in entry.items() if r.get("call_ms")), flush=True)
+    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+    with open(os.path.join(HERE, "results", "bench.json"), "w") as out:
+        json.dump(raw, out, indent=1)
+    from report import write_report
+    write_report(raw, os.path.join(HERE, "results"))
+
+
+if __name__ == "__main__":
+    main()

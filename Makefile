@@ -1,7 +1,7 @@
 # The two set-up commands of the README, and a few helpers.
 #   make demo   installs what is missing, builds release, runs the demonstration program
 #   make test   installs what is missing, builds, runs every test
-.PHONY: setup build release demo test bench-cache format clean
+.PHONY: setup build release demo test bench bench-cache format clean
 
 DEMO ?= Examples/basic_usage.mind
 
@@ -20,6 +20,10 @@ demo: release
 test: setup
 	swift build --build-tests
 	swift test --skip-build
+
+bench: release
+	bash bench/setup.sh
+	python3 bench/run.py
 
 bench-cache: release
 	python3 bench/cache_benchmark.py

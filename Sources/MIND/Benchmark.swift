@@ -49,12 +49,13 @@ public struct BenchmarkInput {
 public struct BenchmarkResult {
   public let firstCallMilliseconds: Double
   public let callMilliseconds: [Double]
-  /// Per output: the sum of its elements and its first elements (for agreement checks).
-  public let outputs: [(sum: Double, first: [Double])]
+  /// Per output: the sum of its elements, its Euclidean norm and its first elements (for
+  /// agreement checks).
+  public let outputs: [(sum: Double, norm: Double, first: [Double])]
 
   public var json: String {
     func list(_ xs: [Double]) -> String { "[" + xs.map { String($0) }.joined(separator: ", ") + "]" }
-    let outs = outputs.map { "{\"sum\": \($0.sum), \"first\": \(list($0.first))}" }.joined(separator: ", ")
+    let outs = outputs.map { "{\"sum\": \($0.sum), \"norm\": \($0.norm), \"first\": \(list($0.first))}" }.joined(separator: ", ")
     return "{\"first_call_ms\": \(firstCallMilliseconds), \"call_ms\": \(list(callMilliseconds)), \"outputs\": [\(outs)]}"
   }
 }
@@ -72,10 +73,10 @@ extension Session {
       results = try function.call(arguments)
       times.append((now() - t0) * 1000)
     }
-    let outputs = results.map { tensor -> (Double, [Double]) in
+    let outputs = results.map { tensor -> (sum: Double, norm: Double, first: [Double]) in
       let values: [Double] = tensor.floats.map(Double.init) + tensor.doubles + tensor.int64s.map(Double.init)
-      return (values.reduce(0, +), Array(values.prefix(4)))
+      return (values.reduce(0, +), values.map { $0 * $0 }.reduce(0, +).squareRoot(), Array(values.prefix(4)))
     }
-    return BenchmarkResult(firstCallMilliseconds: first, callMilliseconds: times, outputs: outputs.map { (sum: $0.0, first: $0.1) })
+    return BenchmarkResult(firstCallMilliseconds: first, callMilliseconds: times, outputs: outputs)
   }
 }

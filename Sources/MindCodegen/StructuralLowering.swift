@@ -194,8 +194,13 @@ extension FunctionLowering {
     }
   }
 
-  /// `[B..., M, K] x [B..., K, N]`: for each batch and row, accumulate rows of B scaled by
-  /// A's elements (i-k-j order: the inner loop is contiguous and vectorizes).
+  /// Products at least this large (m·n·k) call OpenBLAS; smaller ones use the loop nest below,
+  /// whose call-free code wins for the tiny matrices of scalar-heavy programs.
+  static let blasThreshold = 32 * 32 * 32
+
+  /// `[B..., M, K] x [B..., K, N]`: OpenBLAS gemm per batch for large products; otherwise, for
+  /// each batch and row, accumulate rows of B scaled by A's elements (i-k-j order: the inner
+  /// loop is contiguous and vectorizes).
   func lowerMatmul(_ op: Operation) {
     let (a, b, result) = (op.operands[0], op.operands[1], op.result)
     let dtype = result.type.dtype
@@ -204,9 +209,24 @@ extension FunctionLowering {
     let r = a.type.rank
     let (m, k, n) = (a.type.extents[r - 2], a.type.extents[r - 1], b.type.extents[r - 1])
     let batch = Array(a.type.extents[..<(r - 2)]).reduce(1, *)
-    fill(destination, result.type, ir.constant(0, dtype))
     let lhs = values[a] ?? materialize(a)
     let rhs = values[b] ?? materialize(b)
+    if m * n * k >= Self.blasThreshold && k > 0 {
+      let scalar = ir.scalarType(dtype)
+      let gemm = ir.declare(dtype == .f32 ? "cblas_sgemm" : "cblas_dgemm", ir.void,
+        [ir.i32, ir.i32, ir.i32, ir.i32, ir.i32, ir.i32, scalar, ir.ptr, ir.i32, ir.ptr, ir.i32, scalar, ir.ptr, ir.i32])
+      let int = { (v: Int) in self.ir.int(v, self.ir.i32) }
+      ir.loop(batch) { bi in
+        let offset = { (size: Int) in LLVMBuildMul(self.ir.ref, bi, self.ir.int(size), "")! }
+        ir.call(gemm, [
+          int(101), int(111), int(111), int(m), int(n), int(k), ir.constant(1, dtype),
+          ir.gep(scalar, lhs, offset(m * k)), int(k), ir.gep(scalar, rhs, offset(k * n)), int(n), ir.constant(0, dtype),
+          ir.gep(scalar, destination, offset(m * n)), int(n),
+        ])
+      }
+      return
+    }
+    fill(destination, result.type, ir.constant(0, dtype))
     ir.loop(batch) { bi in
       let aBase = LLVMBuildMul(ir.ref, bi, ir.int(m * k), "")!
       let bBase = LLVMBuildMul(ir.ref, bi, ir.int(k * n), "")!

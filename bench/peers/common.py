@@ -23,7 +23,7 @@ def make(spec):
 
 def summarize(outputs):
     flat = [np.asarray(o, dtype=np.float64).ravel() for o in outputs]
-    return [{"sum": float(f.sum()), "first": [float(v) for v in f[:4]]} for f in flat]
+    return [{"sum": float(f.sum()), "norm": float(np.sqrt((f * f).sum())), "first": [float(v) for v in f[:4]]} for f in flat]
 
 
 def bench(call, repeat, to_numpy):

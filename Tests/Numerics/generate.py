@@ -131,6 +131,10 @@ CASES = [
     ("conv2d_valid", "conv2d(X, W)", conv2d(X, W)), ("conv2d_same_strided", "conv2d(X, W, strides=[2, 1], padding=\"same\")", conv2d(X, W, (2, 1), "same")),
     # linear algebra
     ("matmul", "A @ H", A @ H), ("matmul_fn", "matmul(H, A)", H @ A), ("matvec", "A @ v", A @ v), ("vecmat", "v @ H", v @ H),
+    ("matmul_blas", "(reshape(arange(1500.0), [30, 50]) / 1000.0) @ (reshape(arange(1500.0), [50, 30]) / 1000.0)",
+     (np.arange(1500, dtype=f32).reshape(30, 50) / f32(1000)) @ (np.arange(1500, dtype=f32).reshape(50, 30) / f32(1000))),
+    ("matmul_blas_batched_f64", "cast<f64>(reshape(arange(4000.0), [2, 20, 100]) / 1000.0) @ cast<f64>(reshape(arange(2500.0), [100, 25]) / 1000.0)",
+     (np.arange(4000, dtype=f32).reshape(2, 20, 100) / f32(1000)).astype(np.float64) @ (np.arange(2500, dtype=f32).reshape(100, 25) / f32(1000)).astype(np.float64)),
     ("dot", "dot(v, v)", np.dot(v, v)), ("outer", "outer(v, [1.0, 2.0])", np.outer(v, [1.0, 2.0])),
     ("batched_matmul", "T @ transpose(T, perm=[0, 2, 1])", T @ T.transpose(0, 2, 1)), ("broadcast_matmul", "T @ reshape(arange(8.0), [4, 2])", T @ np.arange(8.0).reshape(4, 2)),
     ("transpose", "transpose(T)", T.transpose()), ("transpose_perm", "transpose(T, perm=[1, 0, 2])", T.transpose(1, 0, 2)),

@@ -29,6 +29,8 @@ final class FunctionLowering {
   var fused: Set<Value> = []
   /// Returned tensors computed straight into the caller's result buffer (no final copy).
   var preassigned: [Value: LLVMValueRef] = [:]
+  /// Transposes and broadcasts that BLAS products read in place (see GemmOperands.swift).
+  var gemmViews: Set<Value> = []
   let allocationBuilder: LLVMBuilderRef
   let entryBlock: LLVMBasicBlockRef
   let exitBlock: LLVMBasicBlockRef
@@ -67,6 +69,7 @@ final class FunctionLowering {
     for (i, parameter) in function.parameters.enumerated() {
       values[parameter] = LLVMGetParam(llvmFunction, UInt32(1 + resultCount + i))
     }
+    planGemmViews(function.body)
     try lowerBlock(function.body) { operands in
       for (i, operand) in operands.enumerated() {
         let destination = LLVMGetParam(self.llvmFunction, UInt32(1 + i))!
@@ -238,11 +241,11 @@ final class FunctionLowering {
     case .constant(let data): lowerConstant(op, data)
     case .unary, .binary, .compare, .select, .cast:
       if !fused.contains(op.result) { lowerElementwise(op) }
-    case .broadcast(let dims): lowerBroadcast(op, dims: dims)
+    case .broadcast(let dims): if !gemmViews.contains(op.result) { lowerBroadcast(op, dims: dims) }
     case .reshape: lowerReshape(op)
     case .reduce(let reduction, let axes): lowerReduce(op, reduction, axes: axes)
     case .argReduce(let isMax, let axis): lowerArgReduce(op, isMax: isMax, axis: axis)
-    case .transpose(let perm): lowerTranspose(op, perm: perm)
+    case .transpose(let perm): if !gemmViews.contains(op.result) { lowerTranspose(op, perm: perm) }
     case .matmul: lowerMatmul(op)
     case .slice(let starts, let strides): lowerSlice(op, starts: starts, strides: strides)
     case .unslice(let starts, let strides): lowerUnslice(op, starts: starts, strides: strides)

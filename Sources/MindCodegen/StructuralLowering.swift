@@ -209,23 +209,26 @@ extension FunctionLowering {
     let r = a.type.rank
     let (m, k, n) = (a.type.extents[r - 2], a.type.extents[r - 1], b.type.extents[r - 1])
     let batch = Array(a.type.extents[..<(r - 2)]).reduce(1, *)
-    let lhs = values[a] ?? materialize(a)
-    let rhs = values[b] ?? materialize(b)
-    if m * n * k >= Self.blasThreshold && k > 0 {
+    if isBlasMatmul(op) {
+      let (lhs, rhs) = (gemmOperand(a), gemmOperand(b))
       let scalar = ir.scalarType(dtype)
       let gemm = ir.declare(dtype == .f32 ? "cblas_sgemm" : "cblas_dgemm", ir.void,
         [ir.i32, ir.i32, ir.i32, ir.i32, ir.i32, ir.i32, scalar, ir.ptr, ir.i32, ir.ptr, ir.i32, scalar, ir.ptr, ir.i32])
       let int = { (v: Int) in self.ir.int(v, self.ir.i32) }
+      // Row-major leading dimensions: columns of the matrix as stored.
+      let (lda, ldb) = (lhs.transposed ? m : k, rhs.transposed ? k : n)
       ir.loop(batch) { bi in
         let offset = { (size: Int) in LLVMBuildMul(self.ir.ref, bi, self.ir.int(size), "")! }
         ir.call(gemm, [
-          int(101), int(111), int(111), int(m), int(n), int(k), ir.constant(1, dtype),
-          ir.gep(scalar, lhs, offset(m * k)), int(k), ir.gep(scalar, rhs, offset(k * n)), int(n), ir.constant(0, dtype),
-          ir.gep(scalar, destination, offset(m * n)), int(n),
+          int(101), int(lhs.transposed ? 112 : 111), int(rhs.transposed ? 112 : 111), int(m), int(n), int(k), ir.constant(1, dtype),
+          ir.gep(scalar, lhs.pointer, offset(lhs.batchStride)), int(lda), ir.gep(scalar, rhs.pointer, offset(rhs.batchStride)), int(ldb),
+          ir.constant(0, dtype), ir.gep(scalar, destination, offset(m * n)), int(n),
         ])
       }
       return
     }
+    let lhs = values[a] ?? materialize(a)
+    let rhs = values[b] ?? materialize(b)
     fill(destination, result.type, ir.constant(0, dtype))
     ir.loop(batch) { bi in
       let aBase = LLVMBuildMul(ir.ref, bi, ir.int(m * k), "")!

@@ -55,6 +55,8 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
     .init(name: "matmul_right", expression: "y @ x", shape: "4, 2", yShape: "3, 4"),
     .init(name: "matmul_batched", expression: "x @ y", shape: "2, 3, 4", yShape: "4, 5"),
     .init(name: "matmul_blas", expression: "(x @ y) * 0.1", shape: "20, 40", yShape: "40, 50"),
+    .init(name: "matmul_blas_batched", expression: "(x @ y) * 0.1", shape: "2, 20, 40", yShape: "40, 50"),
+    .init(name: "matmul_blas_weights", expression: "(y @ x) * 0.1", shape: "40, 50", yShape: "2, 20, 40"),
     .init(name: "matvec", expression: "y @ x", shape: "4", yShape: "3, 4"),
     .init(name: "dot", expression: "dot(x, y)", shape: "5", yShape: "5"),
     .init(name: "outer", expression: "outer(x, y)", shape: "3", yShape: "2"),

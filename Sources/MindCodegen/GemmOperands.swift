@@ -1,0 +1,70 @@
+// Matrix products that call BLAS read their operands in place where they can: a transpose of
+// the last two axes becomes gemm's transposition flag, and a matrix broadcast along batch axes
+// becomes a zero batch stride. The transpose and broadcast ops are then not lowered at all when
+// gemm is their only reader (the derivative of `x @ w` is `g @ transpose(w)`, with `w`
+// broadcast along x's batch axes, so this removes two copies per product and adjoint).
+
+import CLLVM
+import MindIR
+
+/// How gemm reads one operand: a buffer, whether it holds the transpose, and the distance
+/// between batches in elements.
+struct GemmOperand {
+  var pointer: LLVMValueRef
+  var transposed: Bool
+  var batchStride: Int
+}
+
+extension FunctionLowering {
+  func isBlasMatmul(_ op: Operation) -> Bool {
+    guard case .matmul = op.kind, op.result.type.dtype.isFloat else { return false }
+    let (a, b) = (op.operands[0].type, op.operands[1].type)
+    let r = a.rank
+    let (m, k, n) = (a.extents[r - 2], a.extents[r - 1], b.extents[r - 1])
+    return m * n * k >= Self.blasThreshold && k > 0
+  }
+
+  /// A transpose of the last two axes, or a broadcast of a matrix along leading axes: the
+  /// forms gemm can read in place.
+  static func isGemmView(_ op: Operation) -> Bool {
+    switch op.kind {
+    case .transpose(let perm):
+      let r = perm.count
+      return r >= 2 && perm == Array(0..<(r - 2)) + [r - 1, r - 2]
+    case .broadcast(let dims):
+      let r = op.result.type.rank
+      let source = op.operands[0].type
+      return r >= 2 && source.rank == 2 && dims == [r - 2, r - 1]
+    default:
+      return false
+    }
+  }
+
+  /// Marks views whose every reader is a BLAS product or another such view (in one block).
+  func planGemmViews(_ block: Block) {
+    for op in block.operations { op.regions.forEach(planGemmViews) }
+    let local = Set(block.operations.map(ObjectIdentifier.init))
+    for op in block.operations.reversed() where Self.isGemmView(op) && !op.result.type.isScalar {
+      let readers = uses[op.result] ?? []
+      let allInPlace = !readers.isEmpty && readers.allSatisfy { reader in
+        local.contains(ObjectIdentifier(reader)) && (isBlasMatmul(reader) || gemmViews.contains(reader.result))
+      }
+      if allInPlace && preassigned[op.result] == nil { gemmViews.insert(op.result) }
+    }
+  }
+
+  /// How gemm reads `value`, following views to the buffer that holds the data.
+  func gemmOperand(_ value: Value) -> GemmOperand {
+    let r = value.type.rank
+    let matrix = value.type.extents[r - 2] * value.type.extents[r - 1]
+    guard gemmViews.contains(value) || values[value] == nil, let op = value.definingOp, Self.isGemmView(op) else {
+      return GemmOperand(pointer: values[value] ?? materialize(value), transposed: false, batchStride: matrix)
+    }
+    var inner = gemmOperand(op.operands[0])
+    switch op.kind {
+    case .transpose: inner.transposed.toggle()
+    default: inner.batchStride = 0
+    }
+    return inner
+  }
+}

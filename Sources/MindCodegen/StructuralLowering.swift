@@ -84,6 +84,16 @@ extension FunctionLowering {
     }
     let destination = buffer(for: result)
     values[result] = destination
+    let rank = x.type.rank
+    if axes == Array((rank - axes.count)..<rank) {
+      // Trailing axes: each result element reduces one contiguous run, with vectors.
+      let run = axes.map { x.type.extents[$0] }.reduce(1, *)
+      ir.loop(result.type.elementCount) { o in
+        let total = reduceRange(x, reduction, from: LLVMBuildMul(ir.ref, o, ir.int(run), "")!, count: run)
+        ir.store(dtype, total, destination, o)
+      }
+      return
+    }
     fill(destination, result.type, ir.constant(identity(reduction, dtype), dtype))
     let resultStrides = rowMajorStrides(result.type.extents)
     var strides: [Int] = []
@@ -104,20 +114,25 @@ extension FunctionLowering {
     }
   }
 
-  /// Reduces every element to a register: vector accumulators over the body, lanes combined
-  /// at the end, then the scalar tail.
+  /// Reduces every element to a register.
   func reduceAll(_ x: Value, _ reduction: ReduceOp) -> LLVMValueRef {
+    reduceRange(x, reduction, from: ir.int(0), count: x.type.elementCount)
+  }
+
+  /// Reduces the contiguous elements base..<base+count to a register: vector accumulators over
+  /// the body, lanes combined at the end, then the scalar tail.
+  func reduceRange(_ x: Value, _ reduction: ReduceOp, from base: LLVMValueRef, count: Int) -> LLVMValueRef {
     let dtype = x.type.dtype
-    let count = x.type.elementCount
     let width = dtype == .bool || needsLibraryCall(x) ? 1 : lowering.vectorWidth(dtype)
     let vectorEnd = width > 1 ? count - count % width : 0
     var total = ir.constant(identity(reduction, dtype), dtype)
+    let at = { (i: LLVMValueRef) in LLVMBuildAdd(self.ir.ref, base, i, "")! }
     if vectorEnd > 0 {
       let slot = LLVMBuildAlloca(allocationBuilder, ir.type(dtype, width: width), "acc")!
       LLVMBuildStore(ir.ref, ir.constant(identity(reduction, dtype), dtype, width: width), slot)
       ir.loop(ir.int(0), ir.int(vectorEnd), step: width) { i in
         let accumulated = LLVMBuildLoad2(ir.ref, ir.type(dtype, width: width), slot, "")!
-        LLVMBuildStore(ir.ref, combine(reduction, accumulated, element(x, i, width: width), dtype), slot)
+        LLVMBuildStore(ir.ref, combine(reduction, accumulated, element(x, at(i), width: width), dtype), slot)
       }
       let lanes = LLVMBuildLoad2(ir.ref, ir.type(dtype, width: width), slot, "")!
       for lane in 0..<width {
@@ -129,7 +144,7 @@ extension FunctionLowering {
       LLVMBuildStore(ir.ref, total, slot)
       ir.loop(ir.int(vectorEnd), ir.int(count)) { i in
         let accumulated = LLVMBuildLoad2(ir.ref, ir.scalarType(dtype), slot, "")!
-        LLVMBuildStore(ir.ref, combine(reduction, accumulated, element(x, i, width: 1), dtype), slot)
+        LLVMBuildStore(ir.ref, combine(reduction, accumulated, element(x, at(i), width: 1), dtype), slot)
       }
       total = LLVMBuildLoad2(ir.ref, ir.scalarType(dtype), slot, "")
     }

@@ -4,15 +4,16 @@
 // With an object cache, the object of a program already compiled on this machine is loaded
 // from disk instead: differentiation, lowering, optimization and codegen are skipped.
 
-#if canImport(Glibc)
-  import Glibc
-#endif
 import CLLVM
 import MindCodegen
 import MindFrontend
 import MindIR
 import MindJIT
 import MindRuntime
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 public final class Engine {
   public static let compilerVersion = "mind 0.3.0"

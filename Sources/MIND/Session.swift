@@ -8,6 +8,7 @@
 //     let loss = try session.function("mse_loss")
 //     let gradient = try loss.grad()(Tensor([1, 2, 3]), Tensor([1.5, 2.5, 3.5]))
 
+import Foundation
 import MindCodegen
 import MindFrontend
 import MindIR
@@ -35,11 +36,37 @@ public final class Session {
   public private(set) var compilations = 0
 
   struct CompiledCall {
-    let address: UInt64
+    let entry: EntryPoint
     let parameters: [TensorType]
     let results: [TensorType]
     let sites: [RuntimeSite]
   }
+
+  /// The address of a specialization's code. With tiered compilation it starts as unoptimized
+  /// code and is replaced by the optimized code when the background compilation finishes.
+  final class EntryPoint: @unchecked Sendable {
+    private var address: UInt64
+    private let lock = NSLock()
+    private let finished = DispatchGroup()
+
+    init(_ address: UInt64) { self.address = address }
+
+    var current: UInt64 { lock.withLock { address } }
+
+    func replace(with optimized: UInt64) { lock.withLock { address = optimized } }
+
+    func beginUpgrade() { finished.enter() }
+    func endUpgrade() { finished.leave() }
+    func waitForUpgrade() { finished.wait() }
+  }
+
+  /// Compile the first call of a specialization without LLVM optimization and build the
+  /// optimized code in the background (it replaces the first when ready, and is what the
+  /// cache keeps). Off: compile optimized code before the first call.
+  public var tieredCompilation = true
+  let backgroundLock = NSLock()
+  /// Optimized tiers to start once the current call has returned.
+  var pendingUpgrades: [Thread] = []
 
   /// Loads a program. `cacheDirectory` is the object cache's folder: by default the one of
   /// `mind jit` ($MIND_CACHE_DIR, ...); pass nil to compile in memory only.
@@ -93,15 +120,20 @@ public final class Session {
     let compiled = try self.compiled[key] ?? compile(expression, arguments.map(\.type), key: key)
     // The compiled code reads the inputs' storage and writes the results' in place.
     let runtime = RuntimeContext(output: output)
-    runtime.sites = compiled.sites.enumerated().map { RuntimeErrorSite(code: $0.element.code, message: $0.element.message, location: $0.offset) }
-    typealias Entry = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int32
-    let entry = unsafeBitCast(UInt(compiled.address), to: Entry.self)
+    runtime.sites = compiled.sites.enumerated().map {
+      RuntimeErrorSite(code: $0.element.code, message: $0.element.message, location: $0.offset)
+    }
+    typealias Entry =
+      @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int32
+    let entry = unsafeBitCast(UInt(compiled.entry.current), to: Entry.self)
     let (status, results) = Self.withInputs(arguments[...], []) { inputs in
       Self.withOutputs(compiled.results[...], inputs) { pointers in
         var table = pointers
         return table.withUnsafeMutableBufferPointer { entry(runtime.opaquePointer, $0.baseAddress) }
       }
     }
+    for thread in pendingUpgrades { thread.start() }
+    pendingUpgrades.removeAll()
     if status != 0 {
       let failure = runtime.failure
       let site = failure.map { compiled.sites[$0.site.location] }
@@ -113,7 +145,9 @@ public final class Session {
   }
 
   /// Calls `body` with the addresses of the inputs' bytes (no copies).
-  static func withInputs<R>(_ inputs: ArraySlice<Tensor>, _ pointers: [UnsafeMutableRawPointer?], _ body: ([UnsafeMutableRawPointer?]) -> R) -> R {
+  static func withInputs<R>(
+    _ inputs: ArraySlice<Tensor>, _ pointers: [UnsafeMutableRawPointer?], _ body: ([UnsafeMutableRawPointer?]) -> R
+  ) -> R {
     guard let first = inputs.first else { return body(pointers) }
     return first.bytes.withUnsafeBytes { raw in
       withInputs(inputs.dropFirst(), pointers + [UnsafeMutableRawPointer(mutating: raw.baseAddress)], body)
@@ -122,7 +156,10 @@ public final class Session {
 
   /// Creates the results' storage and calls `body` with its addresses after the inputs', so
   /// that compiled code writes the results in place.
-  static func withOutputs(_ types: ArraySlice<TensorType>, _ pointers: [UnsafeMutableRawPointer?], _ body: ([UnsafeMutableRawPointer?]) -> Int32) -> (Int32, [Tensor]) {
+  static func withOutputs(
+    _ types: ArraySlice<TensorType>, _ pointers: [UnsafeMutableRawPointer?],
+    _ body: ([UnsafeMutableRawPointer?]) -> Int32
+  ) -> (Int32, [Tensor]) {
     guard let first = types.first else { return (body(pointers), []) }
     var status: Int32 = 0
     var rest: [Tensor] = []
@@ -158,33 +195,79 @@ public final class Session {
       cacheHits += 1
       try engine.jit.addObject(hit.object, name: name + ".o")
       let call = CompiledCall(
-        address: try engine.jit.lookup(name + ".entry"), parameters: types, results: results, sites: sites)
+        entry: EntryPoint(try engine.jit.lookup(name + ".entry")), parameters: types, results: results, sites: sites)
       compiled[memoKey] = call
       return call
     }
     compilations += 1
-    let start = now()
     do {
       try program.finishCall(mir)
     } catch let list as DiagnosticList {
       throw error(list.diagnostics)
     }
+    let optimizationLevel = engine.optimizationLevel
+    let tiered = tieredCompilation && optimizationLevel > 0
+    let start = now()
+    // The optimized object's entry is `<name>.entry` (what the cache stores); a quick tier's
+    // is `<name>.quick.entry`, so both can live in the JIT at once.
+    let quickName = tiered ? name + ".quick" : name
+    let (object, sites) = try Self.object(of: mir, entry: quickName + ".entry", level: tiered ? 0 : optimizationLevel)
+    try engine.jit.addObject(object, name: quickName + ".o")
+    let entry = EntryPoint(try engine.jit.lookup(quickName + ".entry"))
+    let call = CompiledCall(entry: entry, parameters: types, results: results, sites: sites)
+    compiled[memoKey] = call
+    guard tiered else {
+      storeInCache(key, object, sites, seconds: now() - start)
+      return call
+    }
+    // The optimized tier is built on another thread once this first call has returned, so
+    // that it never delays the call (see `call`).
+    entry.beginUpgrade()
+    let jit = UncheckedSendable(engine.jit)
+    let function = UncheckedSendable(mir)
+    let session = UncheckedSendable(self)
+    pendingUpgrades.append(
+      Thread {
+        defer { entry.endUpgrade() }
+        guard
+          let (optimized, optimizedSites) = try? Self.object(
+            of: function.value, entry: name + ".entry", level: optimizationLevel),
+          (try? jit.value.addObject(optimized, name: name + ".o")) != nil,
+          let address = try? jit.value.lookup(name + ".entry")
+        else { return }
+        entry.replace(with: address)
+        session.value.storeInCache(key, optimized, optimizedSites, seconds: now() - start)
+      })
+    return call
+  }
+
+  /// Waits until every optimized tier started so far has replaced its quick code.
+  public func waitForOptimizedCode() {
+    for call in compiled.values { call.entry.waitForUpgrade() }
+  }
+
+  func storeInCache(_ key: String, _ object: [UInt8], _ sites: [RuntimeSite], seconds: Double) {
+    guard let cache else { return }
+    backgroundLock.withLock {
+      _ = cache.store(key, CacheEntry(metadata: Engine.encodeMetadata(sites, compileSeconds: seconds), object: object))
+    }
+  }
+
+  /// Lowers a self-contained MIR function to an object file at an optimization level, with the
+  /// array-of-pointers entry point `entry` (the only symbol it exports). Uses its own target
+  /// machine, so that tiers can be built on different threads.
+  static func object(of mir: MindIR.Function, entry: String, level: Int) throws -> ([UInt8], [RuntimeSite]) {
+    let target = try TargetMachine(optimizationLevel: level)
     let module = Module()
     module.functions = [mir]
-    let llvm = LLVMModule(name: name, target: engine.target)
-    let lowering = ModuleLowering(mir: module, into: llvm, target: engine.target)
+    let llvm = LLVMModule(name: entry, target: target)
+    let lowering = ModuleLowering(mir: module, into: llvm, target: target)
     try lowering.lower()
-    lowering.addArrayWrapper(for: mir, name: name + ".entry")
+    lowering.internalizeDefinitions()
+    lowering.addArrayWrapper(for: mir, name: entry)
     try llvm.verify()
-    try llvm.optimize(level: engine.optimizationLevel, target: engine.target)
-    let object = try llvm.emit(engine.target)
-    cache?.store(
-      key, CacheEntry(metadata: Engine.encodeMetadata(lowering.sites, compileSeconds: now() - start), object: object))
-    try engine.jit.addObject(object, name: name + ".o")
-    let call = CompiledCall(
-      address: try engine.jit.lookup(name + ".entry"), parameters: types, results: results, sites: lowering.sites)
-    compiled[memoKey] = call
-    return call
+    if level > 0 { try llvm.optimize(level: level, target: target) }
+    return (try llvm.emit(target), lowering.sites)
   }
 }
 

@@ -24,16 +24,22 @@ public struct CExport {
 }
 
 extension ModuleLowering {
-  /// Makes every MIR function internal to the object, adds the C entry points and the runtime
-  /// error reporting, and returns the C header.
-  public func addCExports(_ exports: [CExport], errorMessages: [String], messageFunction: String, headerGuard: String)
-    -> String
-  {
+  /// Makes every function defined so far internal to the object (entry points added later
+  /// stay exported).
+  public func internalizeDefinitions() {
     var function = LLVMGetFirstFunction(ir.module.ref)
     while let f = function {
       if LLVMCountBasicBlocks(f) > 0 { LLVMSetLinkage(f, LLVMInternalLinkage) }
       function = LLVMGetNextFunction(f)
     }
+  }
+
+  /// Makes every MIR function internal to the object, adds the C entry points and the runtime
+  /// error reporting, and returns the C header.
+  public func addCExports(_ exports: [CExport], errorMessages: [String], messageFunction: String, headerGuard: String)
+    -> String
+  {
+    internalizeDefinitions()
     defineErrorReporting()
     defineMessages(errorMessages, name: messageFunction)
     var header = """

@@ -63,7 +63,8 @@ final class FunctionLowering {
     // A tensor defined by an op of the body and returned once is built in the result buffer.
     let returned = function.body.terminator?.operands ?? []
     let topLevel = Set(function.body.operations.flatMap(\.results))
-    for (i, value) in returned.enumerated() where !value.type.isScalar && topLevel.contains(value) && returned.filter({ $0 == value }).count == 1 {
+    for (i, value) in returned.enumerated()
+    where !value.type.isScalar && topLevel.contains(value) && returned.filter({ $0 == value }).count == 1 {
       preassigned[value] = LLVMGetParam(llvmFunction, UInt32(1 + i))
     }
     for (i, parameter) in function.parameters.enumerated() {

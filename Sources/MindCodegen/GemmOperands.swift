@@ -46,9 +46,11 @@ extension FunctionLowering {
     let local = Set(block.operations.map(ObjectIdentifier.init))
     for op in block.operations.reversed() where Self.isGemmView(op) && !op.result.type.isScalar {
       let readers = uses[op.result] ?? []
-      let allInPlace = !readers.isEmpty && readers.allSatisfy { reader in
-        local.contains(ObjectIdentifier(reader)) && (isBlasMatmul(reader) || gemmViews.contains(reader.result))
-      }
+      let allInPlace =
+        !readers.isEmpty
+        && readers.allSatisfy { reader in
+          local.contains(ObjectIdentifier(reader)) && (isBlasMatmul(reader) || gemmViews.contains(reader.result))
+        }
       if allInPlace && preassigned[op.result] == nil { gemmViews.insert(op.result) }
     }
   }

@@ -227,26 +227,36 @@ extension FunctionLowering {
     if isBlasMatmul(op) {
       let (lhs, rhs) = (gemmOperand(a), gemmOperand(b))
       let scalar = ir.scalarType(dtype)
-      let gemm = ir.declare(dtype == .f32 ? "cblas_sgemm" : "cblas_dgemm", ir.void,
-        [ir.i32, ir.i32, ir.i32, ir.i32, ir.i32, ir.i32, scalar, ir.ptr, ir.i32, ir.ptr, ir.i32, scalar, ir.ptr, ir.i32])
+      let gemm = ir.declare(
+        dtype == .f32 ? "cblas_sgemm" : "cblas_dgemm", ir.void,
+        [
+          ir.i32, ir.i32, ir.i32, ir.i32, ir.i32, ir.i32, scalar, ir.ptr, ir.i32, ir.ptr, ir.i32, scalar, ir.ptr,
+          ir.i32,
+        ])
       let int = { (v: Int) in self.ir.int(v, self.ir.i32) }
       // Row-major leading dimensions: columns of the matrix as stored.
       let (lda, ldb) = (lhs.transposed ? m : k, rhs.transposed ? k : n)
       if batch > 1 && rhs.batchStride == 0 && !lhs.transposed && lhs.batchStride == m * k {
         // x @ w with w shared by every batch: one product with the batches stacked as rows.
-        ir.call(gemm, [
-          int(101), int(111), int(rhs.transposed ? 112 : 111), int(batch * m), int(n), int(k), ir.constant(1, dtype),
-          lhs.pointer, int(lda), rhs.pointer, int(ldb), ir.constant(0, dtype), destination, int(n),
-        ])
+        ir.call(
+          gemm,
+          [
+            int(101), int(111), int(rhs.transposed ? 112 : 111), int(batch * m), int(n), int(k), ir.constant(1, dtype),
+            lhs.pointer, int(lda), rhs.pointer, int(ldb), ir.constant(0, dtype), destination, int(n),
+          ])
         return
       }
       ir.loop(batch) { bi in
         let offset = { (size: Int) in LLVMBuildMul(self.ir.ref, bi, self.ir.int(size), "")! }
-        ir.call(gemm, [
-          int(101), int(lhs.transposed ? 112 : 111), int(rhs.transposed ? 112 : 111), int(m), int(n), int(k), ir.constant(1, dtype),
-          ir.gep(scalar, lhs.pointer, offset(lhs.batchStride)), int(lda), ir.gep(scalar, rhs.pointer, offset(rhs.batchStride)), int(ldb),
-          ir.constant(0, dtype), ir.gep(scalar, destination, offset(m * n)), int(n),
-        ])
+        ir.call(
+          gemm,
+          [
+            int(101), int(lhs.transposed ? 112 : 111), int(rhs.transposed ? 112 : 111), int(m), int(n), int(k),
+            ir.constant(1, dtype),
+            ir.gep(scalar, lhs.pointer, offset(lhs.batchStride)), int(lda),
+            ir.gep(scalar, rhs.pointer, offset(rhs.batchStride)), int(ldb),
+            ir.constant(0, dtype), ir.gep(scalar, destination, offset(m * n)), int(n),
+          ])
       }
       return
     }

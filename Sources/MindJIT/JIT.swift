@@ -29,15 +29,20 @@ public final class JIT {
   /// The BLAS routines compiled code calls for large matrix products, by address (so that
   /// they resolve whether or not the process exports them).
   public static var blasSymbols: [(name: String, address: UInt64)] {
-    let sgemm: @convention(c) (
-      CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, Float, UnsafePointer<Float>?, blasint,
-      UnsafePointer<Float>?, blasint, Float, UnsafeMutablePointer<Float>?, blasint
-    ) -> Void = cblas_sgemm
-    let dgemm: @convention(c) (
-      CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, Double, UnsafePointer<Double>?, blasint,
-      UnsafePointer<Double>?, blasint, Double, UnsafeMutablePointer<Double>?, blasint
-    ) -> Void = cblas_dgemm
-    return [("cblas_sgemm", unsafeBitCast(sgemm, to: UInt64.self)), ("cblas_dgemm", unsafeBitCast(dgemm, to: UInt64.self))]
+    let sgemm:
+      @convention(c) (
+        CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, Float, UnsafePointer<Float>?, blasint,
+        UnsafePointer<Float>?, blasint, Float, UnsafeMutablePointer<Float>?, blasint
+      ) -> Void = cblas_sgemm
+    let dgemm:
+      @convention(c) (
+        CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, Double, UnsafePointer<Double>?,
+        blasint,
+        UnsafePointer<Double>?, blasint, Double, UnsafeMutablePointer<Double>?, blasint
+      ) -> Void = cblas_dgemm
+    return [
+      ("cblas_sgemm", unsafeBitCast(sgemm, to: UInt64.self)), ("cblas_dgemm", unsafeBitCast(dgemm, to: UInt64.self)),
+    ]
   }
 
   /// Defines host functions under the given names.

@@ -183,7 +183,8 @@ func writeFile(_ path: String, _ bytes: [UInt8]) -> Bool {
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Time a function from the host API: the first call, then repeated calls (JSON on standard output).",
-    discussion: "Inputs are TYPE:PATTERN:SEED, e.g. f32[1000000]:sin:1 (sin(0.37 i + 1)) or i64[64]:index:10 (i mod 10).")
+    discussion:
+      "Inputs are TYPE:PATTERN:SEED, e.g. f32[1000000]:sin:1 (sin(0.37 i + 1)) or i64[64]:index:10 (i mod 10).")
 
   @Argument(help: "The .mind source file.")
   var file: String
@@ -211,7 +212,8 @@ struct Bench: ParsableCommand {
       parsed.append(value)
     }
     do {
-      let session = try Session(source: text, name: file, cacheDirectory: noCache ? nil : ObjectCache.defaultDirectory())
+      let session = try Session(
+        source: text, name: file, cacheDirectory: noCache ? nil : ObjectCache.defaultDirectory())
       session.output = { _ in }
       print(try session.benchmark(call, inputs: parsed, repeat: self.repeat).json)
     } catch let error as MindError {

@@ -55,7 +55,8 @@ func measureThrowing<T>(_ body: () throws -> T) throws -> (T, Double) {
   return (result, now() - start)
 }
 
-func readFile(_ path: String) -> String? {
+/// The contents of a file as UTF-8 text, or nil when it cannot be read.
+public func readFile(_ path: String) -> String? {
   guard let handle = fopen(path, "rb") else { return nil }
   defer { fclose(handle) }
   var bytes: [UInt8] = []

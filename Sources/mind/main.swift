@@ -202,7 +202,7 @@ struct Bench: ParsableCommand {
   var noCache = false
 
   func run() throws {
-    guard let text = readFileText(file) else {
+    guard let text = readFile(file) else {
       standardError("error[E7001]: cannot read `\(file)`\n")
       Foundation_exit(1)
     }
@@ -221,19 +221,6 @@ struct Bench: ParsableCommand {
       Foundation_exit(1)
     }
   }
-}
-
-func readFileText(_ path: String) -> String? {
-  guard let handle = fopen(path, "rb") else { return nil }
-  defer { fclose(handle) }
-  var bytes: [UInt8] = []
-  var chunk = [UInt8](repeating: 0, count: 65536)
-  while true {
-    let n = fread(&chunk, 1, chunk.count, handle)
-    if n <= 0 { break }
-    bytes += chunk[0..<n]
-  }
-  return String(decoding: bytes, as: UTF8.self)
 }
 
 struct Cache: ParsableCommand {

@@ -27,6 +27,11 @@ final class ReverseMode {
   var builder: Builder
   /// The ops of the top-level forward copy (for the saved-values report).
   var forwardOps: Set<ObjectIdentifier> = []
+  /// Per `for` loop with constant bounds: the forward copy's record of the carried state at the
+  /// start of every iteration (one stacked tensor per carried value), and the lower bound.
+  var tapes: [ObjectIdentifier: (states: [Value], lower: Int)] = [:]
+  /// Loops whose tape would exceed this many bytes are recomputed instead.
+  static let tapeLimit = 1 << 30
 
   init(differentiator: Differentiator, activity: Activity, values: ValueFactory, builder: Builder) {
     self.differentiator = differentiator
@@ -56,6 +61,10 @@ final class ReverseMode {
         let (copy, count) = cloneCountingIterations(op, cloner)
         builder.block.operations.append(copy)
         tripCounts[ObjectIdentifier(op)] = count
+      } else if op.kind == .forOp && needsAdjoint(op), let (lower, upper) = Self.constantBounds(op), upper > lower,
+        Self.tapeBytes(op, iterations: upper - lower) <= Self.tapeLimit
+      {
+        tapes[ObjectIdentifier(op)] = cloneRecordingStates(op, cloner, lower: lower, iterations: upper - lower)
       } else {
         let copy = cloner.clone(op)
         if replay { stripPrints(copy) }
@@ -152,7 +161,7 @@ final class ReverseMode {
         .max, builder.binary(.sub, cloner.lookup(op.operands[1]), lower), builder.scalar(0, .i64))
       return try reverseLoop(
         op, body: op.regions[0], hasIndex: true, lower: lower, count: count, initial: Array(op.operands.dropFirst(2)),
-        cloner: cloner, resultAdjoints: resultAdjoints)
+        cloner: cloner, resultAdjoints: resultAdjoints, recorded: tapes[ObjectIdentifier(op)])
     case .whileOp:
       guard let count = tripCount else { return [] }
       return try reverseLoop(
@@ -194,7 +203,7 @@ final class ReverseMode {
   /// adjoints through one copy of the body.
   func reverseLoop(
     _ op: Operation, body: Block, hasIndex: Bool, lower: Value, count: Value, initial: [Value], cloner: Cloner,
-    resultAdjoints: [Value?]
+    resultAdjoints: [Value?], recorded: (states: [Value], lower: Int)? = nil
   ) throws -> [(Value, Value?)] {
     let carriedTypes = op.results.map(\.type)
     let differentiable = carriedTypes.indices.filter { carriedTypes[$0].dtype.isFloat }
@@ -210,9 +219,12 @@ final class ReverseMode {
       let accumulated = Array(region.arguments.dropFirst(1 + differentiable.count))
       // k = lower + count - 1 - j
       let k = builder.binary(.sub, builder.binary(.add, lower, builder.binary(.sub, count, builder.scalar(1, .i64))), j)
-      let state = replay(
-        body: body, hasIndex: hasIndex, lower: lower, upTo: k, initial: initial.map(cloner.lookup),
-        outer: cloner.mapping)
+      // The state before iteration k: read from the forward sweep's tape, or recomputed.
+      let state =
+        recorded.map { read($0.states, at: builder.binary(.sub, k, builder.scalar(Double($0.lower), .i64)), types: carriedTypes) }
+        ?? replay(
+          body: body, hasIndex: hasIndex, lower: lower, upTo: k, initial: initial.map(cloner.lookup),
+          outer: cloner.mapping)
       var seeds = [Value?](repeating: nil, count: carriedTypes.count)
       for (position, adjoint) in zip(differentiable, carriedAdjoints) { seeds[position] = adjoint }
       let arguments = (hasIndex ? [k] : []) + state
@@ -232,6 +244,62 @@ final class ReverseMode {
     for (i, position) in differentiable.enumerated() { contributions.append((initial[position], backward.results[i])) }
     for (i, value) in free.enumerated() { contributions.append((value, backward.results[differentiable.count + i])) }
     return contributions
+  }
+
+  static func constantBounds(_ op: Operation) -> (Int, Int)? {
+    func constant(_ v: Value) -> Int? {
+      guard let def = v.definingOp, case .constant(.splat(let x)) = def.kind else { return nil }
+      return Int(exactly: x)
+    }
+    guard let lower = constant(op.operands[0]), let upper = constant(op.operands[1]) else { return nil }
+    return (lower, upper)
+  }
+
+  static func tapeBytes(_ op: Operation, iterations: Int) -> Int {
+    let (bytes, overflow) = op.results.map { $0.type.byteCount }.reduce(0, +).multipliedReportingOverflow(by: iterations)
+    return overflow ? Int.max : bytes
+  }
+
+  /// Row `index` of each recorded state, with the carried values' types.
+  func read(_ states: [Value], at index: Value, types: [TensorType]) -> [Value] {
+    zip(states, types).map { tape, type in
+      let offsets = [index] + type.shape.map { _ in builder.scalar(0, .i64) }
+      let row = builder.value(.dynamicSlice, [tape] + offsets, type: TensorType(type.dtype, [.known(1)] + type.shape))
+      return builder.reshape(row, type.shape)
+    }
+  }
+
+  /// A copy of a `for` op that also records, in one stacked tensor per carried value, the
+  /// carried state at the start of each iteration; returns the tapes (the copy's extra
+  /// results).
+  func cloneRecordingStates(_ op: Operation, _ cloner: Cloner, lower: Int, iterations: Int) -> (states: [Value], lower: Int) {
+    let outer = Builder(values: values, block: builder.block)
+    let tapeTypes = op.results.map { TensorType($0.type.dtype, [.known(iterations)] + $0.type.shape) }
+    let empty = tapeTypes.map { outer.splat(0, like: $0) }
+    let copy = cloner.clone(op)
+    let region = copy.regions[0]
+    let carried = Array(region.arguments.dropFirst())
+    let tapeArguments = tapeTypes.map(values.make)
+    region.arguments += tapeArguments
+    // At the start of the body: row (i - lower) of each tape takes the carried value.
+    let prologue = Block(arguments: [])
+    let record = Builder(values: values, block: prologue)
+    let row = record.binary(.sub, region.arguments[0], record.scalar(Double(lower), .i64))
+    var updated: [Value] = []
+    for ((tape, value), type) in zip(zip(tapeArguments, carried), op.results.map(\.type)) {
+      let zeros = type.shape.map { _ in record.scalar(0, .i64) }
+      let stacked = record.reshape(value, [.known(1)] + type.shape)
+      updated.append(record.value(.dynamicUpdateSlice, [tape, stacked, row] + zeros))
+    }
+    region.operations = prologue.operations + region.operations
+    let terminator = region.operations.removeLast()
+    region.operations.append(Operation.make(.yield, terminator.operands + updated, results: [], location: terminator.location))
+    let recording = Operation.make(
+      .forOp, copy.operands + empty, resultTypes: copy.results.map(\.type) + tapeTypes, regions: copy.regions,
+      location: copy.location, values: values)
+    builder.block.operations.append(recording)
+    for (old, new) in zip(op.results, recording.results) { cloner.map(old, to: new) }
+    return (Array(recording.results.suffix(tapeTypes.count)), lower)
   }
 
   /// The carried state after iterations lower..<k of a loop body (a `for` from the initial

@@ -31,6 +31,8 @@ final class FunctionLowering {
   var preassigned: [Value: LLVMValueRef] = [:]
   /// Transposes and broadcasts that BLAS products read in place (see GemmOperands.swift).
   var gemmViews: Set<Value> = []
+  /// The MIR block whose ops are being lowered.
+  var currentBlock: Block?
   let allocationBuilder: LLVMBuilderRef
   let entryBlock: LLVMBasicBlockRef
   let exitBlock: LLVMBasicBlockRef
@@ -228,6 +230,9 @@ final class FunctionLowering {
 
   /// Lowers the ops of a block; its terminator's operands go to `terminator`.
   func lowerBlock(_ block: Block, terminator: ([Value]) throws -> Void) throws {
+    let enclosing = currentBlock
+    currentBlock = block
+    defer { currentBlock = enclosing }
     for op in block.operations {
       if op.kind == .yield || op.kind == .returnOp {
         try terminator(op.operands)

@@ -347,11 +347,26 @@ extension FunctionLowering {
     }
   }
 
+  /// Whether `dynamic_update_slice %x, ...` can write into x's buffer: x is a loop-carried
+  /// argument read only here, and the result is yielded as the next value of that same slot
+  /// (how differentiation records a loop's states), so nothing else sees the old contents.
+  func updatesInPlace(_ op: Operation) -> Bool {
+    guard let block = currentBlock, let terminator = block.terminator, terminator.kind == .yield,
+      let argument = block.arguments.firstIndex(of: op.operands[0]), (uses[op.operands[0]] ?? []).count == 1,
+      let users = uses[op.result], users.count == 1, users[0] === terminator,
+      let slot = terminator.operands.firstIndex(of: op.result), values[op.operands[0]] != nil
+    else { return false }
+    // A `for` body's arguments start with the induction variable.
+    let offset = block.arguments.count == terminator.operands.count ? 0 : 1
+    return argument == slot + offset
+  }
+
   func lowerDynamicUpdateSlice(_ op: Operation) {
     let (x, update, result) = (op.operands[0], op.operands[1], op.result)
-    let destination = buffer(for: result)
+    let inPlace = updatesInPlace(op)
+    let destination = inPlace ? values[x]! : buffer(for: result)
     values[result] = destination
-    copy(x, to: destination)
+    if !inPlace { copy(x, to: destination) }
     let offsets = windowOffsets(
       Array(op.operands.dropFirst(2)), extents: x.type.extents, window: update.type.extents, location: op.location)
     let strides = rowMajorStrides(x.type.extents)

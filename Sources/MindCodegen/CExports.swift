@@ -47,9 +47,10 @@ extension ModuleLowering {
       // products) and libm:
       //     cc main.c model.o -lopenblas -lm
       // Every argument and result is a pointer to a row-major buffer of the listed extents (a
-      // scalar is one element). A function returns 0, or 1 after a runtime error, whose site
-      // and integers it writes to *status: \(messageFunction)(site) is the located message,
-      // in which {0} and {1} stand for status->a and status->b.
+      // scalar is one element); result buffers must not overlap argument buffers. A function
+      // returns 0, or 1 after a runtime error, whose site and integers it writes to *status:
+      // \(messageFunction)(site) is the located message, in which {0} and {1} stand for
+      // status->a and status->b.
       #ifndef \(headerGuard)
       #define \(headerGuard)
       #include <stdint.h>

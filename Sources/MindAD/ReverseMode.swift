@@ -221,7 +221,9 @@ final class ReverseMode {
       let k = builder.binary(.sub, builder.binary(.add, lower, builder.binary(.sub, count, builder.scalar(1, .i64))), j)
       // The state before iteration k: read from the forward sweep's tape, or recomputed.
       let state =
-        recorded.map { read($0.states, at: builder.binary(.sub, k, builder.scalar(Double($0.lower), .i64)), types: carriedTypes) }
+        recorded.map {
+          read($0.states, at: builder.binary(.sub, k, builder.scalar(Double($0.lower), .i64)), types: carriedTypes)
+        }
         ?? replay(
           body: body, hasIndex: hasIndex, lower: lower, upTo: k, initial: initial.map(cloner.lookup),
           outer: cloner.mapping)
@@ -256,7 +258,8 @@ final class ReverseMode {
   }
 
   static func tapeBytes(_ op: Operation, iterations: Int) -> Int {
-    let (bytes, overflow) = op.results.map { $0.type.byteCount }.reduce(0, +).multipliedReportingOverflow(by: iterations)
+    let (bytes, overflow) = op.results.map { $0.type.byteCount }.reduce(0, +).multipliedReportingOverflow(
+      by: iterations)
     return overflow ? Int.max : bytes
   }
 
@@ -272,7 +275,9 @@ final class ReverseMode {
   /// A copy of a `for` op that also records, in one stacked tensor per carried value, the
   /// carried state at the start of each iteration; returns the tapes (the copy's extra
   /// results).
-  func cloneRecordingStates(_ op: Operation, _ cloner: Cloner, lower: Int, iterations: Int) -> (states: [Value], lower: Int) {
+  func cloneRecordingStates(_ op: Operation, _ cloner: Cloner, lower: Int, iterations: Int) -> (
+    states: [Value], lower: Int
+  ) {
     let outer = Builder(values: values, block: builder.block)
     let tapeTypes = op.results.map { TensorType($0.type.dtype, [.known(iterations)] + $0.type.shape) }
     let empty = tapeTypes.map { outer.splat(0, like: $0) }
@@ -293,7 +298,8 @@ final class ReverseMode {
     }
     region.operations = prologue.operations + region.operations
     let terminator = region.operations.removeLast()
-    region.operations.append(Operation.make(.yield, terminator.operands + updated, results: [], location: terminator.location))
+    region.operations.append(
+      Operation.make(.yield, terminator.operands + updated, results: [], location: terminator.location))
     let recording = Operation.make(
       .forOp, copy.operands + empty, resultTypes: copy.results.map(\.type) + tapeTypes, regions: copy.regions,
       location: copy.location, values: values)

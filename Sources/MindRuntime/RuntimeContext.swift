@@ -45,8 +45,6 @@ public final class RuntimeContext {
     failure = RuntimeFailure(site: site, message: message)
   }
 
-  public func clearFailure() { failure = nil }
-
   /// Passes `self` to compiled code, which hands it back to the host functions.
   public var opaquePointer: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
 

@@ -92,7 +92,7 @@ extension Elaborator {
           what: "argument `\(parameter.name)` of `\(decl.name)`")
         scope.define(parameter.name, Binding(value: bound, mutable: false, span: parameter.span))
       }
-      let result = try elaborateFunctionBlock(decl.body, scope: scope, context: FunctionContext(decl: decl))
+      let result = try elaborateFunctionBlock(decl.body, scope: scope)
       guard let returnType = decl.returnType else { return .tuple([]) }
       guard let result else {
         throw Diagnostic(

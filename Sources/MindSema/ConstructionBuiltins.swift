@@ -14,10 +14,6 @@ enum Construction {
       }
       return shape
     }
-    func dtypeKeyword(_ fallback: DType) throws -> DType {
-      guard let k = args.keywords["dtype"] else { return fallback }
-      throw Diagnostic("E2019", "`dtype=` is not supported; use cast<T>(...)", at: k.span)
-    }
     switch name {
     case "zeros", "ones":
       try args.expect(1...1)

@@ -238,8 +238,7 @@ public final class Elaborator {
     for (parameter, argument) in zip(decl.parameters, arguments) {
       scope.define(parameter.name, Binding(value: argument, mutable: false, span: parameter.span))
     }
-    let context = FunctionContext(decl: decl)
-    let value = try elaborateFunctionBlock(decl.body, scope: scope, context: context)
+    let value = try elaborateFunctionBlock(decl.body, scope: scope)
     guard let returnType = decl.returnType else {
       return nil
     }
@@ -256,12 +255,8 @@ public final class Elaborator {
     return try conform(value, to: returnType, bindings: &bindings, span: span, what: "the result of `\(decl.name)`")
   }
 
-  struct FunctionContext {
-    let decl: FunctionDecl
-  }
-
   /// The function's top-level block: like any block, but `return` may end it.
-  func elaborateFunctionBlock(_ block: StatementBlock, scope: Scope, context: FunctionContext) throws -> SemaValue? {
+  func elaborateFunctionBlock(_ block: StatementBlock, scope: Scope) throws -> SemaValue? {
     let inner = Scope(parent: scope)
     for (i, statement) in block.statements.enumerated() {
       if case .return(let value) = statement.kind {

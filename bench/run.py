@@ -14,6 +14,7 @@ Usage: python3 bench/run.py [--rounds 3] [--repeat 20] [--only w1,w3] [--threads
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -73,6 +74,51 @@ def run_process(command, env, single):
             errors.seek(0)
             return {"error": errors.read().decode()[-400:]}, wall, None
     return json.loads(out.decode().strip().splitlines()[-1]), wall, usage.ru_maxrss
+
+
+def mind_expression(spec):
+    """The MIND expression that builds an input as `mind bench` and the peers do."""
+    type_text, pattern, seed = spec.split(":")
+    name = type_text.split("[")[0]
+    shape = [int(d) for d in type_text[len(name) + 1:-1].split(",")] if "[" in type_text else []
+    count = 1
+    for d in shape:
+        count *= d
+    if pattern == "sin":
+        flat = f"sin(arange(0.0, {count}.0, 1.0) * 0.37 + {seed}.0)" if shape else f"sin({seed}.0)"
+    else:
+        flat = f"arange(0, {count}, 1) % {seed}"
+    value = f"reshape({flat}, [{', '.join(map(str, shape))}])" if shape else flat
+    return value if name in ("f32", "i64") or not shape else f"cast<{name}>({value})"
+
+
+def mind_loop_program(workload, repeat):
+    """A MIND program that calls the workload `repeat` times in a loop. The time per call inside
+    MIND is the difference of the `run` times of two such programs (2n and n calls) divided by n,
+    which leaves out making the inputs. Each call's first input is perturbed by `0.0 * r` so that
+    no call can be hoisted out of the loop."""
+    wid, _, mind_file, mind_call, _, inputs, _, _ = workload
+    names = [f"a{i}" for i in range(len(inputs))]
+    lines = [f"import {mind_file[:-5]};", "", "fn main() {"]
+    lines += [f"    let {n} = {mind_expression(spec)};" for n, spec in zip(names, inputs)]
+    lines.append("    let mut total = 0.0;")
+    lines.append(f"    for r in 0..{repeat} {{")
+    first = f"{names[0]} + cast<f32>(r) * 0.0"
+    call = f"({mind_call})({', '.join([first] + names[1:])})"
+    if "wrt=(" in mind_call:
+        count = mind_call.split("wrt=(")[1].split(")")[0].count(",") + 1
+        outputs = [f"o{i}" for i in range(count)]
+        lines.append(f"        let ({', '.join(outputs)}) = {call};")
+        lines.append("        total = total + " + " + ".join(f"sum({o})" for o in outputs) + ";")
+    else:
+        lines.append(f"        total = total + sum({call});")
+    lines.append("    }")
+    lines.append("    print(total);")
+    lines.append("}")
+    path = os.path.join(HERE, "workloads", f"_loop_{wid}_{repeat}.mind")
+    with open(path, "w") as out:
+        out.write("\n".join(lines) + "\n")
+    return path
 
 
 def machine_limits():
@@ -147,6 +193,17 @@ def main():
                         record["warm_process_ms"].append(warm_wall)
                         record["peak_rss_kb"].append(rss)
                         record["outputs"] = cold["outputs"]
+                        runs = []
+                        for count in (repeat, 2 * repeat):
+                            loop = mind_loop_program(workload, count)
+                            result = subprocess.run((["taskset", "-c", "0"] if single else []) + [MIND, "jit", "--no-cache", "--time", loop],
+                                                    env=env, capture_output=True, text=True, cwd=HERE)
+                            found = re.findall(r"^  run\s+([0-9.]+) ms$", result.stderr, re.M)
+                            runs.append(float(found[0]) if result.returncode == 0 and found else None)
+                        if None not in runs:
+                            record.setdefault("loop_call_ms", []).append(max(runs[1] - runs[0], 0.0) / repeat)
+                        else:
+                            record["loop_error"] = result.stderr[-300:]
                     else:
                         python = NUMPY_PYTHON if system == "numpy" else PYTHONS[system]
                         script = os.path.join("peers", {"jax": "jax_peer.py", "pytorch": "torch_peer.py", "numpy": "numpy_peer.py"}[system])

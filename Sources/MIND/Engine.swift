@@ -95,16 +95,6 @@ public final class Engine {
     return (object, sites)
   }
 
-  /// Compiles `mir` and runs `entry` (a function without parameters or results).
-  public func run(_ mir: Module, entry: Function, program: Program, output: @escaping (String) -> Void) throws
-    -> StageTimings
-  {
-    var timings = StageTimings()
-    let (object, sites) = try compile(mir, timings: &timings)
-    try execute(object, sites: sites, entry: entry.name, location: entry.location, timings: &timings, output: output)
-    return timings
-  }
-
   /// Runs the program's entry function, through the object cache when one is given: on a hit
   /// the object is loaded; on a miss the program is differentiated, compiled and stored.
   public func run(
@@ -153,22 +143,13 @@ public final class Engine {
       return try jit.lookup(ModuleLowering.symbol(entry))
     }
     timings.record("link", linkTime)
-    let runtime = RuntimeContext(output: output)
-    runtime.sites = sites.enumerated().map {
-      RuntimeErrorSite(code: $0.element.code, message: $0.element.message, location: $0.offset)
-    }
     typealias EntryPoint = @convention(c) (UnsafeMutableRawPointer?) -> Int32
     let function = unsafeBitCast(UInt(address), to: EntryPoint.self)
-    let (status, runTime) = measure { function(runtime.opaquePointer) }
-    timings.record("run", runTime)
-    if status != 0 {
-      let failure = runtime.failure
-      let site = failure.map { sites[$0.site.location] }
-      throw RuntimeError(
-        diagnostic: Diagnostic(
-          site?.code ?? "E6000", failure?.message ?? "runtime error", at: site?.location ?? location),
-        timings: timings)
+    let (failure, runTime) = measure {
+      CompiledCode.run(sites: sites, fallback: location, output: output) { function($0) }
     }
+    timings.record("run", runTime)
+    if let failure { throw RuntimeError(diagnostic: failure, timings: timings) }
   }
 
   // MARK: - Cache metadata: the runtime-error sites and the compile time of an object.

@@ -28,7 +28,15 @@ public final class Session {
   let engine: Engine
   /// Where `print` in called functions writes (standard output by default).
   public var output: (String) -> Void = { Swift.print($0, terminator: "") }
-  var compiled: [String: CompiledCall] = [:]
+  var compiled: [CallKey: CompiledCall] = [:]
+
+  /// A specialization: the function's expression and the argument types.
+  struct CallKey: Hashable {
+    let expression: String
+    let types: [TensorType]
+
+    var text: String { expression + "(" + types.map(\.description).joined(separator: ", ") + ")" }
+  }
   /// The object cache specializations are stored in (nil: compile in memory only).
   public let cache: ObjectCache?
   /// How many specializations came from the object cache and how many were compiled.
@@ -116,31 +124,26 @@ public final class Session {
   }
 
   func call(_ expression: String, _ arguments: [Tensor]) throws -> [Tensor] {
-    let key = expression + "(" + arguments.map(\.type.description).joined(separator: ", ") + ")"
-    let compiled = try self.compiled[key] ?? compile(expression, arguments.map(\.type), key: key)
+    let key = CallKey(expression: expression, types: arguments.map(\.type))
+    let compiled = try self.compiled[key] ?? compile(key)
     // The compiled code reads the inputs' storage and writes the results' in place.
-    let runtime = RuntimeContext(output: output)
-    runtime.sites = compiled.sites.enumerated().map {
-      RuntimeErrorSite(code: $0.element.code, message: $0.element.message, location: $0.offset)
-    }
     typealias Entry =
       @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int32
     let entry = unsafeBitCast(UInt(compiled.entry.current), to: Entry.self)
-    let (status, results) = Self.withInputs(arguments[...], []) { inputs in
-      Self.withOutputs(compiled.results[...], inputs) { pointers in
-        var table = pointers
-        return table.withUnsafeMutableBufferPointer { entry(runtime.opaquePointer, $0.baseAddress) }
+    var results: [Tensor] = []
+    let failure = CompiledCode.run(sites: compiled.sites, fallback: .unknown, output: output) { runtime in
+      let (status, outputs) = Self.withInputs(arguments[...], []) { inputs in
+        Self.withOutputs(compiled.results[...], inputs) { pointers in
+          var table = pointers
+          return table.withUnsafeMutableBufferPointer { entry(runtime, $0.baseAddress) }
+        }
       }
+      results = outputs
+      return status
     }
     for thread in pendingUpgrades { thread.start() }
     pendingUpgrades.removeAll()
-    if status != 0 {
-      let failure = runtime.failure
-      let site = failure.map { compiled.sites[$0.site.location] }
-      throw error([
-        Diagnostic(site?.code ?? "E6000", failure?.message ?? "runtime error", at: site?.location ?? .unknown)
-      ])
-    }
+    if let failure { throw error([failure]) }
     return results
   }
 
@@ -174,8 +177,9 @@ public final class Session {
 
   /// Specializes, differentiates and compiles `expression` for these argument types, or loads
   /// the object of that specialization from the cache.
-  func compile(_ expression: String, _ types: [TensorType], key memoKey: String) throws -> CompiledCall {
-    let name = "api_" + ObjectCache.key([memoKey]).prefix(16)
+  func compile(_ memoKey: CallKey) throws -> CompiledCall {
+    let (expression, types) = (memoKey.expression, memoKey.types)
+    let name = "api_" + ObjectCache.key([memoKey.text]).prefix(16)
     let file = SourceFile(name: "<call \(expression)>", text: expression)
     let fileIndex = program.sources.add(file)
     var parser = Parser(source: file, fileIndex: fileIndex)

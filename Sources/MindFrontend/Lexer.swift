@@ -120,7 +120,7 @@ public struct Lexer {
         while let d = peek(), Self.isDigit(d) { position += 1 }
       }
     }
-    let text = String(decoding: bytes[start..<position], as: UTF8.self).replacingOccurrences("_", "")
+    let text = String(decoding: bytes[start..<position], as: UTF8.self).filter { $0 != "_" }
     if isFloat {
       if let value = Double(text) { return Token(kind: .float(value), span: span(start)) }
     } else if let value = Int64(text) {
@@ -153,13 +153,5 @@ public struct Lexer {
       diagnostics.append(Diagnostic("E1002", "unterminated string literal", at: span(start)))
     }
     return Token(kind: .string(String(decoding: value, as: UTF8.self)), span: span(start))
-  }
-}
-
-extension String {
-  func replacingOccurrences(_ target: Character, _ replacement: String) -> String {
-    var out = ""
-    for c in self { if c == target { out += replacement } else { out.append(c) } }
-    return out
   }
 }

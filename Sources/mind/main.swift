@@ -53,10 +53,8 @@ func reportAndExit(_ list: DiagnosticList, sources program: Program?) -> Never {
   }
   let count = list.diagnostics.count
   standardError("\(count) error\(count == 1 ? "" : "s")\n")
-  Foundation_exit(1)
+  Glibc.exit(1)
 }
-
-func Foundation_exit(_ status: Int32) -> Never { exit(status) }
 
 func loadOrExit(_ path: String) -> Program {
   do {
@@ -68,10 +66,10 @@ func loadOrExit(_ path: String) -> Program {
     } else {
       standardError(list.diagnostics.map { "error[\($0.code)]: \($0.message)\n" }.joined())
     }
-    Foundation_exit(1)
+    Glibc.exit(1)
   } catch {
     standardError("error: \(error)\n")
-    Foundation_exit(1)
+    Glibc.exit(1)
   }
 }
 
@@ -118,10 +116,10 @@ struct Jit: ParsableCommand {
       reportAndExit(list, sources: program)
     } catch let error as RuntimeError {
       standardError(program.render([error.diagnostic]))
-      Foundation_exit(1)
+      Glibc.exit(1)
     } catch {
       standardError("error[E7000]: \(error)\n")
-      Foundation_exit(1)
+      Glibc.exit(1)
     }
   }
 }
@@ -162,14 +160,14 @@ struct Build: ParsableCommand {
       let product = try engine.build(program: program, exports: exports, stem: stem)
       guard writeFile(output, product.object), writeFile(headerPath, Array(product.header.utf8)) else {
         standardError("error[E7004]: cannot write \(output) or \(headerPath)\n")
-        Foundation_exit(1)
+        Glibc.exit(1)
       }
       print("wrote \(output) and \(headerPath): \(product.exportedNames.joined(separator: ", "))")
     } catch let list as DiagnosticList {
       reportAndExit(list, sources: program)
     } catch {
       standardError("error[E7000]: \(error)\n")
-      Foundation_exit(1)
+      Glibc.exit(1)
     }
   }
 }
@@ -204,7 +202,7 @@ struct Bench: ParsableCommand {
   func run() throws {
     guard let text = readFile(file) else {
       standardError("error[E7001]: cannot read `\(file)`\n")
-      Foundation_exit(1)
+      Glibc.exit(1)
     }
     var parsed: [BenchmarkInput] = []
     for input in inputs {
@@ -218,7 +216,7 @@ struct Bench: ParsableCommand {
       print(try session.benchmark(call, inputs: parsed, repeat: self.repeat).json)
     } catch let error as MindError {
       standardError(error.description)
-      Foundation_exit(1)
+      Glibc.exit(1)
     }
   }
 }
@@ -306,7 +304,7 @@ struct IR: ParsableCommand {
       reportAndExit(list, sources: program)
     } catch {
       standardError("error[E7000]: \(error)\n")
-      Foundation_exit(1)
+      Glibc.exit(1)
     }
   }
 }

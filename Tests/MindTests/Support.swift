@@ -46,9 +46,8 @@ func run(_ source: String, name: String = "test.mind", optimizationLevel: Int = 
     return result
   }
   do {
-    let (mir, entry) = try program.mir()
     let engine = try Engine(optimizationLevel: optimizationLevel)
-    _ = try engine.run(mir, entry: entry, program: program) { result.output += $0 }
+    _ = try engine.run(program: program, cache: nil) { result.output += $0 }
   } catch let list as DiagnosticList {
     result.codes = list.diagnostics.map(\.code)
     result.errors = program.render(list.diagnostics)

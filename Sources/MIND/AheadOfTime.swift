@@ -25,22 +25,19 @@ extension Engine {
       throw DiagnosticList([Diagnostic("E7002", "nothing to build: give at least one --export", at: .unknown)])
     }
     let (module, functions, specs) = try program.exportedModule(exports)
-    let llvm = LLVMModule(name: stem, target: target)
-    let lowering = ModuleLowering(mir: module, into: llvm, target: target)
-    try lowering.lower()
-    let messages = lowering.sites.map { site in
-      "\(program.sources.describe(site.location)): error[\(site.code)]: \(site.message)"
-    }
     let cExports = zip(zip(functions, specs), exports).map { pair, text in
       CExport(cName: pair.1, function: pair.0, spec: text)
     }
     let guardName = "MIND_" + stem.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined() + "_H"
-    let header = lowering.addCExports(
-      cExports, errorMessages: messages, messageFunction: "mind_\(Program.cIdentifier(stem))_error_message",
-      headerGuard: guardName)
-    try llvm.verify()
-    try llvm.optimize(level: optimizationLevel, target: target)
-    return BuildProduct(object: try llvm.emit(target), header: header, exportedNames: cExports.map(\.cName))
+    let file = try ObjectFile(module, name: stem, target: target, level: optimizationLevel) { lowering in
+      let messages = lowering.sites.map { site in
+        "\(program.sources.describe(site.location)): error[\(site.code)]: \(site.message)"
+      }
+      return lowering.addCExports(
+        cExports, errorMessages: messages, messageFunction: "mind_\(Program.cIdentifier(stem))_error_message",
+        headerGuard: guardName)
+    }
+    return BuildProduct(object: file.bytes, header: file.extra, exportedNames: cExports.map(\.cName))
   }
 }
 

@@ -65,34 +65,30 @@ public final class Engine {
 
   /// The LLVM IR of a MIR module (after optimization when `optimized`).
   public func llvmIR(_ mir: Module, optimized: Bool) throws -> String {
-    let module = try lower(mir).module
+    let module = try lower(mir)
     if optimized { try module.optimize(level: optimizationLevel, target: target) }
     return module.text
   }
 
   public func assembly(_ mir: Module) throws -> String {
-    let module = try lower(mir).module
+    let module = try lower(mir)
     try module.optimize(level: optimizationLevel, target: target)
     return String(decoding: try module.emit(target, assembly: true), as: UTF8.self)
   }
 
-  func lower(_ mir: Module) throws -> (module: LLVMModule, sites: [RuntimeSite]) {
+  func lower(_ mir: Module) throws -> LLVMModule {
     let module = LLVMModule(name: "mind", target: target)
-    let lowering = ModuleLowering(mir: mir, into: module, target: target)
-    try lowering.lower()
+    try ModuleLowering(mir: mir, into: module, target: target).lower()
     try module.verify()
-    return (module, lowering.sites)
+    return module
   }
 
   /// Lowers, optimizes and emits an object file.
   func compile(_ mir: Module, timings: inout StageTimings) throws -> (object: [UInt8], sites: [RuntimeSite]) {
-    let ((module, sites), lowerTime) = try measureThrowing { try lower(mir) }
-    timings.record("lower", lowerTime)
-    let (_, optimizeTime) = try measureThrowing { try module.optimize(level: optimizationLevel, target: target) }
-    timings.record("llvm-opt", optimizeTime)
-    let (object, codegenTime) = try measureThrowing { try module.emit(target) }
-    timings.record("codegen", codegenTime)
-    return (object, sites)
+    var stages = StageTimings()
+    let file = try ObjectFile(mir, name: "mind", target: target, level: optimizationLevel, record: { stages.record($0, $1) }) { _ in }
+    timings.merge(stages)
+    return (file.bytes, file.sites)
   }
 
   /// Runs the program's entry function, through the object cache when one is given: on a hit

@@ -264,14 +264,11 @@ public final class Session {
     let target = try TargetMachine(optimizationLevel: level)
     let module = Module()
     module.functions = [mir]
-    let llvm = LLVMModule(name: entry, target: target)
-    let lowering = ModuleLowering(mir: module, into: llvm, target: target)
-    try lowering.lower()
-    lowering.internalizeDefinitions()
-    lowering.addArrayWrapper(for: mir, name: entry)
-    try llvm.verify()
-    if level > 0 { try llvm.optimize(level: level, target: target) }
-    return (try llvm.emit(target), lowering.sites)
+    let file = try ObjectFile(module, name: entry, target: target, level: level) { lowering in
+      lowering.internalizeDefinitions()
+      lowering.addArrayWrapper(for: mir, name: entry)
+    }
+    return (file.bytes, file.sites)
   }
 }
 

@@ -51,8 +51,9 @@ public final class LLVMModule {
     "function(sroa,early-cse<memssa>,instcombine,simplifycfg,loop-mssa(licm),gvn,instcombine,loop-vectorize,slp-vectorizer,instcombine,simplifycfg)"
 
   /// Runs the new pass manager's default pipeline at `-O<level>` (the lean pipeline for very
-  /// large modules at -O1 and above).
+  /// large modules; nothing at -O0).
   public func optimize(level: Int, target: TargetMachine) throws {
+    guard level > 0 else { return }
     let options = LLVMCreatePassBuilderOptions()
     defer { LLVMDisposePassBuilderOptions(options) }
     LLVMPassBuilderOptionsSetLoopVectorization(options, level >= 2 ? 1 : 0)
@@ -60,7 +61,7 @@ public final class LLVMModule {
     // Loop nests over small static extents would otherwise be unrolled completely, which makes
     // compile time explode for gradient code; the hot loops are vectorized explicitly instead.
     LLVMPassBuilderOptionsSetLoopUnrolling(options, 0)
-    let pipeline = level > 0 && basicBlockCount > Self.leanPipelineThreshold ? Self.leanPipeline : "default<O\(level)>"
+    let pipeline = basicBlockCount > Self.leanPipelineThreshold ? Self.leanPipeline : "default<O\(level)>"
     try LLVMError.check(LLVMRunPasses(ref, pipeline, target.ref, options), "optimization")
   }
 

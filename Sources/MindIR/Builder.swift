@@ -60,9 +60,6 @@ public final class Builder {
   /// size-1 axes of `x` are squeezed away first.
   public func broadcast(_ x: Value, to shape: [Dim]) -> Value {
     if x.type.shape == shape { return x }
-    if x.type.isScalar, let op = x.definingOp, case .constant(.splat(let v)) = op.kind {
-      return constant(.splat(v), TensorType(x.type.dtype, shape))
-    }
     let offset = shape.count - x.type.rank
     var keptDims: [Int] = []
     var keptShape: [Dim] = []

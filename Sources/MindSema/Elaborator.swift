@@ -163,15 +163,8 @@ public final class Elaborator {
     }
   }
 
-  func dtype(_ s: ScalarTypeName) -> DType {
-    switch s {
-    case .f32: return .f32
-    case .f64: return .f64
-    case .i32: return .i32
-    case .i64: return .i64
-    case .bool: return .bool
-    }
-  }
+  /// Source names and MIR element types correspond one to one.
+  func dtype(_ s: ScalarTypeName) -> DType { DType(sourceName: s.rawValue)! }
 
   // MARK: - Specialization
 

@@ -197,11 +197,11 @@ extension Elaborator {
       dtype = .f32
     }
     let tensors = try operands.map { try materialize($0.0, as: dtype, span: $0.1) }
-    for (tensor, (_, operandSpan)) in zip(tensors, operands) where tensor.type.dtype != tensors[0].type.dtype {
+    for tensor in tensors where tensor.type.dtype != tensors[0].type.dtype {
       throw Diagnostic(
         "E2004",
         "mismatched dtypes \(tensors[0].type.dtype.sourceName) and \(tensor.type.dtype.sourceName); convert one with cast<T>(x)",
-        at: operandSpan == span ? span : span, notes: [])
+        at: span)
     }
     var shape: [Dim] = []
     for tensor in tensors { shape = try broadcastShapes(shape, tensor.type.shape, span: span) }

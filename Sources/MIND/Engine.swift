@@ -98,7 +98,8 @@ public final class Engine {
   ) throws -> RunReport {
     var timings = StageTimings()
     let (module, entry) = try program.specialize(entry: name)
-    let key = ObjectCache.key([fingerprint, entry.name, Printer.print(module, runtimeLocations: true)])
+    // The key prints the whole specialized program: only worth it with a cache.
+    let key = cache == nil ? "" : ObjectCache.key([fingerprint, entry.name, Printer.print(module, runtimeLocations: true)])
     var report = RunReport(timings: timings, cache: .disabled, key: key)
     if let cache {
       let (hit, loadTime) = measure { cache.load(key) }
@@ -190,7 +191,8 @@ public struct RunReport {
 
   public var timings: StageTimings
   public var cache: CacheOutcome
-  /// The cache key of the program (SHA-256 of its specialized MIR and the compiler).
+  /// The cache key of the program (SHA-256 of its specialized MIR and the compiler); empty
+  /// without a cache.
   public var key: String
   public var warnings: [String] = []
 }

@@ -39,13 +39,20 @@ public final class Program {
     var parser = Parser(source: file, fileIndex: fileIndex)
     var (ast, parseTime) = measure { parser.parseModule() }
     timings.record("parse", parseTime)
-    if !parser.diagnostics.isEmpty { throw DiagnosticList(parser.diagnostics) }
-    let imported = try measureThrowing { try FileImports.resolve(&ast, mainFile: name, sources: sources) }
+    if !parser.diagnostics.isEmpty { throw DiagnosticList(parser.diagnostics, sources: sources) }
+    let imported = try measureThrowing { () throws -> Void in
+      do {
+        try FileImports.resolve(&ast, mainFile: name, sources: sources)
+      } catch var list as DiagnosticList {
+        list.sources = sources
+        throw list
+      }
+    }
     timings.record("imports", imported.1)
     let elaborator = Elaborator(program: ast)
     let (diagnostics, semaTime) = measure { elaborator.checkDefinitions() }
     timings.record("sema", semaTime)
-    if !diagnostics.isEmpty { throw DiagnosticList(diagnostics) }
+    if !diagnostics.isEmpty { throw DiagnosticList(diagnostics, sources: sources) }
     return (ast, fileIndex, sources, elaborator, timings)
   }
 
@@ -118,15 +125,6 @@ public final class Program {
 }
 
 extension Program {
-  /// Parses `path` again to render load-time diagnostics with source snippets.
-  public static func renderFailure(path: String, _ list: DiagnosticList) throws -> String {
-    guard let text = readFile(path) else { throw list }
-    let sources = SourceManager()
-    sources.add(SourceFile(name: path, text: text))
-    let count = list.diagnostics.count
-    return DiagnosticRenderer(sources: sources).render(list.diagnostics) + "\(count) error\(count == 1 ? "" : "s")\n"
-  }
-
   public var astText: String { ASTPrinter.print(ast) }
 
   public func printMIR(_ function: Function) -> String { Printer.print(function, elide: true) }

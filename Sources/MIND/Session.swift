@@ -85,9 +85,7 @@ public final class Session {
     do {
       program = try Program(source: source, name: name)
     } catch let list as DiagnosticList {
-      let sources = SourceManager()
-      sources.add(SourceFile(name: name, text: source))
-      throw Self.error(list.diagnostics, DiagnosticRenderer(sources: sources))
+      throw MindError(code: list.diagnostics.first?.code ?? "E7000", message: list.diagnostics.first?.message ?? "error", description: list.rendered)
     }
     let engine = try Engine(optimizationLevel: optimizationLevel)
     self.engine = engine

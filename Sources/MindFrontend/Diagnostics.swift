@@ -85,7 +85,21 @@ public struct Diagnostic: Error, Sendable, Equatable {
 /// Several diagnostics reported together (one run reports all independent errors it finds).
 public struct DiagnosticList: Error, Sendable {
   public var diagnostics: [Diagnostic]
-  public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+  /// The files the spans refer to, when the thrower had them (loading a program fails before
+  /// the caller has a program to render with).
+  public var sources: SourceManager?
+
+  public init(_ diagnostics: [Diagnostic], sources: SourceManager? = nil) {
+    self.diagnostics = diagnostics
+    self.sources = sources
+  }
+
+  /// The diagnostics rendered with their source lines (codes and messages only without
+  /// sources).
+  public var rendered: String {
+    guard let sources else { return diagnostics.map { "error[\($0.code)]: \($0.message)\n" }.joined() }
+    return DiagnosticRenderer(sources: sources).render(diagnostics)
+  }
 }
 
 /// All source files of one compilation.

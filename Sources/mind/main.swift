@@ -46,11 +46,7 @@ func standardError(_ text: String) { write(text, to: 2) }
 func standardOutput(_ text: String) { write(text, to: 1) }
 
 func reportAndExit(_ list: DiagnosticList, sources program: Program?) -> Never {
-  if let program {
-    standardError(program.render(list.diagnostics))
-  } else {
-    standardError(list.diagnostics.map { "error[\($0.code)]: \($0.message)\n" }.joined())
-  }
+  standardError(program?.render(list.diagnostics) ?? list.rendered)
   let count = list.diagnostics.count
   standardError("\(count) error\(count == 1 ? "" : "s")\n")
   Glibc.exit(1)
@@ -60,13 +56,7 @@ func loadOrExit(_ path: String) -> Program {
   do {
     return try Program(path: path)
   } catch let list as DiagnosticList {
-    // Render with the sources the failed load saw.
-    if let text = try? Program.renderFailure(path: path, list) {
-      standardError(text)
-    } else {
-      standardError(list.diagnostics.map { "error[\($0.code)]: \($0.message)\n" }.joined())
-    }
-    Glibc.exit(1)
+    reportAndExit(list, sources: nil)
   } catch {
     standardError("error: \(error)\n")
     Glibc.exit(1)

@@ -43,6 +43,16 @@ import Testing
     #expect(result.error.contains("error[E6002]: impossible"))
   }
 
+  @Test func errorsInImportedFilesShowTheirOwnSource() throws {
+    let main = try temporary("import helper;\nfn main() {}\n")
+    let folder = URL(fileURLWithPath: main).deletingLastPathComponent().path
+    try "fn f(x: f32) -> f32 { x + nope }\n".write(toFile: folder + "/helper.mind", atomically: true, encoding: .utf8)
+    let result = try mind("check \(main)")
+    #expect(result.status == 1)
+    #expect(result.error.contains("helper.mind:1:27"))
+    #expect(result.error.contains("fn f(x: f32) -> f32 { x + nope }"))
+  }
+
   @Test func missingFileIsAnError() throws {
     let result = try mind("jit /nonexistent/model.mind")
     #expect(result.status == 1)

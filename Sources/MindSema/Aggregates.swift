@@ -58,13 +58,6 @@ extension Elaborator {
     }
   }
 
-  /// Binds the symbolic dimensions of `annotation` to those of `value` (no checking of dtypes).
-  func bindSymbols(_ annotation: TypeAnnotation, _ value: SemaValue, _ bindings: inout [String: Dim], span: SourceSpan)
-    throws
-  {
-    _ = try conform(value, to: annotation, bindings: &bindings, span: span, what: "value")
-  }
-
   /// Checks that `value` has the declared type, binding unbound symbols; materializes literals.
   func conform(
     _ value: SemaValue, to annotation: TypeAnnotation, bindings: inout [String: Dim], span: SourceSpan, what: String

@@ -242,7 +242,7 @@ public final class Elaborator {
     }
     var bindings: [String: Dim] = [:]
     for (parameter, argument) in zip(decl.parameters, arguments) {
-      try? bindSymbols(parameter.type!, argument, &bindings, span: parameter.span)
+      _ = try? conform(argument, to: parameter.type!, bindings: &bindings, span: parameter.span, what: "value")
     }
     let span = decl.body.result?.span ?? decl.body.span
     return try conform(value, to: returnType, bindings: &bindings, span: span, what: "the result of `\(decl.name)`")

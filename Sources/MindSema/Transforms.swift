@@ -228,8 +228,6 @@ extension Elaborator {
     let saved = builder
     defer { builder = saved }
     builder = Builder(values: values, block: MindIR.Block(arguments: []))
-    let wasSymbolic = symbolic
-    defer { symbolic = wasSymbolic }
     return try call(function, arguments, arguments.map { _ in span }, span: span)
   }
 

@@ -86,7 +86,9 @@ public final class Engine {
   /// Lowers, optimizes and emits an object file.
   func compile(_ mir: Module, timings: inout StageTimings) throws -> (object: [UInt8], sites: [RuntimeSite]) {
     var stages = StageTimings()
-    let file = try ObjectFile(mir, name: "mind", target: target, level: optimizationLevel, record: { stages.record($0, $1) }) { _ in }
+    let file = try ObjectFile(
+      mir, name: "mind", target: target, level: optimizationLevel, record: { stages.record($0, $1) }
+    ) { _ in }
     timings.merge(stages)
     return (file.bytes, file.sites)
   }
@@ -99,7 +101,8 @@ public final class Engine {
     var timings = StageTimings()
     let (module, entry) = try program.specialize(entry: name)
     // The key prints the whole specialized program: only worth it with a cache.
-    let key = cache == nil ? "" : ObjectCache.key([fingerprint, entry.name, Printer.print(module, runtimeLocations: true)])
+    let key =
+      cache == nil ? "" : ObjectCache.key([fingerprint, entry.name, Printer.print(module, runtimeLocations: true)])
     var report = RunReport(timings: timings, cache: .disabled, key: key)
     if let cache {
       let (hit, loadTime) = measure { cache.load(key) }

@@ -85,7 +85,9 @@ public final class Session {
     do {
       program = try Program(source: source, name: name)
     } catch let list as DiagnosticList {
-      throw MindError(code: list.diagnostics.first?.code ?? "E7000", message: list.diagnostics.first?.message ?? "error", description: list.rendered)
+      throw MindError(
+        code: list.diagnostics.first?.code ?? "E7000", message: list.diagnostics.first?.message ?? "error",
+        description: list.rendered)
     }
     let engine = try Engine(optimizationLevel: optimizationLevel)
     self.engine = engine

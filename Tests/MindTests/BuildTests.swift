@@ -82,12 +82,14 @@ import Testing
     let nothing = try Tools.shell("cd \(directory) && \(Tools.mind) build m.mind -o m.o")
     #expect(nothing.status == 1)
     #expect(nothing.error.contains("E7002"))
-    try "fn g(x: f32) -> f32 { sum(randn([5000000], seed=1)) * x }\n".write(toFile: directory + "/r.mind", atomically: true, encoding: .utf8)
+    try "fn g(x: f32) -> f32 { sum(randn([5000000], seed=1)) * x }\n".write(
+      toFile: directory + "/r.mind", atomically: true, encoding: .utf8)
     let random = try Tools.shell("cd \(directory) && \(Tools.mind) build r.mind --export 'g(f32)' -o r.o")
     #expect(random.status == 1)
     #expect(random.error.contains("error[E7011]"))
     try "fn h(x: f32) -> f32 { x }\n".write(toFile: directory + "/h.mind", atomically: true, encoding: .utf8)
-    let unwritable = try Tools.shell("cd \(directory) && \(Tools.mind) build h.mind --export 'h(f32)' -o /nonexistent/folder/h.o")
+    let unwritable = try Tools.shell(
+      "cd \(directory) && \(Tools.mind) build h.mind --export 'h(f32)' -o /nonexistent/folder/h.o")
     #expect(unwritable.status == 1)
     #expect(unwritable.error.contains("error[E7004]"))
   }

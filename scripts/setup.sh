@@ -3,10 +3,12 @@
 # LLVM 19 (C API, FileCheck), OpenBLAS, and a pkg-config file for LLVM (Debian ships none).
 set -euo pipefail
 
+# Each package is checked by a file it alone provides (llvm-config-19 and a cblas.h can stay
+# behind when the development packages are removed).
 need=()
-command -v llvm-config-19 >/dev/null 2>&1 || need+=(llvm-19-dev)
+{ command -v llvm-config-19 && [ -f /usr/lib/llvm-19/include/llvm-c/LLJIT.h ]; } >/dev/null 2>&1 || need+=(llvm-19-dev)
 [ -x /usr/lib/llvm-19/bin/FileCheck ] || need+=(llvm-19-tools)
-[ -f /usr/include/x86_64-linux-gnu/cblas.h ] || [ -f /usr/include/cblas.h ] || need+=(libopenblas-dev)
+{ command -v pkg-config && pkg-config --exists openblas; } >/dev/null 2>&1 || need+=(libopenblas-dev)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"

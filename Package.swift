@@ -14,7 +14,6 @@ let package = Package(
   ],
   targets: [
     .systemLibrary(name: "CLLVM", path: "CLLVM", pkgConfig: "mind-llvm"),
-    .systemLibrary(name: "COpenBLAS", path: "COpenBLAS", pkgConfig: "openblas"),
     .target(name: "MindFrontend"),
     .target(name: "MindIR", dependencies: ["MindFrontend"]),
     .target(name: "MindAD", dependencies: ["MindFrontend", "MindIR"]),
@@ -22,7 +21,7 @@ let package = Package(
     .target(name: "MindRuntime"),
     .target(
       name: "MindJIT",
-      dependencies: ["CLLVM", "COpenBLAS", "MindRuntime", .product(name: "Crypto", package: "swift-crypto")]),
+      dependencies: ["CLLVM", "MindRuntime", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "MindCodegen", dependencies: ["MindIR", "MindJIT", "MindRuntime", "CLLVM"]),
     .target(
       name: "MIND",

@@ -43,7 +43,7 @@ public final class Engine {
     self.optimizationLevel = optimizationLevel
     target = try TargetMachine(optimizationLevel: optimizationLevel)
     jit = try JIT()
-    try jit.defineAbsoluteSymbols(HostFunctions.symbols + JIT.blasSymbols)
+    try jit.defineAbsoluteSymbols(HostFunctions.symbols)
   }
 
   /// What distinguishes this compiler and machine: part of every cache key and entry.

@@ -1,10 +1,10 @@
 // One ORC LLJIT instance: object files are added to its main JITDylib, host functions are
-// defined there as absolute symbols, and process symbols (libc, libm, OpenBLAS) resolve through
-// a generator. Follows the ownership rules of LLVM's OrcV2CBindings examples: the JIT owns what
-// is added to it; every LLVMErrorRef is consumed.
+// defined there as absolute symbols, process symbols (libc, libm) resolve through a generator
+// and BLAS routines through another that loads OpenBLAS on first use (BLAS.swift). Follows the
+// ownership rules of LLVM's OrcV2CBindings examples: the JIT owns what is added to it; every
+// LLVMErrorRef is consumed.
 
 import CLLVM
-import COpenBLAS
 
 public final class JIT {
   let ref: LLVMOrcLLJITRef
@@ -22,43 +22,50 @@ public final class JIT {
       LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(&generator, LLVMOrcLLJITGetGlobalPrefix(jit), nil, nil),
       "adding process symbols")
     LLVMOrcJITDylibAddGenerator(dylib, generator)
+    LLVMOrcJITDylibAddGenerator(dylib, LLVMOrcCreateCustomCAPIDefinitionGenerator(Self.blasGenerator, nil, nil))
   }
 
   deinit { _ = LLVMOrcDisposeLLJIT(ref) }
 
-  /// The BLAS routines compiled code calls for large matrix products, by address (so that
-  /// they resolve whether or not the process exports them).
-  public static var blasSymbols: [(name: String, address: UInt64)] {
-    let sgemm:
-      @convention(c) (
-        CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, Float, UnsafePointer<Float>?, blasint,
-        UnsafePointer<Float>?, blasint, Float, UnsafeMutablePointer<Float>?, blasint
-      ) -> Void = cblas_sgemm
-    let dgemm:
-      @convention(c) (
-        CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, Double, UnsafePointer<Double>?,
-        blasint,
-        UnsafePointer<Double>?, blasint, Double, UnsafeMutablePointer<Double>?, blasint
-      ) -> Void = cblas_dgemm
-    return [
-      ("cblas_sgemm", unsafeBitCast(sgemm, to: UInt64.self)), ("cblas_dgemm", unsafeBitCast(dgemm, to: UInt64.self)),
-    ]
-  }
-
   /// Defines host functions under the given names.
   public func defineAbsoluteSymbols(_ symbols: [(name: String, address: UInt64)]) throws {
-    var pairs = symbols.map { symbol in
-      LLVMOrcCSymbolMapPair(
-        Name: LLVMOrcLLJITMangleAndIntern(ref, symbol.name),
-        Sym: LLVMJITEvaluatedSymbol(
-          Address: symbol.address,
-          Flags: LLVMJITSymbolFlags(
-            GenericFlags: UInt8(
-              LLVMJITSymbolGenericFlagsExported.rawValue | LLVMJITSymbolGenericFlagsCallable.rawValue), TargetFlags: 0))
-      )
+    let entries = symbols.map { (LLVMOrcLLJITMangleAndIntern(ref, $0.name)!, $0.address) }
+    try LLVMError.check(Self.define(entries, in: dylib), "defining host symbols")
+  }
+
+  /// Defines absolute symbols (taking ownership of the names' pool entries).
+  private static func define(_ symbols: [(LLVMOrcSymbolStringPoolEntryRef, UInt64)], in dylib: LLVMOrcJITDylibRef)
+    -> LLVMErrorRef?
+  {
+    let flags = LLVMJITSymbolFlags(
+      GenericFlags: UInt8(LLVMJITSymbolGenericFlagsExported.rawValue | LLVMJITSymbolGenericFlagsCallable.rawValue),
+      TargetFlags: 0)
+    var pairs = symbols.map { name, address in
+      LLVMOrcCSymbolMapPair(Name: name, Sym: LLVMJITEvaluatedSymbol(Address: address, Flags: flags))
     }
     let unit = pairs.withUnsafeMutableBufferPointer { LLVMOrcAbsoluteSymbols($0.baseAddress, $0.count) }
-    try LLVMError.check(LLVMOrcJITDylibDefine(dylib, unit), "defining host symbols")
+    return LLVMOrcJITDylibDefine(dylib, unit)
+  }
+
+  /// A definition generator for the BLAS routines: asked for names no object or process
+  /// symbol defines, it loads OpenBLAS (once) and defines the routines among them.
+  private static let blasGenerator: LLVMOrcCAPIDefinitionGeneratorTryToGenerateFunction = {
+    _, _, _, _, dylib, _, names, count in
+    guard let dylib, let names else { return nil }
+    var symbols: [(LLVMOrcSymbolStringPoolEntryRef, UInt64)] = []
+    for element in UnsafeBufferPointer(start: names, count: count) {
+      let name = String(cString: LLVMOrcSymbolStringPoolEntryStr(element.Name))
+      guard BLAS.routines.contains(name) else { continue }
+      do {
+        let address = try BLAS.address(of: name)
+        LLVMOrcRetainSymbolStringPoolEntry(element.Name)
+        symbols.append((element.Name, address))
+      } catch {
+        symbols.forEach { LLVMOrcReleaseSymbolStringPoolEntry($0.0) }
+        return LLVMCreateStringError("\(error)")
+      }
+    }
+    return symbols.isEmpty ? nil : define(symbols, in: dylib)
   }
 
   /// Adds an object file; its symbols become available for lookup.

@@ -17,26 +17,30 @@ extension FunctionLowering {
     }
     let destination = buffer(for: result)
     values[result] = destination
-    let count = result.type.elementCount
     let scalarOnly = needsLibraryCall(op.kind) || op.operands.contains(where: needsLibraryCall)
-    let width =
-      scalarOnly
-      ? 1
-      : lowering.vectorWidth(
-        op.operands[0].type.dtype == .bool && op.operands.count > 1
-          ? op.operands[1].type.dtype : op.operands[0].type.dtype)
+    let dtype =
+      op.operands[0].type.dtype == .bool && op.operands.count > 1
+      ? op.operands[1].type.dtype : op.operands[0].type.dtype
+    storeElements(of: result.type, into: destination, width: scalarOnly ? 1 : lowering.vectorWidth(dtype)) { i, width in
+      self.elementwise(op, op.operands.map { self.element($0, i, width: width) }, width: width)
+    }
+  }
+
+  /// Stores `compute(i, width)` (elements i..<i+width) for every element of a tensor type: a
+  /// vector loop of `width` lanes, then a scalar tail.
+  func storeElements(
+    of type: TensorType, into destination: LLVMValueRef, width: Int,
+    _ compute: (LLVMValueRef, Int) -> LLVMValueRef
+  ) {
+    let count = type.elementCount
     let vectorEnd = width > 1 ? count - count % width : 0
     if vectorEnd > 0 {
       ir.loop(ir.int(0), ir.int(vectorEnd), step: width) { i in
-        let value = elementwise(op, op.operands.map { element($0, i, width: width) }, width: width)
-        ir.store(result.type.dtype, value, destination, i, width: width)
+        ir.store(type.dtype, compute(i, width), destination, i, width: width)
       }
     }
     if vectorEnd < count {
-      ir.loop(ir.int(vectorEnd), ir.int(count)) { i in
-        let value = elementwise(op, op.operands.map { element($0, i, width: 1) }, width: 1)
-        ir.store(result.type.dtype, value, destination, i)
-      }
+      ir.loop(ir.int(vectorEnd), ir.int(count)) { i in ir.store(type.dtype, compute(i, 1), destination, i) }
     }
   }
 

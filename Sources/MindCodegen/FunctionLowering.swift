@@ -31,6 +31,10 @@ final class FunctionLowering {
   var preassigned: [Value: LLVMValueRef] = [:]
   /// Transposes and broadcasts that BLAS products read in place (see GemmOperands.swift).
   var gemmViews: Set<Value> = []
+  /// Sums computed by gemm accumulating a product into the other term, by the sum's value,
+  /// and the products they absorb (see GemmAccumulation.swift).
+  var accumulations: [Value: GemmAccumulation] = [:]
+  var accumulatedProducts: Set<Value> = []
   /// The MIR block whose ops are being lowered.
   var currentBlock: Block?
   let allocationBuilder: LLVMBuilderRef
@@ -58,6 +62,7 @@ final class FunctionLowering {
 
   func lower() throws {
     collectUses(function.body)
+    planGemmAccumulation(function.body)
     planFusion(function.body)
     let start = LLVMAppendBasicBlockInContext(ir.context, llvmFunction, "start")!
     ir.position(at: start)
@@ -115,7 +120,9 @@ final class FunctionLowering {
     let local = Set(block.operations.map(ObjectIdentifier.init))
     for op in block.operations {
       op.regions.forEach(planFusion)
-      guard Self.isElementwise(op.kind), !op.result.type.isScalar, let users = uses[op.result], users.count == 1 else {
+      guard Self.isElementwise(op.kind), !op.result.type.isScalar, accumulations[op.result] == nil,
+        let users = uses[op.result], users.count == 1
+      else {
         continue
       }
       let user = users[0]
@@ -177,9 +184,18 @@ final class FunctionLowering {
     return heap
   }
 
+  /// Writes a tensor's elements into `destination`: from its buffer, its splat register, or
+  /// (for a fused value) computed in a loop.
   func copy(_ value: Value, to destination: LLVMValueRef) {
     if let splat = scalarSplats[value], values[value] == nil {
       fill(destination, value.type, splat)
+      return
+    }
+    if fused.contains(value) {
+      let width = needsLibraryCall(value) ? 1 : lowering.vectorWidth(value.type.dtype)
+      storeElements(of: value.type, into: destination, width: width) { i, width in
+        self.element(value, i, width: width)
+      }
       return
     }
     let source = buffer(value)
@@ -188,17 +204,9 @@ final class FunctionLowering {
   }
 
   func fill(_ destination: LLVMValueRef, _ type: TensorType, _ scalar: LLVMValueRef) {
-    let width = lowering.vectorWidth(type.dtype)
-    let count = type.elementCount
-    let vectorEnd = count - count % width
-    if vectorEnd > 0 {
-      let lanes = ir.splat(scalar, width)
-      ir.loop(ir.int(0), ir.int(vectorEnd), step: width) { i in
-        ir.store(type.dtype, lanes, destination, i, width: width)
-      }
-    }
-    if vectorEnd < count {
-      ir.loop(ir.int(vectorEnd), ir.int(count)) { i in ir.store(type.dtype, scalar, destination, i) }
+    let lanes = ir.splat(scalar, lowering.vectorWidth(type.dtype))
+    storeElements(of: type, into: destination, width: lowering.vectorWidth(type.dtype)) { _, width in
+      width == 1 ? scalar : lanes
     }
   }
 
@@ -246,7 +254,11 @@ final class FunctionLowering {
     switch op.kind {
     case .constant(let data): lowerConstant(op, data)
     case .unary, .binary, .compare, .select, .cast:
-      if !fused.contains(op.result) { lowerElementwise(op) }
+      if let plan = accumulations[op.result] {
+        lowerGemmAccumulation(op, plan)
+      } else if !fused.contains(op.result) {
+        lowerElementwise(op)
+      }
     case .broadcast(let dims): if !gemmViews.contains(op.result) { lowerBroadcast(op, dims: dims) }
     case .reshape: lowerReshape(op)
     case .reduce(let reduction, let axes): lowerReduce(op, reduction, axes: axes)

@@ -1,4 +1,4 @@
-// Matrix products that call BLAS read their operands in place where they can: a transpose of
+// Matrix products that call BLAS (`callGemm`) read their operands in place where they can: a transpose of
 // the last two axes becomes gemm's transposition flag, and a matrix broadcast along batch axes
 // becomes a zero batch stride. The transpose and broadcast ops are then not lowered at all when
 // gemm is their only reader (the derivative of `x @ w` is `g @ transpose(w)`, with `w`
@@ -68,5 +68,48 @@ extension FunctionLowering {
     default: inner.batchStride = 0
     }
     return inner
+  }
+}
+
+extension FunctionLowering {
+  /// Calls gemm for a BLAS matmul: `destination = a @ b`, or `destination += a @ b` when
+  /// `accumulate` (gemm's beta = 1).
+  func callGemm(_ op: Operation, into destination: LLVMValueRef, accumulate: Bool) {
+    let (a, b) = (op.operands[0], op.operands[1])
+    let dtype = op.result.type.dtype
+    let r = a.type.rank
+    let (m, k, n) = (a.type.extents[r - 2], a.type.extents[r - 1], b.type.extents[r - 1])
+    let batch = Array(a.type.extents[..<(r - 2)]).reduce(1, *)
+    let (lhs, rhs) = (gemmOperand(a), gemmOperand(b))
+    let scalar = ir.scalarType(dtype)
+    let gemm = ir.declare(
+      dtype == .f32 ? "cblas_sgemm" : "cblas_dgemm", ir.void,
+      [ir.i32, ir.i32, ir.i32, ir.i32, ir.i32, ir.i32, scalar, ir.ptr, ir.i32, ir.ptr, ir.i32, scalar, ir.ptr, ir.i32])
+    let int = { (v: Int) in self.ir.int(v, self.ir.i32) }
+    let (rowMajor, plain, transposed) = (int(101), int(111), int(112))
+    let (one, beta) = (ir.constant(1, dtype), ir.constant(accumulate ? 1 : 0, dtype))
+    // Row-major leading dimensions: columns of the matrix as stored.
+    let (lda, ldb) = (lhs.transposed ? m : k, rhs.transposed ? k : n)
+    if batch > 1 && rhs.batchStride == 0 && !lhs.transposed && lhs.batchStride == m * k {
+      // x @ w with w shared by every batch: one product with the batches stacked as rows.
+      ir.call(
+        gemm,
+        [
+          rowMajor, plain, rhs.transposed ? transposed : plain, int(batch * m), int(n), int(k), one, lhs.pointer,
+          int(lda), rhs.pointer, int(ldb), beta, destination, int(n),
+        ])
+      return
+    }
+    ir.loop(batch) { bi in
+      let offset = { (size: Int) in LLVMBuildMul(self.ir.ref, bi, self.ir.int(size), "")! }
+      ir.call(
+        gemm,
+        [
+          rowMajor, lhs.transposed ? transposed : plain, rhs.transposed ? transposed : plain, int(m), int(n), int(k),
+          one, ir.gep(scalar, lhs.pointer, offset(lhs.batchStride)), int(lda),
+          ir.gep(scalar, rhs.pointer, offset(rhs.batchStride)), int(ldb), beta,
+          ir.gep(scalar, destination, offset(m * n)), int(n),
+        ])
+    }
   }
 }

@@ -217,49 +217,19 @@ extension FunctionLowering {
   /// each batch and row, accumulate rows of B scaled by A's elements (i-k-j order: the inner
   /// loop is contiguous and vectorizes).
   func lowerMatmul(_ op: Operation) {
+    // A product added to another tensor is computed by the sum (GemmAccumulation.swift).
+    if accumulatedProducts.contains(op.result) { return }
     let (a, b, result) = (op.operands[0], op.operands[1], op.result)
     let dtype = result.type.dtype
     let destination = buffer(for: result)
     values[result] = destination
+    if isBlasMatmul(op) {
+      callGemm(op, into: destination, accumulate: false)
+      return
+    }
     let r = a.type.rank
     let (m, k, n) = (a.type.extents[r - 2], a.type.extents[r - 1], b.type.extents[r - 1])
     let batch = Array(a.type.extents[..<(r - 2)]).reduce(1, *)
-    if isBlasMatmul(op) {
-      let (lhs, rhs) = (gemmOperand(a), gemmOperand(b))
-      let scalar = ir.scalarType(dtype)
-      let gemm = ir.declare(
-        dtype == .f32 ? "cblas_sgemm" : "cblas_dgemm", ir.void,
-        [
-          ir.i32, ir.i32, ir.i32, ir.i32, ir.i32, ir.i32, scalar, ir.ptr, ir.i32, ir.ptr, ir.i32, scalar, ir.ptr,
-          ir.i32,
-        ])
-      let int = { (v: Int) in self.ir.int(v, self.ir.i32) }
-      // Row-major leading dimensions: columns of the matrix as stored.
-      let (lda, ldb) = (lhs.transposed ? m : k, rhs.transposed ? k : n)
-      if batch > 1 && rhs.batchStride == 0 && !lhs.transposed && lhs.batchStride == m * k {
-        // x @ w with w shared by every batch: one product with the batches stacked as rows.
-        ir.call(
-          gemm,
-          [
-            int(101), int(111), int(rhs.transposed ? 112 : 111), int(batch * m), int(n), int(k), ir.constant(1, dtype),
-            lhs.pointer, int(lda), rhs.pointer, int(ldb), ir.constant(0, dtype), destination, int(n),
-          ])
-        return
-      }
-      ir.loop(batch) { bi in
-        let offset = { (size: Int) in LLVMBuildMul(self.ir.ref, bi, self.ir.int(size), "")! }
-        ir.call(
-          gemm,
-          [
-            int(101), int(lhs.transposed ? 112 : 111), int(rhs.transposed ? 112 : 111), int(m), int(n), int(k),
-            ir.constant(1, dtype),
-            ir.gep(scalar, lhs.pointer, offset(lhs.batchStride)), int(lda),
-            ir.gep(scalar, rhs.pointer, offset(rhs.batchStride)), int(ldb),
-            ir.constant(0, dtype), ir.gep(scalar, destination, offset(m * n)), int(n),
-          ])
-      }
-      return
-    }
     let lhs = values[a] ?? materialize(a)
     let rhs = values[b] ?? materialize(b)
     fill(destination, result.type, ir.constant(0, dtype))

@@ -57,6 +57,13 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
     .init(name: "matmul_blas", expression: "(x @ y) * 0.1", shape: "20, 40", yShape: "40, 50"),
     .init(name: "matmul_blas_batched", expression: "(x @ y) * 0.1", shape: "2, 20, 40", yShape: "40, 50"),
     .init(name: "matmul_blas_weights", expression: "(y @ x) * 0.1", shape: "40, 50", yShape: "2, 20, 40"),
+    .init(
+      name: "matmul_blas_sum_of_products", expression: "x @ y + (x * 2.0) @ y + x @ (y - 1.0)", shape: "40, 40",
+      yShape: "40, 40"),
+    .init(
+      name: "matmul_blas_residual_loop",
+      expression: "{ let mut z = x; for i in 0..2 { z = z + tanh(z @ y * 0.1) @ (y * 0.1); } z }", shape: "40, 40",
+      yShape: "40, 40"),
     .init(name: "matvec", expression: "y @ x", shape: "4", yShape: "3, 4"),
     .init(name: "dot", expression: "dot(x, y)", shape: "5", yShape: "5"),
     .init(name: "outer", expression: "outer(x, y)", shape: "3", yShape: "2"),

@@ -20,6 +20,8 @@ T = np.arange(24, dtype=f32).reshape(2, 3, 4) / f32(10)
 X = (np.arange(2 * 4 * 4 * 2, dtype=f32).reshape(2, 4, 4, 2) % f32(7)) / f32(3) - f32(1)
 W = (np.arange(3 * 3 * 2 * 3, dtype=f32).reshape(3, 3, 2, 3) % f32(5)) / f32(4) - f32(0.5)
 labels = np.array([2, 0], dtype=np.int64)
+M = "(reshape(arange(1600.0), [40, 40]) % 17.0) / 16.0"
+Mv = (np.arange(1600, dtype=f32).reshape(40, 40) % f32(17)) / f32(16)
 
 def lit(a):
     return np.array2string(np.asarray(a), separator=", ", threshold=10**6, floatmode="unique").replace("\n", "")
@@ -39,6 +41,12 @@ PRELUDE = f"""    let A = {lit(A)};
 def gelu(x):
     x = x.astype(np.float64)
     return 0.5 * x * (1 + np.tanh(0.7978845608028654 * (x + 0.044715 * x ** 3)))
+
+def residual_loop(m):
+    z = m
+    for _ in range(2):
+        z = z + np.tanh(z @ m * f32(0.1)) @ (m * f32(0.1))
+    return z.sum(0)
 
 def softmax(x, axis=-1):
     e = np.exp(x - x.max(axis=axis, keepdims=True))
@@ -135,6 +143,16 @@ CASES = [
      (np.arange(1500, dtype=f32).reshape(30, 50) / f32(1000)) @ (np.arange(1500, dtype=f32).reshape(50, 30) / f32(1000))),
     ("matmul_blas_batched_f64", "cast<f64>(reshape(arange(4000.0), [2, 20, 100]) / 1000.0) @ cast<f64>(reshape(arange(2500.0), [100, 25]) / 1000.0)",
      (np.arange(4000, dtype=f32).reshape(2, 20, 100) / f32(1000)).astype(np.float64) @ (np.arange(2500, dtype=f32).reshape(100, 25) / f32(1000)).astype(np.float64)),
+    # a sum with a BLAS product is one gemm accumulating into the other term: a term read
+    # elsewhere (copied), a fused term (computed into the sum), a chain of products (in place);
+    # summed over rows (a 40x40 matrix prints abbreviated)
+    ("matmul_blas_plus", f"sum({M} + {M} @ ({M} * 0.5), axis=0)", (Mv + Mv @ (Mv * f32(0.5))).sum(0)),
+    ("matmul_blas_plus_fused", f"sum(({M} * 3.0 - 1.0) + {M} @ ({M} * 0.25), axis=0)",
+     ((Mv * f32(3) - f32(1)) + Mv @ (Mv * f32(0.25))).sum(0)),
+    ("matmul_blas_sum_of_products", f"sum({M} @ ({M} + 1.0) + ({M} * 2.0) @ {M} + {M} @ ({M} - 1.0), axis=0)",
+     (Mv @ (Mv + f32(1)) + (Mv * f32(2)) @ Mv + Mv @ (Mv - f32(1))).sum(0)),
+    ("matmul_blas_residual_loop", f"{{ let mut z = {M}; for i in 0..2 {{ z = z + tanh(z @ {M} * 0.1) @ ({M} * 0.1); }} sum(z, axis=0) }}",
+     residual_loop(Mv)),
     ("dot", "dot(v, v)", np.dot(v, v)), ("outer", "outer(v, [1.0, 2.0])", np.outer(v, [1.0, 2.0])),
     ("batched_matmul", "T @ transpose(T, perm=[0, 2, 1])", T @ T.transpose(0, 2, 1)), ("broadcast_matmul", "T @ reshape(arange(8.0), [4, 2])", T @ np.arange(8.0).reshape(4, 2)),
     ("transpose", "transpose(T)", T.transpose()), ("transpose_perm", "transpose(T, perm=[1, 0, 2])", T.transpose(1, 0, 2)),

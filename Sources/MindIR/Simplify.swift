@@ -176,22 +176,28 @@ public enum Simplify {
     return !replacements.isEmpty
   }
 
-  static func collectUses(_ block: Block, into used: inout Set<Value>) {
+  /// How many times each value is read in `block` and the regions inside it.
+  static func countUses(_ block: Block, into counts: inout [Value: Int], by delta: Int = 1) {
     for op in block.operations {
-      for operand in op.operands { used.insert(operand) }
-      for region in op.regions { collectUses(region, into: &used) }
+      for operand in op.operands { counts[operand, default: 0] += delta }
+      for region in op.regions { countUses(region, into: &counts, by: delta) }
     }
   }
 
+  /// Removes pure ops whose results nobody reads. One backward walk removes whole dead chains
+  /// (such as the adjoint of an input nobody asked for, accumulated across many layers): a
+  /// removed op no longer counts as a reader of its operands.
   static func eliminateDeadCode(_ block: Block) -> Bool {
-    var used: Set<Value> = []
-    collectUses(block, into: &used)
+    var counts: [Value: Int] = [:]
+    countUses(block, into: &counts)
     var changed = false
     var kept: [Operation] = []
     for op in block.operations.reversed() {
-      let dead = !op.kind.hasSideEffects && op.results.allSatisfy { !used.contains($0) }
+      let dead = !op.kind.hasSideEffects && op.results.allSatisfy { (counts[$0] ?? 0) == 0 }
       if dead {
         changed = true
+        for operand in op.operands { counts[operand, default: 0] -= 1 }
+        for region in op.regions { countUses(region, into: &counts, by: -1) }
         continue
       }
       kept.append(op)

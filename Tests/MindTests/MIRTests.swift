@@ -72,4 +72,16 @@ import Testing
     #expect(!Printer.print(module).contains("call"))
     #expect(run(source).output == "[2.0, 8.0, 18.0]\n")
   }
+
+  @Test func simplifyRemovesALongDeadChain() throws {
+    // A chain of 40 adds whose last result nobody reads (like the adjoint of an input nobody
+    // differentiates, accumulated across many layers): longer than Simplify's round limit, so
+    // each sweep of dead-code elimination must remove whole chains.
+    var lines = ["func @f(%0: tensor<4xf32>) -> (tensor<4xf32>) {"]
+    for i in 1...40 { lines.append("  %\(i) = add %\(i - 1), %0 : tensor<4xf32>") }
+    lines += ["  return %0", "}"]
+    let module = try MIRParser.parse(lines.joined(separator: "\n"))
+    Simplify.run(module.functions[0])
+    #expect(module.functions[0].body.operations.count == 1)
+  }
 }

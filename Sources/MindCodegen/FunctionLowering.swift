@@ -5,9 +5,10 @@
 // where scalar (rank-0) parameters are passed in registers and tensors as pointers to row-major
 // buffers; results are written through the result pointers; the return value is 0, or 1 after a
 // runtime error was reported to the host. Scalars live in registers (loop-carried ones in phis);
-// each tensor value gets its own buffer, allocated once in the entry block (stack for small,
-// heap for large) and freed at the single exit, so loops allocate nothing; `reshape` aliases its
-// operand's buffer (MIR values are immutable).
+// tensor buffers are allocated once in the entry block (stack for small, heap for large) and freed
+// at the single exit, so loops allocate nothing; top-level tensors share buffers by liveness
+// (BufferReuse.swift), others get their own; `reshape` aliases its operand's buffer (MIR values
+// are immutable).
 
 import CLLVM
 import MindFrontend
@@ -35,6 +36,8 @@ final class FunctionLowering {
   /// and the products they absorb (see GemmAccumulation.swift).
   var accumulations: [Value: GemmAccumulation] = [:]
   var accumulatedProducts: Set<Value> = []
+  /// Pooled buffers of top-level tensors (see BufferReuse.swift).
+  var bufferReuse = BufferReuse()
   /// The MIR block whose ops are being lowered.
   var currentBlock: Block?
   let allocationBuilder: LLVMBuilderRef
@@ -78,6 +81,7 @@ final class FunctionLowering {
       values[parameter] = LLVMGetParam(llvmFunction, UInt32(1 + resultCount + i))
     }
     planGemmViews(function.body)
+    planBufferReuse(function.body)
     try lowerBlock(function.body) { operands in
       for (i, operand) in operands.enumerated() {
         let destination = LLVMGetParam(self.llvmFunction, UInt32(1 + i))!
@@ -164,8 +168,10 @@ final class FunctionLowering {
   }
 
   /// The buffer a value's defining op writes: the caller's result buffer when the value is
-  /// returned (see `preassigned`), else a new one.
-  func buffer(for value: Value) -> LLVMValueRef { preassigned[value] ?? allocate(value.type) }
+  /// returned (see `preassigned`), else a pooled one (top-level values) or a new one.
+  func buffer(for value: Value) -> LLVMValueRef {
+    preassigned[value] ?? pooledBuffer(for: value) ?? allocate(value.type)
+  }
 
   /// A new buffer for a tensor type, allocated in the entry block.
   func allocate(_ type: TensorType) -> LLVMValueRef {
@@ -241,12 +247,13 @@ final class FunctionLowering {
     let enclosing = currentBlock
     currentBlock = block
     defer { currentBlock = enclosing }
-    for op in block.operations {
+    for (index, op) in block.operations.enumerated() {
       if op.kind == .yield || op.kind == .returnOp {
         try terminator(op.operands)
         return
       }
       try lower(op)
+      if block === function.body { recycleBuffers(after: index, op) }
     }
   }
 

@@ -46,6 +46,20 @@ public final class Engine {
     try jit.defineAbsoluteSymbols(HostFunctions.symbols)
   }
 
+  /// Which build of the compiler this is: the size and modification time of the running
+  /// executable (`mind`, or the program that links the library, which SwiftPM links statically).
+  /// A rebuilt compiler may generate different code under the same version number, so its cache
+  /// entries must not be found by another build.
+  static let compilerBuild: String = {
+    #if canImport(Glibc)
+      var status = stat()
+      if stat("/proc/self/exe", &status) == 0 {
+        return "build \(status.st_size)-\(status.st_mtim.tv_sec).\(status.st_mtim.tv_nsec)"
+      }
+    #endif
+    return "build unknown"
+  }()
+
   /// What distinguishes this compiler and machine: part of every cache key and entry.
   public var fingerprint: String {
     var major: UInt32 = 0
@@ -53,7 +67,7 @@ public final class Engine {
     var patch: UInt32 = 0
     LLVMGetVersion(&major, &minor, &patch)
     return
-      "\(Self.compilerVersion) llvm \(major).\(minor).\(patch) \(target.triple) \(target.cpuName) \(target.cpuFeatures) O\(optimizationLevel)"
+      "\(Self.compilerVersion) \(Self.compilerBuild) llvm \(major).\(minor).\(patch) \(target.triple) \(target.cpuName) \(target.cpuFeatures) O\(optimizationLevel)"
   }
 
   /// An object cache in the default folder (`$MIND_CACHE_DIR`, ...) for this engine.

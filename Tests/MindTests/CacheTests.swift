@@ -128,6 +128,21 @@ import Testing
       }, reason: "another compiler or for another CPU")
   }
 
+  @Test func entryOfAnotherBuildOfTheCompilerIsRebuilt() throws {
+    // Same version, LLVM and CPU: only the compiler binary differs (its size and time).
+    try expectRebuild(
+      after: { path in
+        let key = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let fingerprint = try Engine().fingerprint
+        let build = try #require(fingerprint.firstRange(of: /build [0-9]+-[0-9.]+/))
+        let foreign = ObjectCache(
+          directory: directory, fingerprint: fingerprint.replacingCharacters(in: build, with: "build 1-2.3"))
+        let original = try #require(ObjectCache(directory: directory, fingerprint: fingerprint).load(key))
+        foreign.store(key, original)
+      }, reason: "another compiler or for another CPU")
+  }
+
   @Test func entryOfAnOlderFormatIsRebuilt() throws {
     try expectRebuild(
       after: { path in

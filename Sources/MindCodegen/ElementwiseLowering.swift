@@ -1,7 +1,8 @@
 // Elementwise ops (unary, binary, compare, select, cast): one loop over the flat buffer in
 // explicit LLVM vectors of the CPU's width (`<16 x float>` with AVX-512), then a scalar tail.
 // Producers fused into this op (FunctionLowering.planFusion) are computed in the same loop.
-// Ops that need a libm call per element (tan, tanh) use the scalar loop only.
+// exp, log and tanh are vector code (VectorMath.swift); ops that need a libm call per element
+// (tan, f64 tanh) use the scalar loop only.
 // Semantics follow NumPy: `%` takes the divisor's sign, `round` is round-half-to-even, and
 // `max`/`min` propagate NaN.
 
@@ -17,7 +18,7 @@ extension FunctionLowering {
     }
     let destination = buffer(for: result)
     values[result] = destination
-    let scalarOnly = needsLibraryCall(op.kind) || op.operands.contains(where: needsLibraryCall)
+    let scalarOnly = needsLibraryCall(op) || op.operands.contains(where: needsLibraryCall)
     let dtype =
       op.operands[0].type.dtype == .bool && op.operands.count > 1
       ? op.operands[1].type.dtype : op.operands[0].type.dtype
@@ -44,9 +45,11 @@ extension FunctionLowering {
     }
   }
 
-  func needsLibraryCall(_ kind: OpKind) -> Bool {
-    if case .unary(let u) = kind { return u == .tan || u == .tanh }
-    return false
+  /// Ops computed by a libm call per element: tan, and tanh in f64 (VectorMath.swift has the
+  /// rest of the transcendental functions as vector code).
+  func needsLibraryCall(_ op: Operation) -> Bool {
+    guard case .unary(let u) = op.kind else { return false }
+    return u == .tan || (u == .tanh && op.operands[0].type.dtype == .f64)
   }
 
   /// The element(s) of one elementwise op, on registers of `width` lanes.
@@ -68,21 +71,20 @@ extension FunctionLowering {
         let positive = float ? LLVMBuildFCmp(b, LLVMRealOGT, x, c(0), "") : LLVMBuildICmp(b, LLVMIntSGT, x, c(0), "")
         let negative = float ? LLVMBuildFCmp(b, LLVMRealOLT, x, c(0), "") : LLVMBuildICmp(b, LLVMIntSLT, x, c(0), "")
         return LLVMBuildSelect(b, positive, c(1), LLVMBuildSelect(b, negative, c(-1), x, ""), "")
-      case .exp: return ir.intrinsic("llvm.exp", [x])
-      case .log: return ir.intrinsic("llvm.log", [x])
+      case .exp: return VectorMath(ir: ir, dtype: dtype, width: width).exp(x)
+      case .log: return VectorMath(ir: ir, dtype: dtype, width: width).log(x)
       case .sqrt: return ir.intrinsic("llvm.sqrt", [x])
       case .sin: return ir.intrinsic("llvm.sin", [x])
       case .cos: return ir.intrinsic("llvm.cos", [x])
       case .floor: return ir.intrinsic("llvm.floor", [x])
       case .ceil: return ir.intrinsic("llvm.ceil", [x])
       case .round: return ir.intrinsic("llvm.roundeven", [x])
+      case .tanh where dtype == .f32: return VectorMath(ir: ir, dtype: dtype, width: width).tanh(x)
       case .tan, .tanh:
         let name = (u == .tan ? "tan" : "tanh") + (dtype == .f32 ? "f" : "")
         let t = ir.scalarType(dtype)
         return ir.call(ir.declare(name, t, [t]), [x])
-      case .logistic:
-        return LLVMBuildFDiv(
-          b, c(1), LLVMBuildFAdd(b, c(1), ir.intrinsic("llvm.exp", [LLVMBuildFNeg(b, x, "")]), ""), "")
+      case .logistic: return VectorMath(ir: ir, dtype: dtype, width: width).logistic(x)
       case .not: return LLVMBuildNot(b, x, "")
       }
     case .binary(let o):

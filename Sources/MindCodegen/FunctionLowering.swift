@@ -141,7 +141,7 @@ final class FunctionLowering {
   /// Whether computing `value`'s elements calls libm per element (then loops stay scalar).
   func needsLibraryCall(_ value: Value) -> Bool {
     guard fused.contains(value), let op = value.definingOp else { return false }
-    return needsLibraryCall(op.kind) || op.operands.contains(where: needsLibraryCall)
+    return needsLibraryCall(op) || op.operands.contains(where: needsLibraryCall)
   }
 
   // MARK: - Values

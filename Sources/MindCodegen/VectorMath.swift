@@ -1,0 +1,147 @@
+// Vector math kernels: exp, log and (f32) tanh as straight-line LLVM IR on registers of any width,
+// so elementwise loops that use them stay vectorized (`llvm.exp` and `llvm.log` on vectors become
+// one libm call per lane). The same code serves the scalar tail, so every element of a tensor is
+// computed the same way.
+//
+// - exp: x = n·ln2 + r with n = rint(x / ln2) and |r| <= ln2/2 (ln2 split in a high part exact
+//   in n·ln2 and a low part); e^r by a polynomial (Cephes' minimax for f32, the Taylor series
+//   to degree 13 for f64); times 2^n built in the exponent bits, in two halves so that results
+//   down to the smallest subnormal and up to the largest finite number are exact scalings.
+//   Beyond the range: +inf and 0; NaN stays NaN.
+// - log: x = m·2^e with m in [√½, √2) (subnormals scaled first); log m = 2·atanh(s) with
+//   s = (m - 1)/(m + 1), |s| <= 0.172, by its odd series (arranged as in fdlibm); plus e·ln2
+//   (high and low parts).
+//   log 0 = -inf, log of a negative number or NaN is NaN, log inf = inf.
+// - logistic: 1/(1 + e^-|x|) or e^-|x|/(1 + e^-|x|) by x's sign.
+// - tanh (f32): Cephes' odd polynomial below |x| = 0.625, else 1 - 2/(e^(2|x|) + 1) with x's
+//   sign. f64 tanh calls libm per element (see ElementwiseLowering.needsLibraryCall).
+//
+// Accuracy against glibc's libm (VectorMathTests): exp and log within 1 ulp (f32 and f64), tanh
+// and sigmoid within 2 ulps (f32).
+
+import CLLVM
+import MindIR
+
+struct VectorMath {
+  let ir: IRBuilder
+  let dtype: DType
+  let width: Int
+
+  private var b: LLVMBuilderRef { ir.ref }
+  private var isF32: Bool { dtype == .f32 }
+  /// The integer type of the same width as the float, and the float's mantissa bits and bias.
+  private var bitsType: LLVMTypeRef { ir.type(isF32 ? .i32 : .i64, width: width) }
+  private var mantissaBits: Int { isF32 ? 23 : 52 }
+  private var bias: Int { isF32 ? 127 : 1023 }
+
+  private func c(_ v: Double) -> LLVMValueRef { ir.constant(v, dtype, width: width) }
+  private func int(_ v: Int) -> LLVMValueRef { ir.constant(Double(v), isF32 ? .i32 : .i64, width: width) }
+  private func add(_ x: LLVMValueRef, _ y: LLVMValueRef) -> LLVMValueRef { LLVMBuildFAdd(b, x, y, "")! }
+  private func sub(_ x: LLVMValueRef, _ y: LLVMValueRef) -> LLVMValueRef { LLVMBuildFSub(b, x, y, "")! }
+  private func mul(_ x: LLVMValueRef, _ y: LLVMValueRef) -> LLVMValueRef { LLVMBuildFMul(b, x, y, "")! }
+  private func fma(_ x: LLVMValueRef, _ y: LLVMValueRef, _ z: LLVMValueRef) -> LLVMValueRef {
+    ir.intrinsic("llvm.fma", [x, y, z])
+  }
+  private func select(_ condition: LLVMValueRef, _ x: LLVMValueRef, _ y: LLVMValueRef) -> LLVMValueRef {
+    LLVMBuildSelect(b, condition, x, y, "")!
+  }
+  private func compare(_ predicate: LLVMRealPredicate, _ x: LLVMValueRef, _ y: LLVMValueRef) -> LLVMValueRef {
+    LLVMBuildFCmp(b, predicate, x, y, "")!
+  }
+
+  /// Σ coefficients[i]·x^i by Horner's rule (coefficients from the constant term up).
+  private func polynomial(_ x: LLVMValueRef, _ coefficients: [Double]) -> LLVMValueRef {
+    var result = c(coefficients.last!)
+    for coefficient in coefficients.dropLast().reversed() { result = fma(result, x, c(coefficient)) }
+    return result
+  }
+
+  /// 2^n for an integer-valued float n with |n| <= 2·bias, as the product of two powers of two.
+  private func scale(_ y: LLVMValueRef, byPowerOfTwo n: LLVMValueRef) -> LLVMValueRef {
+    let k = LLVMBuildFPToSI(b, n, bitsType, "")!
+    let half = LLVMBuildAShr(b, k, int(1), "")!
+    let rest = LLVMBuildSub(b, k, half, "")!
+    let power = { (e: LLVMValueRef) -> LLVMValueRef in
+      let bits = LLVMBuildShl(
+        self.b, LLVMBuildAdd(self.b, e, self.int(self.bias), "")!, self.int(self.mantissaBits), "")!
+      return LLVMBuildBitCast(self.b, bits, self.ir.type(self.dtype, width: self.width), "")!
+    }
+    return mul(mul(y, power(half)), power(rest))
+  }
+
+  func exp(_ x: LLVMValueRef) -> LLVMValueRef {
+    // Above `high` the result overflows; below `low` it underflows to zero.
+    let (high, low) = isF32 ? (88.72283935546875, -103.972084045410) : (709.782712893384, -745.1332191019412)
+    let (ln2High, ln2Low) =
+      isF32 ? (0.693359375, -2.12194440e-4) : (0.693147180369123816490, 1.90821492927058770002e-10)
+    let clamped = ir.intrinsic("llvm.minnum", [ir.intrinsic("llvm.maxnum", [x, c(low)]), c(high)])
+    let n = ir.intrinsic("llvm.rint", [mul(clamped, c(1.4426950408889634))])
+    let r = fma(n, c(-ln2Low), fma(n, c(-ln2High), clamped))
+    let er: LLVMValueRef
+    if isF32 {
+      let p = polynomial(
+        r, [5.0000001201e-1, 1.6666665459e-1, 4.1665795894e-2, 8.3334519073e-3, 1.3981999507e-3, 1.9875691500e-4])
+      er = add(fma(mul(p, r), r, r), c(1))
+    } else {
+      var factorials = [1.0]
+      for k in 1...13 { factorials.append(factorials[k - 1] * Double(k)) }
+      er = polynomial(r, factorials.map { 1 / $0 })
+    }
+    var result = scale(er, byPowerOfTwo: n)
+    result = select(compare(LLVMRealOGT, x, c(high)), c(.infinity), result)
+    result = select(compare(LLVMRealOLT, x, c(low)), c(0), result)
+    return select(compare(LLVMRealUNO, x, x), x, result)
+  }
+
+  func log(_ x: LLVMValueRef) -> LLVMValueRef {
+    let floatType = ir.type(dtype, width: width)
+    // Subnormals: scale into the normal range first (exactly), and remember the exponent.
+    let smallestNormal = isF32 ? Double(Float.leastNormalMagnitude) : Double.leastNormalMagnitude
+    let subnormal = compare(LLVMRealOLT, x, c(smallestNormal))
+    let normal = select(subnormal, mul(x, c(Double(sign: .plus, exponent: mantissaBits, significand: 1))), x)
+    let bits = LLVMBuildBitCast(b, normal, bitsType, "")!
+    let exponentBits = LLVMBuildSub(b, LLVMBuildLShr(b, bits, int(mantissaBits), "")!, int(bias), "")!
+    var e = LLVMBuildSIToFP(b, exponentBits, floatType, "")!
+    e = select(subnormal, sub(e, c(Double(mantissaBits))), e)
+    // m in [1, 2), then [√½, √2).
+    let mantissaMask = (1 << mantissaBits) - 1
+    let mBits = LLVMBuildOr(b, LLVMBuildAnd(b, bits, int(mantissaMask), "")!, int(bias << mantissaBits), "")!
+    var m = LLVMBuildBitCast(b, mBits, floatType, "")!
+    let large = compare(LLVMRealOGT, m, c(2.0.squareRoot()))
+    m = select(large, mul(m, c(0.5)), m)
+    e = select(large, add(e, c(1)), e)
+    // log(1 + f) = f - (f²/2 - s·(f²/2 + R)), s = f/(2 + f), R = Σ_{k≥1} 2 s^2k/(2k + 1)
+    // (fdlibm's arrangement: the large terms f and f²/2 are exact or nearly so).
+    let f = sub(m, c(1))
+    let s = LLVMBuildFDiv(b, f, add(f, c(2)), "")!
+    let z = mul(s, s)
+    let r = mul(z, polynomial(z, (1...(isF32 ? 4 : 10)).map { 2 / Double(2 * $0 + 1) }))
+    let halfSquare = mul(c(0.5), mul(f, f))
+    let (ln2High, ln2Low) = (0.693147180369123816490, 1.90821492927058770002e-10)
+    let tail = sub(halfSquare, fma(s, add(halfSquare, r), mul(e, c(ln2Low))))
+    var result = fma(e, c(ln2High), sub(f, tail))
+    result = select(compare(LLVMRealOEQ, x, c(0)), c(-.infinity), result)
+    result = select(compare(LLVMRealOEQ, x, c(.infinity)), x, result)
+    return select(compare(LLVMRealULT, x, c(0)), c(.nan), result)
+  }
+
+  /// 1/(1 + e^-x), as e^x/(1 + e^x) for negative x (no overflow, full relative accuracy).
+  func logistic(_ x: LLVMValueRef) -> LLVMValueRef {
+    let t = exp(LLVMBuildFNeg(b, ir.intrinsic("llvm.fabs", [x]), "")!)
+    let denominator = add(c(1), t)
+    let negative = compare(LLVMRealOLT, x, c(0))
+    return LLVMBuildFDiv(b, select(negative, t, c(1)), denominator, "")!
+  }
+
+  /// f32 only.
+  func tanh(_ x: LLVMValueRef) -> LLVMValueRef {
+    let magnitude = ir.intrinsic("llvm.fabs", [x])
+    let s = mul(x, x)
+    let p = polynomial(
+      s, [-3.33332819422e-1, 1.33314422036e-1, -5.37397155531e-2, 2.06390887954e-2, -5.70498872745e-3])
+    let small = fma(mul(p, s), x, x)
+    let t = sub(c(1), LLVMBuildFDiv(b, c(2), add(exp(mul(c(2), magnitude)), c(1)), "")!)
+    let large = ir.intrinsic("llvm.copysign", [t, x])
+    return select(compare(LLVMRealOLT, magnitude, c(0.625)), small, large)
+  }
+}

@@ -6,7 +6,8 @@
 // is lowered, the value's buffer returns to a pool, unless another live value still refers to it
 // (a reshape, or a sum that took over an addend's buffer); later top-level results take the
 // smallest pooled buffer large enough, the most recently freed first, so that backward-sweep
-// temporaries reuse a few warm buffers instead of touching fresh memory. Values inside loop and
+// temporaries reuse a few warm buffers instead of touching fresh memory. An elementwise op or a
+// gemm accumulation whose operand dies at it writes its result over that operand (in place). Values inside loop and
 // branch bodies, loop-carried state, parameters and the caller's result buffers are never pooled.
 
 import CLLVM
@@ -32,8 +33,11 @@ struct BufferPool {
 struct BufferReuse {
   /// The ops of the top-level block.
   var topLevel: Set<ObjectIdentifier> = []
-  /// Top-level values whose last read is at each top-level position.
+  /// Top-level values whose last read is at each top-level position, and the reverse.
   var dyingAfter: [Int: [Value]] = [:]
+  var lastRead: [Value: Int] = [:]
+  /// The position of the top-level op being lowered.
+  var position = 0
   /// Pooled buffers and their sizes.
   var sizes: [LLVMValueRef: Int] = [:]
   /// The live values that refer to each pooled buffer.
@@ -73,6 +77,7 @@ extension FunctionLowering {
       for result in op.results where !result.type.isScalar {
         let last = (uses[result] ?? []).map(readPosition).max() ?? index
         bufferReuse.dyingAfter[last, default: []].append(result)
+        bufferReuse.lastRead[result] = last
       }
     }
   }
@@ -87,6 +92,18 @@ extension FunctionLowering {
     let fresh = allocate(value.type)
     bufferReuse.sizes[fresh] = bytes
     return fresh
+  }
+
+  /// The buffer of `operand` when the top-level op being lowered may write its result there: the
+  /// operand is read for the last time by this op, no other live value refers to its buffer, and
+  /// the buffer is large enough. The op must read each element before writing the same element
+  /// (elementwise ops), or not read the operand at all while writing (a gemm accumulation).
+  func bufferDyingHere(_ operand: Value, bytes: Int) -> LLVMValueRef? {
+    guard currentBlock === function.body, bufferReuse.lastRead[operand] == bufferReuse.position,
+      let pointer = values[operand], let size = bufferReuse.sizes[pointer], size >= bytes,
+      bufferReuse.holders[pointer] == [operand]
+    else { return nil }
+    return pointer
   }
 
   /// After the top-level op at `index`: its results hold their buffers, and values read for the

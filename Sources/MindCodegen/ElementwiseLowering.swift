@@ -16,7 +16,9 @@ extension FunctionLowering {
       values[result] = elementwise(op, op.operands.map { scalar($0) }, width: 1)
       return
     }
-    let destination = buffer(for: result)
+    let inPlace = op.operands.lazy.filter { $0.type.byteCount == result.type.byteCount && !$0.type.isScalar }
+      .compactMap { self.bufferDyingHere($0, bytes: result.type.byteCount) }.first
+    let destination = preassigned[result] ?? inPlace ?? buffer(for: result)
     values[result] = destination
     let scalarOnly = needsLibraryCall(op) || op.operands.contains(where: needsLibraryCall)
     let dtype =

@@ -252,6 +252,7 @@ final class FunctionLowering {
         try terminator(op.operands)
         return
       }
+      if block === function.body { bufferReuse.position = index }
       try lower(op)
       if block === function.body { recycleBuffers(after: index, op) }
     }

@@ -3,9 +3,10 @@
 // zeroes) and adding the two in another pass. Residual connections (`x + f(x) @ w`) and the
 // adjoint of a value read by several products (`dx = g1 @ w1ᵀ + g2 @ w2ᵀ + ...`) take this form.
 //
-// When c is itself a product or such a sum, read only by this sum in the same block, the sum
-// takes over c's buffer; otherwise c's elements are first copied (or computed, when c is fused)
-// into the sum's buffer.
+// When c is itself a product or such a sum, read only by this sum in the same block, or a
+// top-level value read for the last time here (BufferReuse.swift), and the product does not read
+// it, the sum takes over c's buffer; otherwise c's elements are first copied (or computed, when c
+// is fused) into the sum's buffer.
 
 import CLLVM
 import MindIR
@@ -47,14 +48,20 @@ extension FunctionLowering {
 
   /// Lowers a planned sum: the addend's elements in the sum's buffer, then gemm adds the product.
   func lowerGemmAccumulation(_ op: Operation, _ plan: GemmAccumulation) {
+    let product = plan.product.definingOp!
+    let productReads = Set(product.operands.compactMap { values[gemmSource($0)] })
     let destination: LLVMValueRef
-    if plan.takesAddendBuffer && preassigned[op.result] == nil {
-      destination = buffer(plan.addend)
+    if preassigned[op.result] == nil,
+      let addendBuffer = plan.takesAddendBuffer
+        ? buffer(plan.addend) : bufferDyingHere(plan.addend, bytes: op.result.type.byteCount),
+      !productReads.contains(addendBuffer)
+    {
+      destination = addendBuffer
     } else {
       destination = buffer(for: op.result)
       copy(plan.addend, to: destination)
     }
     values[op.result] = destination
-    callGemm(plan.product.definingOp!, into: destination, accumulate: true)
+    callGemm(product, into: destination, accumulate: true)
   }
 }

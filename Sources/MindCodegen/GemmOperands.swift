@@ -55,11 +55,22 @@ extension FunctionLowering {
     }
   }
 
+  /// The view op through which gemm reads `value` in place, if any.
+  func gemmView(_ value: Value) -> Operation? {
+    guard gemmViews.contains(value) || values[value] == nil, let op = value.definingOp, Self.isGemmView(op) else {
+      return nil
+    }
+    return op
+  }
+
+  /// The value whose buffer gemm reads for `value`.
+  func gemmSource(_ value: Value) -> Value { gemmView(value).map { gemmSource($0.operands[0]) } ?? value }
+
   /// How gemm reads `value`, following views to the buffer that holds the data.
   func gemmOperand(_ value: Value) -> GemmOperand {
     let r = value.type.rank
     let matrix = value.type.extents[r - 2] * value.type.extents[r - 1]
-    guard gemmViews.contains(value) || values[value] == nil, let op = value.definingOp, Self.isGemmView(op) else {
+    guard let op = gemmView(value) else {
       return GemmOperand(pointer: values[value] ?? materialize(value), transposed: false, batchStride: matrix)
     }
     var inner = gemmOperand(op.operands[0])

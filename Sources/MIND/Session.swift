@@ -29,6 +29,9 @@ public final class Session {
   /// Where `print` in called functions writes (standard output by default).
   public var output: (String) -> Void = { Swift.print($0, terminator: "") }
   var compiled: [CallKey: CompiledCall] = [:]
+  /// Target machines for code built on the caller's thread, by optimization level (creating
+  /// one takes about 0.25 ms; background tiers create their own).
+  var targets: [Int: TargetMachine] = [:]
 
   /// A specialization: the function's expression and the argument types.
   struct CallKey: Hashable {
@@ -215,7 +218,10 @@ public final class Session {
     // The optimized object's entry is `<name>.entry` (what the cache stores); a quick tier's
     // is `<name>.quick.entry`, so both can live in the JIT at once.
     let quickName = tiered ? name + ".quick" : name
-    let (object, sites) = try Self.object(of: mir, entry: quickName + ".entry", level: tiered ? 0 : optimizationLevel)
+    let level = tiered ? 0 : optimizationLevel
+    let target = try targets[level] ?? TargetMachine(optimizationLevel: level)
+    targets[level] = target
+    let (object, sites) = try Self.object(of: mir, entry: quickName + ".entry", target: target)
     try engine.jit.addObject(object, name: quickName + ".o")
     let entry = EntryPoint(try engine.jit.lookup(quickName + ".entry"))
     let call = CompiledCall(entry: entry, parameters: types, results: results, sites: sites)
@@ -233,9 +239,16 @@ public final class Session {
     pendingUpgrades.append(
       Thread {
         defer { entry.endUpgrade() }
+        // Lowest priority, then let the caller go on: on a busy (or single) core, the caller's
+        // work comes first (a new thread otherwise often runs a whole time slice at once).
+        #if canImport(Glibc)
+          _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+          sched_yield()
+        #endif
         guard
+          let target = try? TargetMachine(optimizationLevel: optimizationLevel),
           let (optimized, optimizedSites) = try? Self.object(
-            of: function.value, entry: name + ".entry", level: optimizationLevel),
+            of: function.value, entry: name + ".entry", target: target),
           (try? jit.value.addObject(optimized, name: name + ".o")) != nil,
           let address = try? jit.value.lookup(name + ".entry")
         else { return }
@@ -257,14 +270,13 @@ public final class Session {
     }
   }
 
-  /// Lowers a self-contained MIR function to an object file at an optimization level, with the
-  /// array-of-pointers entry point `entry` (the only symbol it exports). Uses its own target
-  /// machine, so that tiers can be built on different threads.
-  static func object(of mir: MindIR.Function, entry: String, level: Int) throws -> ([UInt8], [RuntimeSite]) {
-    let target = try TargetMachine(optimizationLevel: level)
+  /// Lowers a self-contained MIR function to an object file at the target machine's
+  /// optimization level, with the array-of-pointers entry point `entry` (the only symbol it
+  /// exports). Tiers built on different threads use different target machines.
+  static func object(of mir: MindIR.Function, entry: String, target: TargetMachine) throws -> ([UInt8], [RuntimeSite]) {
     let module = Module()
     module.functions = [mir]
-    let file = try ObjectFile(module, name: entry, target: target, level: level) { lowering in
+    let file = try ObjectFile(module, name: entry, target: target, level: target.optimizationLevel) { lowering in
       lowering.internalizeDefinitions()
       lowering.addArrayWrapper(for: mir, name: entry)
     }

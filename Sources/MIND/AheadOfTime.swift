@@ -29,7 +29,8 @@ extension Engine {
       CExport(cName: pair.1, function: pair.0, spec: text)
     }
     let guardName = "MIND_" + stem.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined() + "_H"
-    let file = try ObjectFile(module, name: stem, target: target, level: optimizationLevel) { lowering in
+    let file = try ObjectFile(module, name: stem, target: target, level: optimizationLevel, inProcess: false) {
+      lowering in
       let messages = lowering.sites.map { site in
         "\(program.sources.describe(site.location)): error[\(site.code)]: \(site.message)"
       }

@@ -92,7 +92,9 @@ public final class Engine {
 
   func lower(_ mir: Module) throws -> LLVMModule {
     let module = LLVMModule(name: "mind", target: target)
-    try ModuleLowering(mir: mir, into: module, target: target).lower()
+    let lowering = ModuleLowering(mir: mir, into: module, target: target)
+    lowering.parallelLoops = true
+    try lowering.lower()
     try module.verify()
     return module
   }

@@ -11,15 +11,17 @@ struct ObjectFile<Extra> {
   /// What the caller's entry-point step returned (a C header, ...).
   let extra: Extra
 
-  /// `record` receives the time of each stage (lower, llvm-opt, codegen).
+  /// `record` receives the time of each stage (lower, llvm-opt, codegen). `inProcess` code may
+  /// call the runtime (parallel loops); objects for other programs may not.
   init(
-    _ mir: Module, name: String, target: TargetMachine, level: Int,
+    _ mir: Module, name: String, target: TargetMachine, level: Int, inProcess: Bool = true,
     record: (String, Double) -> Void = { _, _ in },
     entryPoints: (ModuleLowering) throws -> Extra
   ) throws {
     let llvm = LLVMModule(name: name, target: target)
     let (lowered, lowerTime) = try measureThrowing { () throws -> (ModuleLowering, Extra) in
       let lowering = ModuleLowering(mir: mir, into: llvm, target: target)
+      lowering.parallelLoops = inProcess
       try lowering.lower()
       let extra = try entryPoints(lowering)
       try llvm.verify()

@@ -24,27 +24,40 @@ extension FunctionLowering {
     let dtype =
       op.operands[0].type.dtype == .bool && op.operands.count > 1
       ? op.operands[1].type.dtype : op.operands[0].type.dtype
-    storeElements(of: result.type, into: destination, width: scalarOnly ? 1 : lowering.vectorWidth(dtype)) { i, width in
+    let width = scalarOnly ? 1 : lowering.vectorWidth(dtype)
+    storeElements(of: result.type, into: destination, width: width, reads: op.operands) { i, width in
       self.elementwise(op, op.operands.map { self.element($0, i, width: width) }, width: width)
     }
   }
 
   /// Stores `compute(i, width)` (elements i..<i+width) for every element of a tensor type: a
-  /// vector loop of `width` lanes, then a scalar tail.
+  /// vector loop of `width` lanes, then a scalar tail. `reads` are the values whose elements
+  /// `compute` reads; when given, a large loop runs on several threads (ParallelLoops.swift).
   func storeElements(
-    of type: TensorType, into destination: LLVMValueRef, width: Int,
+    of type: TensorType, into destination: LLVMValueRef, width: Int, reads: [Value] = [],
     _ compute: (LLVMValueRef, Int) -> LLVMValueRef
   ) {
-    let count = type.elementCount
-    let vectorEnd = width > 1 ? count - count % width : 0
-    if vectorEnd > 0 {
-      ir.loop(ir.int(0), ir.int(vectorEnd), step: width) { i in
-        ir.store(type.dtype, compute(i, width), destination, i, width: width)
+    if !reads.isEmpty && runsInParallel(type.elementCount) {
+      parallelStoreElements(of: type, into: destination, width: width, reads: reads, compute)
+      return
+    }
+    storeRange(type.dtype, into: destination, width: width, from: ir.int(0), to: ir.int(type.elementCount), compute)
+  }
+
+  /// Stores `compute` for the elements [begin, end): a vector loop, then a scalar tail.
+  func storeRange(
+    _ dtype: DType, into destination: LLVMValueRef, width: Int, from begin: LLVMValueRef, to end: LLVMValueRef,
+    _ compute: (LLVMValueRef, Int) -> LLVMValueRef
+  ) {
+    var vectorEnd = begin
+    if width > 1 {
+      let vectors = LLVMBuildSDiv(ir.ref, LLVMBuildSub(ir.ref, end, begin, ""), ir.int(width), "")!
+      vectorEnd = LLVMBuildAdd(ir.ref, begin, LLVMBuildMul(ir.ref, vectors, ir.int(width), ""), "")!
+      ir.loop(begin, vectorEnd, step: width) { i in
+        ir.store(dtype, compute(i, width), destination, i, width: width)
       }
     }
-    if vectorEnd < count {
-      ir.loop(ir.int(vectorEnd), ir.int(count)) { i in ir.store(type.dtype, compute(i, 1), destination, i) }
-    }
+    ir.loop(vectorEnd, end) { i in ir.store(dtype, compute(i, 1), destination, i) }
   }
 
   /// Ops computed by a libm call per element: tan, and tanh in f64 (VectorMath.swift has the

@@ -199,7 +199,7 @@ final class FunctionLowering {
     }
     if fused.contains(value) {
       let width = needsLibraryCall(value) ? 1 : lowering.vectorWidth(value.type.dtype)
-      storeElements(of: value.type, into: destination, width: width) { i, width in
+      storeElements(of: value.type, into: destination, width: width, reads: [value]) { i, width in
         self.element(value, i, width: width)
       }
       return

@@ -27,6 +27,10 @@ public final class ModuleLowering {
   var declarations: [String: (LLVMValueRef, LLVMTypeRef)] = [:]
   public private(set) var sites: [RuntimeSite] = []
   var constantCount = 0
+  /// Whether large elementwise loops may run on several threads (in-process code only: they
+  /// call the runtime's `mind_parallel_for`).
+  public var parallelLoops = false
+  var parallelBodyCount = 0
 
   public init(mir: Module, into module: LLVMModule, target: TargetMachine) {
     self.mir = mir

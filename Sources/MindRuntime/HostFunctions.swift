@@ -48,6 +48,7 @@ public enum HostFunctions {
       ("mind_print_end", unsafeBitCast(printEnd, to: UInt64.self)),
       ("mind_report_error", unsafeBitCast(reportError, to: UInt64.self)),
       ("mind_random_fill", unsafeBitCast(randomFill, to: UInt64.self)),
+      ("mind_parallel_for", unsafeBitCast(ParallelFor.run, to: UInt64.self)),
     ]
   }
 }

@@ -1,0 +1,88 @@
+// Large elementwise loops on several threads. The loop that stores a tensor's elements is
+// outlined into an internal function `void body(ptr context, i64 begin, i64 end)` over a range
+// of elements; the values it reads (buffer pointers, scalar registers, splat registers of the
+// enclosing function) are passed through `context`, an array of 8-byte slots on the caller's
+// stack, and the call goes through the runtime's `mind_parallel_for`, which splits the range
+// across threads (MindRuntime/ParallelFor.swift) and returns when every chunk is done.
+//
+// Only in-process code does this (the JIT and the Swift API): objects from `mind build` must not
+// depend on the runtime, so their loops stay on the caller's thread. Elementwise code reads and
+// writes element i only, so chunks never touch each other's elements.
+
+import CLLVM
+import MindIR
+
+extension FunctionLowering {
+  /// Elementwise loops of at least this many elements are split across threads (below, the
+  /// cost of waking workers, ~10-30 µs, outweighs the gain).
+  static let parallelThreshold = 1 << 17
+
+  func runsInParallel(_ count: Int) -> Bool { lowering.parallelLoops && count >= Self.parallelThreshold }
+
+  /// The values `element` reaches from `reads` that hold registers or buffers of this function.
+  func leaves(of reads: [Value]) -> [Value] {
+    var leaves: [Value] = []
+    var seen: Set<Value> = []
+    func collect(_ value: Value) {
+      guard seen.insert(value).inserted else { return }
+      if !value.type.isScalar, scalarSplats[value] == nil, fused.contains(value), let op = value.definingOp {
+        op.operands.forEach(collect)
+      } else {
+        leaves.append(value)
+      }
+    }
+    reads.forEach(collect)
+    return leaves
+  }
+
+  func parallelStoreElements(
+    of type: TensorType, into destination: LLVMValueRef, width: Int, reads: [Value],
+    _ compute: (LLVMValueRef, Int) -> LLVMValueRef
+  ) {
+    // What the body needs from this function: the destination, then the register of each leaf
+    // (what `element` reads: a scalar, a splat, or a buffer pointer) that is not a constant.
+    let leaves = leaves(of: reads)
+    let registers = leaves.map { leaf in
+      leaf.type.isScalar ? scalar(leaf) : scalarSplats[leaf] ?? buffer(leaf)
+    }
+    var captured = [destination]
+    for register in registers where LLVMIsConstant(register) == 0 && !captured.contains(register) {
+      captured.append(register)
+    }
+    let slots = LLVMBuildArrayAlloca(allocationBuilder, ir.i64, ir.int(max(captured.count, 1)), "context")!
+    for (k, value) in captured.enumerated() { LLVMBuildStore(ir.ref, value, ir.gep(ir.i64, slots, ir.int(k))) }
+
+    // The outlined loop.
+    let caller = ir.currentBlock
+    let body = ir.declare(lowering.newParallelBodyName(), ir.void, [ir.ptr, ir.i64, ir.i64]).0
+    LLVMSetLinkage(body, LLVMInternalLinkage)
+    ir.position(at: LLVMAppendBasicBlockInContext(ir.context, body, "entry"))
+    let context = LLVMGetParam(body, 0)!
+    var inside: [LLVMValueRef: LLVMValueRef] = [:]
+    for (k, value) in captured.enumerated() {
+      inside[value] = LLVMBuildLoad2(ir.ref, LLVMTypeOf(value), ir.gep(ir.i64, context, ir.int(k)), "")!
+    }
+    let (savedValues, savedSplats) = (values, scalarSplats)
+    for (leaf, register) in zip(leaves, registers) {
+      guard let mapped = inside[register] else { continue }
+      if !leaf.type.isScalar && scalarSplats[leaf] != nil { scalarSplats[leaf] = mapped } else { values[leaf] = mapped }
+    }
+    storeRange(
+      type.dtype, into: inside[destination]!, width: width, from: LLVMGetParam(body, 1), to: LLVMGetParam(body, 2),
+      compute)
+    LLVMBuildRetVoid(ir.ref)
+    (values, scalarSplats) = (savedValues, savedSplats)
+    ir.position(at: caller)
+
+    // Chunks start at multiples of 64 elements (whole cache lines, whole vectors).
+    let run = ir.declare("mind_parallel_for", ir.void, [ir.ptr, ir.ptr, ir.i64, ir.i64])
+    ir.call(run, [body, slots, ir.int(type.elementCount), ir.int(64)])
+  }
+}
+
+extension ModuleLowering {
+  func newParallelBodyName() -> String {
+    parallelBodyCount += 1
+    return "mind.parallel.\(parallelBodyCount)"
+  }
+}

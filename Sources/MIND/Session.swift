@@ -135,7 +135,7 @@ public final class Session {
     let entry = unsafeBitCast(UInt(compiled.entry.current), to: Entry.self)
     var results: [Tensor] = []
     let failure = CompiledCode.run(sites: compiled.sites, fallback: .unknown, output: output) { runtime in
-      let (status, outputs) = Self.withInputs(arguments[...], []) { inputs in
+      let (status, outputs) = Self.withInputs(arguments[...]) { inputs in
         Self.withOutputs(compiled.results[...], inputs) { pointers in
           var table = pointers
           return table.withUnsafeMutableBufferPointer { entry(runtime, $0.baseAddress) }
@@ -151,31 +151,25 @@ public final class Session {
   }
 
   /// Calls `body` with the addresses of the inputs' bytes (no copies).
-  static func withInputs<R>(
-    _ inputs: ArraySlice<Tensor>, _ pointers: [UnsafeMutableRawPointer?], _ body: ([UnsafeMutableRawPointer?]) -> R
-  ) -> R {
-    guard let first = inputs.first else { return body(pointers) }
-    return first.bytes.withUnsafeBytes { raw in
-      withInputs(inputs.dropFirst(), pointers + [UnsafeMutableRawPointer(mutating: raw.baseAddress)], body)
-    }
+  static func withInputs<R>(_ inputs: ArraySlice<Tensor>, _ body: ([UnsafeMutableRawPointer?]) -> R) -> R {
+    withExtendedLifetime(inputs) { body(inputs.map { $0.storage.pointer }) }
   }
 
   /// Creates the results' storage and calls `body` with its addresses after the inputs', so
-  /// that compiled code writes the results in place.
+  /// that compiled code writes the results in place (zeros if the call failed).
   static func withOutputs(
-    _ types: ArraySlice<TensorType>, _ pointers: [UnsafeMutableRawPointer?],
+    _ types: ArraySlice<TensorType>, _ inputs: [UnsafeMutableRawPointer?],
     _ body: ([UnsafeMutableRawPointer?]) -> Int32
   ) -> (Int32, [Tensor]) {
-    guard let first = types.first else { return (body(pointers), []) }
-    var status: Int32 = 0
-    var rest: [Tensor] = []
-    let count = max(first.byteCount, 1)
-    let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-      (status, rest) = withOutputs(types.dropFirst(), pointers + [UnsafeMutableRawPointer(buffer.baseAddress)], body)
-      if status != 0 { buffer.initialize(repeating: 0) }
-      initialized = count
+    let storages = types.map { TensorStorage(count: $0.byteCount) }
+    let status = body(inputs + storages.map(\.pointer))
+    if status != 0 {
+      storages.forEach { $0.pointer.initializeMemory(as: UInt8.self, repeating: 0, count: max($0.count, 1)) }
     }
-    return (status, [Tensor(elementType: ElementType(first.dtype), shape: first.extents, bytes: bytes)] + rest)
+    let tensors = zip(types, storages).map { type, storage in
+      Tensor(elementType: ElementType(type.dtype), shape: type.extents, storage: storage)
+    }
+    return (status, tensors)
   }
 
   /// Specializes, differentiates and compiles `expression` for these argument types, or loads

@@ -1,5 +1,9 @@
-// Host tensors for the Swift API: an element type, a shape and row-major bytes.
+// Host tensors for the Swift API: an element type, a shape and row-major bytes. The bytes live in
+// 64-byte aligned storage, so that compiled code's vector loads and stores (64 bytes with
+// AVX-512) never straddle two cache lines (Swift arrays place their elements 16 or 48 bytes past
+// a line: W1's gradient at N = 1e6 took 7% longer on such buffers).
 
+import Foundation
 import MindCodegen
 import MindIR
 import MindRuntime
@@ -13,21 +17,44 @@ public enum ElementType: String, Sendable, CaseIterable {
   init(_ dtype: DType) { self.init(rawValue: dtype.sourceName)! }
 }
 
+/// The bytes of a tensor: written once when the tensor is made (by a copy, or by compiled code
+/// writing a result), read-only afterwards.
+final class TensorStorage: @unchecked Sendable, Equatable {
+  let pointer: UnsafeMutableRawPointer
+  let count: Int
+
+  init(count: Int) {
+    self.count = count
+    pointer = .allocate(byteCount: max(count, 1), alignment: 64)
+  }
+
+  convenience init(copying bytes: UnsafeRawBufferPointer) {
+    self.init(count: bytes.count)
+    if let base = bytes.baseAddress { pointer.copyMemory(from: base, byteCount: bytes.count) }
+  }
+
+  deinit { pointer.deallocate() }
+
+  static func == (a: TensorStorage, b: TensorStorage) -> Bool {
+    a.count == b.count && memcmp(a.pointer, b.pointer, a.count) == 0
+  }
+}
+
 public struct Tensor: Equatable, Sendable, CustomStringConvertible {
   public let elementType: ElementType
   public let shape: [Int]
-  var bytes: [UInt8]
+  let storage: TensorStorage
 
-  init(elementType: ElementType, shape: [Int], bytes: [UInt8]) {
+  init(elementType: ElementType, shape: [Int], storage: TensorStorage) {
     self.elementType = elementType
     self.shape = shape
-    self.bytes = bytes
+    self.storage = storage
   }
 
   static func make<T>(_ values: [T], shape: [Int]?, _ type: ElementType) -> Tensor {
     let shape = shape ?? [values.count]
     precondition(shape.reduce(1, *) == values.count, "\(values.count) values do not fill shape \(shape)")
-    return Tensor(elementType: type, shape: shape, bytes: values.withUnsafeBytes { Array($0) })
+    return Tensor(elementType: type, shape: shape, storage: values.withUnsafeBytes { TensorStorage(copying: $0) })
   }
 
   public init(_ values: [Float], shape: [Int]? = nil) { self = Self.make(values, shape: shape, .f32) }
@@ -41,18 +68,12 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
   public init(_ scalar: Double) { self.init([scalar], shape: []) }
   public init(_ scalar: Int64) { self.init([scalar], shape: []) }
 
-  /// Zeros of a type and shape (what results are written into).
-  init(zeros type: TensorType) {
-    self.init(
-      elementType: ElementType(type.dtype), shape: type.extents,
-      bytes: [UInt8](repeating: 0, count: max(type.byteCount, 1)))
-  }
-
   var type: TensorType { TensorType(elementType.dtype, known: shape) }
 
   func values<T>(_ type: ElementType, as: T.Type) -> [T] {
     guard elementType == type else { return [] }
-    return bytes.withUnsafeBytes { Array($0.bindMemory(to: T.self).prefix(shape.reduce(1, *))) }
+    let count = shape.reduce(1, *)
+    return Array(UnsafeBufferPointer(start: storage.pointer.assumingMemoryBound(to: T.self), count: count))
   }
 
   /// The elements, when the tensor holds that type (else empty).
@@ -64,10 +85,8 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
 
   /// As `print` writes it.
   public var description: String {
-    bytes.withUnsafeBytes { raw in
-      shape.isEmpty
-        ? Formatting.element(raw.baseAddress!, ElementKind.of(elementType.dtype), 0)
-        : Formatting.tensor(raw.baseAddress!, ElementKind.of(elementType.dtype), extents: shape)
-    }
+    shape.isEmpty
+      ? Formatting.element(storage.pointer, ElementKind.of(elementType.dtype), 0)
+      : Formatting.tensor(storage.pointer, ElementKind.of(elementType.dtype), extents: shape)
   }
 }

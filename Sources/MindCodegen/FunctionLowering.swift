@@ -46,7 +46,7 @@ final class FunctionLowering {
   var exitIncoming: [(LLVMValueRef, LLVMBasicBlockRef)] = []
   var heapBuffers: [LLVMValueRef] = []
   var runtime: LLVMValueRef { LLVMGetParam(llvmFunction, 0) }
-  var alignedAlloc: (LLVMValueRef, LLVMTypeRef) { ir.declare("aligned_alloc", ir.ptr, [ir.i64, ir.i64]) }
+  var malloc: (LLVMValueRef, LLVMTypeRef) { ir.declare("malloc", ir.ptr, [ir.i64]) }
 
   static let stackLimit = 16 * 1024
 
@@ -183,13 +183,17 @@ final class FunctionLowering {
       LLVMSetAlignment(slot, 64)
       return slot
     }
-    // aligned_alloc takes a size that is a multiple of the alignment.
-    var arguments: [LLVMValueRef?] = [ir.int(64), ir.int((bytes + 63) / 64 * 64)]
+    // malloc, then the first 64-byte boundary inside (glibc's aligned allocation of large
+    // blocks keeps faulting in new heap pages for a while when blocks are reused).
+    var arguments: [LLVMValueRef?] = [ir.int(bytes + 63)]
     let heap = arguments.withUnsafeMutableBufferPointer {
-      LLVMBuildCall2(allocationBuilder, alignedAlloc.1, alignedAlloc.0, $0.baseAddress, 2, "heap")!
+      LLVMBuildCall2(allocationBuilder, malloc.1, malloc.0, $0.baseAddress, 1, "heap")!
     }
     heapBuffers.append(heap)
-    return heap
+    let address = LLVMBuildPtrToInt(allocationBuilder, heap, ir.i64, "")!
+    let aligned = LLVMBuildAnd(
+      allocationBuilder, LLVMBuildAdd(allocationBuilder, address, ir.int(63), ""), ir.int(-64), "")!
+    return LLVMBuildIntToPtr(allocationBuilder, aligned, ir.ptr, "buffer")!
   }
 
   /// Writes a tensor's elements into `destination`: from its buffer, its splat register, or

@@ -1,7 +1,5 @@
-// Host tensors for the Swift API: an element type, a shape and row-major bytes. The bytes live in
-// 64-byte aligned storage, so that compiled code's vector loads and stores (64 bytes with
-// AVX-512) never straddle two cache lines (Swift arrays place their elements 16 or 48 bytes past
-// a line: W1's gradient at N = 1e6 took 7% longer on such buffers).
+// Host tensors for the Swift API: an element type, a shape and row-major bytes (in a
+// TensorStorage: aligned, and huge pages for large tensors).
 
 import Foundation
 import MindCodegen
@@ -15,34 +13,6 @@ public enum ElementType: String, Sendable, CaseIterable {
   var dtype: DType { DType(sourceName: rawValue)! }
 
   init(_ dtype: DType) { self.init(rawValue: dtype.sourceName)! }
-}
-
-/// The bytes of a tensor: written once when the tensor is made (by a copy, or by compiled code
-/// writing a result), read-only afterwards.
-final class TensorStorage: @unchecked Sendable, Equatable {
-  let pointer: UnsafeMutableRawPointer
-  let count: Int
-  /// What malloc returned. Aligned allocation (posix_memalign) of large blocks keeps growing and
-  /// faulting in the heap for a while when blocks are freed and requested again (2 ms per call
-  /// for the first ten 4 MB results); plain malloc reuses the freed block at once.
-  private let base: UnsafeMutableRawPointer
-
-  init(count: Int) {
-    self.count = count
-    base = malloc(max(count, 1) + 63)!
-    pointer = UnsafeMutableRawPointer(bitPattern: (UInt(bitPattern: base) + 63) & ~63)!
-  }
-
-  convenience init(copying bytes: UnsafeRawBufferPointer) {
-    self.init(count: bytes.count)
-    if let base = bytes.baseAddress { pointer.copyMemory(from: base, byteCount: bytes.count) }
-  }
-
-  deinit { free(base) }
-
-  static func == (a: TensorStorage, b: TensorStorage) -> Bool {
-    a.count == b.count && memcmp(a.pointer, b.pointer, a.count) == 0
-  }
 }
 
 public struct Tensor: Equatable, Sendable, CustomStringConvertible {

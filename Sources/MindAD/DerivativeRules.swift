@@ -25,7 +25,7 @@ public enum DerivativeRules {
   public static func classify(_ kind: OpKind) -> Class {
     switch kind {
     case .unary(let u):
-      return [.sign, .floor, .ceil, .round, .not].contains(u) ? .noGradient : .rule
+      return [.sign, .floor, .ceil, .round, .not, .stopGradient].contains(u) ? .noGradient : .rule
     case .binary(let b):
       return b == .and || b == .or ? .noGradient : .rule
     case .compare, .argReduce, .iota, .random, .constant, .print, .assert: return .noGradient
@@ -59,7 +59,7 @@ public enum DerivativeRules {
       case .tan: out[0] = b.binary(.mul, g, b.binary(.add, one(), b.binary(.mul, y[0], y[0])))
       case .tanh: out[0] = b.binary(.mul, g, b.binary(.sub, one(), b.binary(.mul, y[0], y[0])))
       case .logistic: out[0] = b.binary(.mul, g, b.binary(.mul, y[0], b.binary(.sub, one(), y[0])))
-      case .sign, .floor, .ceil, .round, .not: break
+      case .sign, .floor, .ceil, .round, .not, .stopGradient: break
       }
     case .binary(let o):
       let (l, r) = (x[0], x[1])

@@ -92,6 +92,7 @@ extension FunctionLowering {
       case .sin: return ir.intrinsic("llvm.sin", [x])
       case .cos: return ir.intrinsic("llvm.cos", [x])
       case .floor: return ir.intrinsic("llvm.floor", [x])
+      case .stopGradient: return x
       case .ceil: return ir.intrinsic("llvm.ceil", [x])
       case .round: return ir.intrinsic("llvm.roundeven", [x])
       case .tanh where dtype == .f32: return VectorMath(ir: ir, dtype: dtype, width: width).tanh(x)

@@ -6,6 +6,8 @@
 
 public enum UnaryOp: String, Sendable, CaseIterable {
   case neg, abs, sign, exp, log, sqrt, sin, cos, tan, tanh, floor, ceil, round, not, logistic
+  /// The identity, through which no derivative flows.
+  case stopGradient = "stop_gradient"
 }
 
 public enum BinaryOp: String, Sendable, CaseIterable {

@@ -115,6 +115,7 @@ enum Builtins {
   static let elementwise: [String: UnaryOp] = [
     "neg": .neg, "abs": .abs, "sign": .sign, "exp": .exp, "log": .log, "sqrt": .sqrt, "sin": .sin, "cos": .cos,
     "tan": .tan, "tanh": .tanh, "floor": .floor, "ceil": .ceil, "round": .round, "sigmoid": .logistic,
+    "stop_gradient": .stopGradient,
   ]
   static let composite: Set<String> = [
     "log2", "rsqrt", "relu", "softplus", "gelu", "square", "pow", "max", "min", "where", "cast", "clip", "sum",
@@ -174,7 +175,7 @@ enum Builtins {
     }
     if let op = elementwise[name] {
       try args.expect(1...1)
-      let x = [UnaryOp.abs, .sign, .neg].contains(op) ? try args.tensor(0, as: nil) : try args.float(0)
+      let x = [UnaryOp.abs, .sign, .neg, .stopGradient].contains(op) ? try args.tensor(0, as: nil) : try args.float(0)
       if x.type.dtype == .bool {
         throw Diagnostic("E2004", "`\(name)` expects a numeric tensor, found bool", at: args.positional[0].span)
       }

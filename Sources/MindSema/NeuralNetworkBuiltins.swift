@@ -12,7 +12,8 @@ enum NeuralNetwork {
       let x = try args.float(0)
       guard x.type.rank > 0 else { throw Diagnostic("E3004", "`\(name)` of a scalar", at: args.span) }
       let axis = try args.normalizeAxis(try args.keywordInt("axis") ?? -1, rank: x.type.rank, span: args.span)
-      let m = Reductions.reduce(b, .max, x, axes: [axis], keepdims: true)
+      // The shift by the maximum changes no value, so no derivative flows through it (as in JAX).
+      let m = b.unary(.stopGradient, Reductions.reduce(b, .max, x, axes: [axis], keepdims: true))
       let shifted = b.binary(.sub, x, b.broadcast(m, to: x.type.shape))
       let e = b.unary(.exp, shifted)
       let total = Reductions.reduce(b, .sum, e, axes: [axis], keepdims: true)

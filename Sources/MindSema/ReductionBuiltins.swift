@@ -45,7 +45,7 @@ enum Reductions {
         return .tensor(b.binary(.div, total, b.splat(count(x, axes: axes) ?? 1, like: total.type)))
       default:
         // logsumexp = m + log(sum(exp(x - m))), m = max(x) (with -inf guarded to 0).
-        let m = reduce(b, .max, x, axes: axes, keepdims: true)
+        let m = b.unary(.stopGradient, reduce(b, .max, x, axes: axes, keepdims: true))
         let finite = b.select(b.compare(.eq, m, b.splat(-.infinity, like: m.type)), b.splat(0, like: m.type), m)
         let shifted = b.unary(.exp, b.binary(.sub, x, b.broadcast(finite, to: x.type.shape)))
         let total = b.unary(.log, reduce(b, .sum, shifted, axes: axes, keepdims: true))

@@ -116,6 +116,27 @@ import Testing
         """)
   }
 
+  @Test func stopGradientIsTheIdentityWithNoDerivative() throws {
+    let result = run(
+      """
+      fn f(x: f32) -> f32 { x * stop_gradient(x) }
+      fn main() {
+          print(f(3.0), grad(f)(3.0), grad(grad(f))(3.0));
+          print(stop_gradient([1, 2]));
+      }
+      """)
+    #expect(result.errors == "")
+    // f = x·c with c = x held constant: f' = c = 3, f'' = 0.
+    #expect(result.output == "9.0 3.0 0.0\n[1, 2]\n")
+    // Softmax subtracts its maximum under stop_gradient: its gradient has no path through the max.
+    let program = try Program(
+      source:
+        "fn f(x: Tensor<f32, 3>) -> f32 { sum(softmax(x) * [1.0, 2.0, 3.0]) }\nfn main() { print(grad(f)([1.0, 2.0, 3.0])); }",
+      name: "softmax.mind")
+    let (module, _) = try program.mir(optimize: true)
+    #expect(!Printer.print(module).contains("cmp.eq"))
+  }
+
   @Test func customGradientRuleIsCalledInsteadOfTheDerivative() {
     // The rule deliberately returns 10 × upstream, which is not the derivative of x * x.
     let result = run(

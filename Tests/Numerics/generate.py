@@ -153,6 +153,7 @@ CASES = [
      (Mv @ (Mv + f32(1)) + (Mv * f32(2)) @ Mv + Mv @ (Mv - f32(1))).sum(0)),
     ("matmul_blas_residual_loop", f"{{ let mut z = {M}; for i in 0..2 {{ z = z + tanh(z @ {M} * 0.1) @ ({M} * 0.1); }} sum(z, axis=0) }}",
      residual_loop(Mv)),
+    ("stop_gradient", "stop_gradient(A) * 2.0", A * f32(2)),
     ("dot", "dot(v, v)", np.dot(v, v)), ("outer", "outer(v, [1.0, 2.0])", np.outer(v, [1.0, 2.0])),
     ("batched_matmul", "T @ transpose(T, perm=[0, 2, 1])", T @ T.transpose(0, 2, 1)), ("broadcast_matmul", "T @ reshape(arange(8.0), [4, 2])", T @ np.arange(8.0).reshape(4, 2)),
     ("transpose", "transpose(T)", T.transpose()), ("transpose_perm", "transpose(T, perm=[1, 0, 2])", T.transpose(1, 0, 2)),

@@ -78,20 +78,21 @@ def write_report(raw, folder):
         lines.append("")
         lines += summary(rows, mode)
         lines.append("")
-        lines.append("| workload | system | steady (median) | spread (IQR) | in a MIND loop | first call | warm first call | process | peak RSS | agrees |")
-        lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|:-:|")
+        lines.append("| workload | system | steady (median) | spread (IQR) | in a MIND loop | first call | warm first call | process | peak RSS | agrees with JAX | error vs f64 |")
+        lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|:-:|---:|")
         for wid, entry in rows:
             systems = entry[mode]
             for system, record in systems.items():
                 if record.get("error"):
-                    lines.append(f"| {entry['label']} | {system} | {record['error'][:60].strip()} | | | | | | | |")
+                    lines.append(f"| {entry['label']} | {system} | {record['error'][:60].strip()} | | | | | | | | |")
                     continue
                 lines.append(
                     f"| {entry['label']} | {system} | {fmt(median(record['call_ms']))} ms | {fmt(spread(record['call_ms']), 2)} ms"
                     f" | {fmt(median(record.get('loop_call_ms', [])))}{' ms' if record.get('loop_call_ms') else ''}"
                     f" | {fmt(median(record['first_call_ms']))} ms | {fmt(median(record.get('warm_first_call_ms', [])))}"
                     f"{' ms' if record.get('warm_first_call_ms') else ''} | {fmt(median(record['process_ms']))} ms"
-                    f" | {fmt((median(record['peak_rss_kb']) or 0) / 1024)} MiB | {'yes' if record.get('agrees_with_jax') else ('ref' if system == 'jax' else 'NO')} |")
+                    f" | {fmt((median(record['peak_rss_kb']) or 0) / 1024)} MiB | {'yes' if record.get('agrees_with_jax') else ('ref' if system == 'jax' else 'NO')}"
+                    f" | {fmt(record.get('error_vs_f64'), 2)} |")
             lines.append("")
         lines.append("| workload | mind / JAX (steady) | mind / PyTorch (steady) | mind / machine limit | mind cold first call / JAX first call | mind compile (first call − steady) / JAX first call |")
         lines.append("|---|---:|---:|---:|---:|---:|")

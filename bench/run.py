@@ -8,6 +8,8 @@ round: cold (`--no-cache`) and warm (from the object cache). Single-threaded run
 one core (taskset) with every threading knob set to one. The harness also measures the machine:
 memory bandwidth (NumPy copy) and single-core sgemm GFLOP/s (NumPy's BLAS).
 
+Every result is compared with JAX's (to 1e-4) and with JAX's f64 result on the same inputs (the
+reference: two correct f32 results of a deep network can differ by more than either does from it).
 Writes results/bench.json (every raw figure), results/bench.md and results/bench.svg.
 Usage: python3 bench/run.py [--rounds 3] [--repeat 100] [--only w1,w3] [--threads single,default]
 (--repeat: timed calls per process after the first, for every system; W4 makes 20, its 8-block
@@ -153,6 +155,27 @@ def agree(a, b, tolerance=1e-4):
     return True
 
 
+def error_vs(a, reference):
+    """The largest relative error of outputs against the f64 reference: of the norm, and of the
+    first elements relative to the norm."""
+    if not a or not reference or len(a) != len(reference):
+        return None
+    worst = 0.0
+    for x, r in zip(a, reference):
+        scale = max(r["norm"], 1e-30)
+        worst = max([worst, abs(x["norm"] - r["norm"]) / scale] + [abs(u - v) / scale for u, v in zip(x["first"], r["first"])])
+    return worst
+
+
+def f64_reference(peer, inputs):
+    """The workload's gradient computed by JAX in f64 (None when JAX is unavailable)."""
+    if not os.path.exists(PYTHONS["jax"]):
+        return None
+    env = dict(os.environ, MIND_BENCH_F64="1", **SINGLE)
+    result, _, _ = run_process([PYTHONS["jax"], os.path.join("peers", "jax_peer.py"), peer, "0"] + inputs, env, False)
+    return result.get("outputs")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
@@ -169,6 +192,8 @@ def main():
         wid, label, mind_file, mind_call, peer, inputs, moved, flops = workload
         if only and wid not in only and wid.split("_")[0] not in only:
             continue
+        reference64 = f64_reference(peer, inputs)
+        raw["results"].setdefault(wid, {"label": label, "bytes": moved, "flops": flops})["reference_f64"] = reference64
         heavy = wid.startswith("w4")
         repeat = (3 if "stack" in wid else 20) if heavy else args.repeat
         for mode in args.threads.split(","):
@@ -225,6 +250,8 @@ def main():
             for system, record in entry.items():
                 if "outputs" in record and reference is not None:
                     record["agrees_with_jax"] = agree(record["outputs"], reference)
+                if "outputs" in record and reference64 is not None:
+                    record["error_vs_f64"] = error_vs(record["outputs"], reference64)
             print(f"{wid} [{mode}] " + ", ".join(
                 f"{s}: {statistics.median(r['call_ms']):.4g} ms" for s, r in entry.items() if r.get("call_ms")), flush=True)
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)

@@ -1,4 +1,7 @@
-"""JAX peer: jax.jit(jax.grad(...)) of each workload (jax.custom_vjp for W5)."""
+"""JAX peer: jax.jit(jax.grad(...)) of each workload (jax.custom_vjp for W5). With
+MIND_BENCH_F64=1 it computes in f64: the reference every system's f32 result is measured against."""
+import os
+
 from common import arguments, bench
 import jax
 import jax.numpy as jnp
@@ -68,6 +71,10 @@ FUNCTIONS = {
 
 if __name__ == "__main__":
     workload, repeat, inputs = arguments()
+    if os.environ.get("MIND_BENCH_F64"):
+        # The reference: the same function in f64 on the same (f32-valued) inputs.
+        jax.config.update("jax_enable_x64", True)
+        inputs = [a.astype(np.float64) if a.dtype == np.float32 else a for a in inputs]
     function = jax.jit(FUNCTIONS[workload])
     args = [jnp.asarray(a) for a in inputs]
 

@@ -157,14 +157,30 @@ final class FunctionLowering {
     preconditionFailure("tensor %\(value.id) used before lowering")
   }
 
+  /// Where elementwise code reads a tensor's elements from.
+  enum ElementSource {
+    /// A scalar register, or the register every element of a splat equals.
+    case scalar(LLVMValueRef)
+    case splat(LLVMValueRef)
+    /// The op that computes the elements inside the consumer's loop.
+    case fused(Operation)
+    case buffer(LLVMValueRef)
+  }
+
+  func elementSource(_ value: Value) -> ElementSource {
+    if value.type.isScalar { return .scalar(scalar(value)) }
+    if let splat = scalarSplats[value] { return .splat(splat) }
+    if fused.contains(value), let op = value.definingOp { return .fused(op) }
+    return .buffer(buffer(value))
+  }
+
   /// Element(s) `index` of a value as registers, for elementwise code.
   func element(_ value: Value, _ index: LLVMValueRef, width: Int) -> LLVMValueRef {
-    if value.type.isScalar { return width == 1 ? scalar(value) : ir.splat(scalar(value), width) }
-    if let splat = scalarSplats[value] { return width == 1 ? splat : ir.splat(splat, width) }
-    if fused.contains(value), let op = value.definingOp {
-      return elementwise(op, op.operands.map { element($0, index, width: width) }, width: width)
+    switch elementSource(value) {
+    case .scalar(let register), .splat(let register): return width == 1 ? register : ir.splat(register, width)
+    case .fused(let op): return elementwise(op, op.operands.map { element($0, index, width: width) }, width: width)
+    case .buffer(let pointer): return ir.load(value.type.dtype, pointer, index, width: width)
     }
-    return ir.load(value.type.dtype, buffer(value), index, width: width)
   }
 
   /// The buffer a value's defining op writes: the caller's result buffer when the value is

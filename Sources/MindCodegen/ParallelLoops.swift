@@ -19,16 +19,17 @@ extension FunctionLowering {
 
   func runsInParallel(_ count: Int) -> Bool { lowering.parallelLoops && count >= Self.parallelThreshold }
 
-  /// The values `element` reaches from `reads` that hold registers or buffers of this function.
-  func leaves(of reads: [Value]) -> [Value] {
-    var leaves: [Value] = []
+  /// The values `element` reaches from `reads` that hold registers or buffers of this function,
+  /// with the register (or buffer pointer) it reads.
+  func leaves(of reads: [Value]) -> [(value: Value, register: LLVMValueRef, isSplat: Bool)] {
+    var leaves: [(Value, LLVMValueRef, Bool)] = []
     var seen: Set<Value> = []
     func collect(_ value: Value) {
       guard seen.insert(value).inserted else { return }
-      if !value.type.isScalar, scalarSplats[value] == nil, fused.contains(value), let op = value.definingOp {
-        op.operands.forEach(collect)
-      } else {
-        leaves.append(value)
+      switch elementSource(value) {
+      case .fused(let op): op.operands.forEach(collect)
+      case .scalar(let register), .buffer(let register): leaves.append((value, register, false))
+      case .splat(let register): leaves.append((value, register, true))
       }
     }
     reads.forEach(collect)
@@ -39,14 +40,11 @@ extension FunctionLowering {
     of type: TensorType, into destination: LLVMValueRef, width: Int, reads: [Value],
     _ compute: (LLVMValueRef, Int) -> LLVMValueRef
   ) {
-    // What the body needs from this function: the destination, then the register of each leaf
-    // (what `element` reads: a scalar, a splat, or a buffer pointer) that is not a constant.
+    // What the body needs from this function: the destination, then each leaf's register or
+    // buffer pointer that is not a constant.
     let leaves = leaves(of: reads)
-    let registers = leaves.map { leaf in
-      leaf.type.isScalar ? scalar(leaf) : scalarSplats[leaf] ?? buffer(leaf)
-    }
     var captured = [destination]
-    for register in registers where LLVMIsConstant(register) == 0 && !captured.contains(register) {
+    for register in leaves.map(\.register) where LLVMIsConstant(register) == 0 && !captured.contains(register) {
       captured.append(register)
     }
     let slots = LLVMBuildArrayAlloca(allocationBuilder, ir.i64, ir.int(max(captured.count, 1)), "context")!
@@ -63,9 +61,9 @@ extension FunctionLowering {
       inside[value] = LLVMBuildLoad2(ir.ref, LLVMTypeOf(value), ir.gep(ir.i64, context, ir.int(k)), "")!
     }
     let (savedValues, savedSplats) = (values, scalarSplats)
-    for (leaf, register) in zip(leaves, registers) {
-      guard let mapped = inside[register] else { continue }
-      if !leaf.type.isScalar && scalarSplats[leaf] != nil { scalarSplats[leaf] = mapped } else { values[leaf] = mapped }
+    for leaf in leaves {
+      guard let mapped = inside[leaf.register] else { continue }
+      if leaf.isSplat { scalarSplats[leaf.value] = mapped } else { values[leaf.value] = mapped }
     }
     storeRange(
       type.dtype, into: inside[destination]!, width: width, from: LLVMGetParam(body, 1), to: LLVMGetParam(body, 2),

@@ -63,6 +63,22 @@ func loadOrExit(_ path: String) -> Program {
   }
 }
 
+/// Runs a command's work on a loaded program; its errors are reported as `mind jit` reports them
+/// (located diagnostics, runtime errors, E7000 for anything else) and end the process with 1.
+func runOrExit(_ program: Program, _ work: () throws -> Void) {
+  do {
+    try work()
+  } catch let list as DiagnosticList {
+    reportAndExit(list, sources: program)
+  } catch let error as RuntimeError {
+    standardError(program.render([error.diagnostic]))
+    Glibc.exit(1)
+  } catch {
+    standardError("error[E7000]: \(error)\n")
+    Glibc.exit(1)
+  }
+}
+
 struct Jit: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Compile a program with the JIT and run its entry function.")
@@ -84,7 +100,7 @@ struct Jit: ParsableCommand {
 
   func run() throws {
     let program = loadOrExit(source.file)
-    do {
+    runOrExit(program) {
       let engine = try Engine(optimizationLevel: optimization)
       let report = try engine.run(program: program, entry: source.entry, cache: noCache ? nil : engine.defaultCache()) {
         text in
@@ -102,14 +118,6 @@ struct Jit: ParsableCommand {
           standardError("cache: hit (\(report.key.prefix(16))), saved \(formatMilliseconds(saved)) of compilation\n")
         }
       }
-    } catch let list as DiagnosticList {
-      reportAndExit(list, sources: program)
-    } catch let error as RuntimeError {
-      standardError(program.render([error.diagnostic]))
-      Glibc.exit(1)
-    } catch {
-      standardError("error[E7000]: \(error)\n")
-      Glibc.exit(1)
     }
   }
 }
@@ -145,7 +153,7 @@ struct Build: ParsableCommand {
     let program = loadOrExit(file)
     let headerPath = header ?? (output.hasSuffix(".o") ? String(output.dropLast(2)) : output) + ".h"
     let stem = String((output.split(separator: "/").last ?? "model").split(separator: ".").first ?? "model")
-    do {
+    runOrExit(program) {
       let engine = try Engine(optimizationLevel: optimization)
       let product = try engine.build(program: program, exports: exports, stem: stem)
       guard writeFile(output, product.object), writeFile(headerPath, Array(product.header.utf8)) else {
@@ -153,11 +161,6 @@ struct Build: ParsableCommand {
         Glibc.exit(1)
       }
       print("wrote \(output) and \(headerPath): \(product.exportedNames.joined(separator: ", "))")
-    } catch let list as DiagnosticList {
-      reportAndExit(list, sources: program)
-    } catch {
-      standardError("error[E7000]: \(error)\n")
-      Glibc.exit(1)
     }
   }
 }
@@ -263,7 +266,7 @@ struct IR: ParsableCommand {
 
   func run() throws {
     let program = loadOrExit(source.file)
-    do {
+    runOrExit(program) {
       switch stage {
       case .ast:
         print(program.astText, terminator: "")
@@ -290,11 +293,6 @@ struct IR: ParsableCommand {
           print(try engine.llvmIR(mir, optimized: stage == .llvmOpt), terminator: "")
         }
       }
-    } catch let list as DiagnosticList {
-      reportAndExit(list, sources: program)
-    } catch {
-      standardError("error[E7000]: \(error)\n")
-      Glibc.exit(1)
     }
   }
 }
@@ -307,11 +305,9 @@ struct Check: ParsableCommand {
 
   func run() throws {
     let program = loadOrExit(source.file)
-    do {
+    runOrExit(program) {
       if program.hasFunction(source.entry) { _ = try program.mir(entry: source.entry) }
       print("\(source.file): ok")
-    } catch let list as DiagnosticList {
-      reportAndExit(list, sources: program)
     }
   }
 }

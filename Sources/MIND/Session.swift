@@ -135,41 +135,24 @@ public final class Session {
     let entry = unsafeBitCast(UInt(compiled.entry.current), to: Entry.self)
     var results: [Tensor] = []
     let failure = CompiledCode.run(sites: compiled.sites, fallback: .unknown, output: output) { runtime in
-      let (status, outputs) = Self.withInputs(arguments[...]) { inputs in
-        Self.withOutputs(compiled.results[...], inputs) { pointers in
-          var table = pointers
-          return table.withUnsafeMutableBufferPointer { entry(runtime, $0.baseAddress) }
-        }
+      // The entry's table: the inputs' storage, then new storage the results are written into.
+      let storages = compiled.results.map { TensorStorage(count: $0.byteCount) }
+      var table: [UnsafeMutableRawPointer?] = arguments.map { $0.storage.pointer } + storages.map(\.pointer)
+      let status = withExtendedLifetime(arguments) {
+        table.withUnsafeMutableBufferPointer { entry(runtime, $0.baseAddress) }
       }
-      results = outputs
+      if status != 0 {
+        storages.forEach { $0.pointer.initializeMemory(as: UInt8.self, repeating: 0, count: max($0.count, 1)) }
+      }
+      results = zip(compiled.results, storages).map { type, storage in
+        Tensor(elementType: ElementType(type.dtype), shape: type.extents, storage: storage)
+      }
       return status
     }
     for thread in pendingUpgrades { thread.start() }
     pendingUpgrades.removeAll()
     if let failure { throw error([failure]) }
     return results
-  }
-
-  /// Calls `body` with the addresses of the inputs' bytes (no copies).
-  static func withInputs<R>(_ inputs: ArraySlice<Tensor>, _ body: ([UnsafeMutableRawPointer?]) -> R) -> R {
-    withExtendedLifetime(inputs) { body(inputs.map { $0.storage.pointer }) }
-  }
-
-  /// Creates the results' storage and calls `body` with its addresses after the inputs', so
-  /// that compiled code writes the results in place (zeros if the call failed).
-  static func withOutputs(
-    _ types: ArraySlice<TensorType>, _ inputs: [UnsafeMutableRawPointer?],
-    _ body: ([UnsafeMutableRawPointer?]) -> Int32
-  ) -> (Int32, [Tensor]) {
-    let storages = types.map { TensorStorage(count: $0.byteCount) }
-    let status = body(inputs + storages.map(\.pointer))
-    if status != 0 {
-      storages.forEach { $0.pointer.initializeMemory(as: UInt8.self, repeating: 0, count: max($0.count, 1)) }
-    }
-    let tensors = zip(types, storages).map { type, storage in
-      Tensor(elementType: ElementType(type.dtype), shape: type.extents, storage: storage)
-    }
-    return (status, tensors)
   }
 
   /// Specializes, differentiates and compiles `expression` for these argument types, or loads
@@ -181,18 +164,19 @@ public final class Session {
     let fileIndex = program.sources.add(file)
     var parser = Parser(source: file, fileIndex: fileIndex)
     let mir: MindIR.Function
-    let canonical: String
+    let canonical: String?
     do {
       let callee = try parser.parseExpression()
-      (mir, canonical) = try program.specializeCall(callee, types, name: name)
+      // The cache key prints the whole specialized program: only worth it with a cache.
+      (mir, canonical) = try program.specializeCall(callee, types, name: name, canonical: cache != nil)
     } catch let diagnostic as Diagnostic {
       throw error([diagnostic])
     } catch let list as DiagnosticList {
       throw error(list.diagnostics)
     }
-    let key = ObjectCache.key([engine.fingerprint, name, canonical])
+    let key = canonical.map { ObjectCache.key([engine.fingerprint, name, $0]) }
     let results = mir.resultTypes
-    if let cache, let hit = cache.load(key), let (sites, _) = Engine.decodeMetadata(hit.metadata) {
+    if let cache, let key, let hit = cache.load(key), let (sites, _) = Engine.decodeMetadata(hit.metadata) {
       cacheHits += 1
       try engine.jit.addObject(hit.object, name: name + ".o")
       let call = CompiledCall(
@@ -257,8 +241,8 @@ public final class Session {
     for call in compiled.values { call.entry.waitForUpgrade() }
   }
 
-  func storeInCache(_ key: String, _ object: [UInt8], _ sites: [RuntimeSite], seconds: Double) {
-    guard let cache else { return }
+  func storeInCache(_ key: String?, _ object: [UInt8], _ sites: [RuntimeSite], seconds: Double) {
+    guard let cache, let key else { return }
     backgroundLock.withLock {
       _ = cache.store(key, CacheEntry(metadata: Engine.encodeMetadata(sites, compileSeconds: seconds), object: object))
     }
@@ -329,11 +313,13 @@ public struct CompiledFunction {
 
 extension Program {
   /// The MIR function computing `callee(arguments)`, specialized but not yet differentiated,
-  /// and the canonical text of it and everything it reaches (for the cache key).
-  func specializeCall(_ callee: Expr, _ types: [TensorType], name: String) throws -> (MindIR.Function, String) {
+  /// and, when `canonical`, the text of it and everything it reaches (for the cache key).
+  func specializeCall(_ callee: Expr, _ types: [TensorType], name: String, canonical: Bool) throws -> (
+    MindIR.Function, String?
+  ) {
     try onLargeStack {
       let function = try self.elaborator.specializeExport(callee: callee, argumentTypes: types, name: name)
-      return (function, Printer.print(self.reachable(from: function), runtimeLocations: true))
+      return (function, canonical ? Printer.print(self.reachable(from: function), runtimeLocations: true) : nil)
     }
   }
 

@@ -15,9 +15,9 @@ import CLLVM
   import Glibc
 #endif
 
-public enum BLAS {
+enum BLAS {
   /// The routines compiled code may call.
-  public static let routines: Set<String> = ["cblas_sgemm", "cblas_dgemm"]
+  static let routines: Set<String> = ["cblas_sgemm", "cblas_dgemm"]
 
   /// The kernel family to ask OpenBLAS for on a CPU (by LLVM's host CPU name), if not its own choice.
   static func preferredCoreType(cpuName: String) -> String? {
@@ -39,9 +39,9 @@ public enum BLAS {
   }()
 
   /// The address of one of `routines`.
-  public static func address(of routine: String) throws -> UInt64 {
+  static func address(of routine: String) throws -> UInt64 {
     let handle = UnsafeMutableRawPointer(bitPattern: try library.get())
-    guard routines.contains(routine), let symbol = dlsym(handle, routine) else {
+    guard let symbol = dlsym(handle, routine) else {
       throw LLVMError("OpenBLAS has no routine \(routine)")
     }
     return UInt64(UInt(bitPattern: symbol))

@@ -383,6 +383,20 @@ extension FunctionLowering {
     return i
   }
 
+  /// For gather and scatter-add: a position in the indexed tensor's space (its axes before
+  /// `axis`, then the index tensor's, then the rest) becomes a position in the data tensor, whose
+  /// `axis` is the (checked) index read at the index tensor's part of the position.
+  func indexedPosition(
+    _ position: [LLVMValueRef], _ indices: Value, _ indexStrides: [Int], axis: Int, extent: Int, what: String,
+    location: SourceSpan
+  ) -> [LLVMValueRef] {
+    let indexRank = indices.type.rank
+    let selector = Array(position[axis..<(axis + indexRank)])
+    let i = checkedIndex(
+      indices, at: ir.linearIndex(selector, indexStrides), extent: extent, what: what, axis: axis, location: location)
+    return Array(position[..<axis]) + [i] + Array(position[(axis + indexRank)...])
+  }
+
   func lowerGather(_ op: Operation, axis: Int) {
     let (x, indices, result) = (op.operands[0], op.operands[1], op.result)
     let source = values[x] ?? materialize(x)
@@ -392,14 +406,9 @@ extension FunctionLowering {
     let inputStrides = rowMajorStrides(extents)
     let indexStrides = rowMajorStrides(indices.type.extents)
     let resultStrides = rowMajorStrides(result.type.extents)
-    let before = axis
-    let indexRank = indices.type.rank
     ir.loopNest(result.type.extents) { position in
-      let selector = Array(position[before..<(before + indexRank)])
-      let i = checkedIndex(
-        indices, at: ir.linearIndex(selector, indexStrides), extent: extents[axis], what: "gather index", axis: axis,
-        location: op.location)
-      let sourceIndices = Array(position[..<before]) + [i] + Array(position[(before + indexRank)...])
+      let sourceIndices = indexedPosition(
+        position, indices, indexStrides, axis: axis, extent: extents[axis], what: "gather index", location: op.location)
       let v = ir.load(x.type.dtype, source, ir.linearIndex(sourceIndices, inputStrides))
       ir.store(x.type.dtype, v, destination, ir.linearIndex(position, resultStrides))
     }
@@ -415,14 +424,12 @@ extension FunctionLowering {
     let resultStrides = rowMajorStrides(extents)
     let indexStrides = rowMajorStrides(indices.type.extents)
     let updateStrides = rowMajorStrides(updates.type.extents)
-    let indexRank = indices.type.rank
     ir.loopNest(updates.type.extents) { position in
-      let selector = Array(position[axis..<(axis + indexRank)])
-      let i = checkedIndex(
-        indices, at: ir.linearIndex(selector, indexStrides), extent: extents[axis], what: "scatter index", axis: axis,
-        location: op.location)
       let target = ir.linearIndex(
-        Array(position[..<axis]) + [i] + Array(position[(axis + indexRank)...]), resultStrides)
+        indexedPosition(
+          position, indices, indexStrides, axis: axis, extent: extents[axis], what: "scatter index",
+          location: op.location),
+        resultStrides)
       let v = element(updates, ir.linearIndex(position, updateStrides), width: 1)
       let sum =
         dtype.isFloat

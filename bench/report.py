@@ -33,17 +33,26 @@ def duration(ms):
     return f"{ms * 1000:.3g} µs" if ms < 0.1 else f"{ms:.3g} ms"
 
 
+def ratio(a, b):
+    return None if a is None or b is None or b == 0 else a / b
+
+
+def figures(systems):
+    """The medians both tables show: steady time per system, mind's and JAX's first calls, and
+    mind's compile time (first call minus one steady call)."""
+    steady = {name: median(systems.get(name, {}).get("call_ms", [])) for name in ("mind", "jax", "pytorch", "numpy")}
+    cold = median(systems.get("mind", {}).get("first_call_ms", []))
+    jax_cold = median(systems.get("jax", {}).get("first_call_ms", []))
+    compile_ms = None if cold is None or steady["mind"] is None else max(cold - steady["mind"], 0)
+    return steady, cold, jax_cold, compile_ms
+
+
 def summary(rows, mode):
     """The README's table: steady medians per system, ratios to JAX, first calls and compile."""
     lines = ["| workload | mind | JAX | PyTorch | NumPy | mind / JAX | mind first call | JAX first call | ratio | compile ratio |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for _, entry in rows:
-        systems = entry[mode]
-        steady = {name: median(systems.get(name, {}).get("call_ms", [])) for name in ("mind", "jax", "pytorch", "numpy")}
-        cold = median(systems.get("mind", {}).get("first_call_ms", []))
-        jax_cold = median(systems.get("jax", {}).get("first_call_ms", []))
-        ratio = lambda a, b: None if a is None or b is None or b == 0 else a / b
-        compile_ms = None if cold is None or steady["mind"] is None else max(cold - steady["mind"], 0)
+        steady, cold, jax_cold, compile_ms = figures(entry[mode])
         lines.append(
             f"| {entry['label']} | {duration(steady['mind'])} | {duration(steady['jax'])} | {duration(steady['pytorch'])}"
             f" | {duration(steady['numpy'])} | {fmt(ratio(steady['mind'], steady['jax']), 2)} | {duration(cold)}"
@@ -97,15 +106,9 @@ def write_report(raw, folder):
         lines.append("| workload | mind / JAX (steady) | mind / PyTorch (steady) | mind / machine limit | mind cold first call / JAX first call | mind compile (first call − steady) / JAX first call |")
         lines.append("|---|---:|---:|---:|---:|---:|")
         for wid, entry in rows:
-            systems = entry[mode]
-            mind = median(systems.get("mind", {}).get("call_ms", []))
-            jax = median(systems.get("jax", {}).get("call_ms", []))
-            torch = median(systems.get("pytorch", {}).get("call_ms", []))
+            steady, cold, jax_cold, compile_ms = figures(entry[mode])
+            mind, jax, torch = steady["mind"], steady["jax"], steady["pytorch"]
             limit = limit_ms(entry, machine)
-            cold = median(systems.get("mind", {}).get("first_call_ms", []))
-            jax_cold = median(systems.get("jax", {}).get("first_call_ms", []))
-            ratio = lambda a, b: None if a is None or b is None or b == 0 else a / b
-            compile_ms = None if cold is None or mind is None else max(cold - mind, 0)
             lines.append(f"| {entry['label']} | {fmt(ratio(mind, jax))} | {fmt(ratio(mind, torch))} | {fmt(ratio(mind, limit))} | {fmt(ratio(cold, jax_cold))} | {fmt(ratio(compile_ms, jax_cold))} |")
             if mode == "single":
                 chart.append((entry["label"], ratio(mind, jax), ratio(mind, torch)))

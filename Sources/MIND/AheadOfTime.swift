@@ -7,6 +7,7 @@
 // Extents are fixed when building: the C functions take buffers of exactly those extents.
 
 import Foundation
+import MindAD
 import MindCodegen
 import MindFrontend
 import MindIR
@@ -159,14 +160,15 @@ extension Program {
         names.append(cName)
       }
       do {
-        try self.elaborator.differentiator.derivePending()
+        try self.elaborator.differentiator.derivePending(roots: functions.map(\.name))
       } catch let diagnostic as Diagnostic {
         throw DiagnosticList([diagnostic])
       }
     }
     let module = elaborator.module
     try Self.verified(module)
-    Inline.run(module, roots: functions.map(\.name))
+    SplitCalls.run(module, shared: elaborator.differentiator.shared)
+    Self.optimize(module, roots: functions.map(\.name), differentiator: elaborator.differentiator)
     try Self.precomputeRandomTensors(module)
     Simplify.run(module)
     try Self.verified(module)

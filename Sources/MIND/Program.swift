@@ -64,8 +64,8 @@ public final class Program {
   }
 
   /// Specializes the entry function (and everything it calls) into MIR, derives the VJP
-  /// functions the transforms need, verifies it and, unless `optimize` is false, inlines every
-  /// call and simplifies it.
+  /// functions the transforms need, verifies it and, unless `optimize` is false, inlines
+  /// calls and simplifies it (`optimize`).
   public func mir(entry: String = "main", optimize: Bool = true) throws -> (Module, Function) {
     let (module, function) = try specialize(entry: entry)
     try finish(module, entry: function, optimize: optimize)
@@ -91,9 +91,10 @@ public final class Program {
   /// Differentiation, verification, inlining and simplification of a specialized module.
   public func finish(_ module: Module, entry: Function, optimize: Bool) throws {
     try onLargeStack {
+      let differentiator = self.elaborator.differentiator
       let (_, adTime) = try measureThrowing {
         do {
-          try self.elaborator.differentiator.derivePending()
+          try differentiator.derivePending(roots: [entry.name])
         } catch let diagnostic as Diagnostic {
           throw DiagnosticList([diagnostic])
         }
@@ -102,12 +103,22 @@ public final class Program {
       try Self.verified(module)
       guard optimize else { return }
       let (_, simplifyTime) = measure {
-        Inline.run(module, roots: [entry.name])
-        Simplify.run(module)
+        SplitCalls.run(module, shared: differentiator.shared)
+        Self.optimize(module, roots: [entry.name], differentiator: differentiator)
       }
       self.timings.record("inline+simplify", simplifyTime)
       try Self.verified(module)
     }
+  }
+
+  /// Inlines every call but those of shared and checkpointed functions (and their derivatives),
+  /// simplifies, and removes what no caller reads across the remaining calls. Expects the
+  /// pairs of calls of shared functions and their VJPs to be split already (SplitCalls).
+  static func optimize(_ module: Module, roots: [String], differentiator: Differentiator) {
+    Inline.run(module, roots: roots, keep: differentiator.keptCalls)
+    Simplify.run(module)
+    DeadSignatures.run(module, roots: Set(roots))
+    Inline.removeUnreachable(module, roots: roots)
   }
 
   static func verified(_ module: Module) throws {
@@ -132,9 +143,10 @@ extension Program {
   /// Whether a MIR function was made by differentiation (a VJP function or a transform's
   /// wrapper).
   public func isDerivative(_ name: String) -> Bool {
-    ["vjp.", "grad", "value_and_grad", "jvp.", "transpose.", "hessian.", "pullback.", "checkpoint."].contains {
-      name.hasPrefix($0)
-    }
+    ["vjp.", "fwd.", "bwd.", "grad", "value_and_grad", "jvp.", "transpose.", "hessian.", "pullback.", "checkpoint."]
+      .contains {
+        name.hasPrefix($0)
+      }
   }
 
   /// For each derived VJP function: the forward values its adjoint code reads (what the

@@ -9,6 +9,7 @@
 //     let gradient = try loss.grad()(Tensor([1, 2, 3]), Tensor([1.5, 2.5, 3.5]))
 
 import Foundation
+import MindAD
 import MindCodegen
 import MindFrontend
 import MindIR
@@ -185,8 +186,9 @@ public final class Session {
       return call
     }
     compilations += 1
+    let module: Module
     do {
-      try program.finishCall(mir)
+      module = try program.finishCall(mir)
     } catch let list as DiagnosticList {
       throw error(list.diagnostics)
     }
@@ -199,7 +201,7 @@ public final class Session {
     let level = tiered ? 0 : optimizationLevel
     let target = try targets[level] ?? TargetMachine(optimizationLevel: level)
     targets[level] = target
-    let (object, sites) = try Self.object(of: mir, entry: quickName + ".entry", target: target)
+    let (object, sites) = try Self.object(of: module, root: mir.name, entry: quickName + ".entry", target: target)
     try engine.jit.addObject(object, name: quickName + ".o")
     let entry = EntryPoint(try engine.jit.lookup(quickName + ".entry"))
     let call = CompiledCall(entry: entry, parameters: types, results: results, sites: sites)
@@ -212,7 +214,8 @@ public final class Session {
     // that it never delays the call (see `call`).
     entry.beginUpgrade()
     let jit = UncheckedSendable(engine.jit)
-    let function = UncheckedSendable(mir)
+    let function = UncheckedSendable(module)
+    let root = mir.name
     let session = UncheckedSendable(self)
     pendingUpgrades.append(
       Thread {
@@ -226,7 +229,7 @@ public final class Session {
         guard
           let target = try? TargetMachine(optimizationLevel: optimizationLevel),
           let (optimized, optimizedSites) = try? Self.object(
-            of: function.value, entry: name + ".entry", target: target),
+            of: function.value, root: root, entry: name + ".entry", target: target),
           (try? jit.value.addObject(optimized, name: name + ".o")) != nil,
           let address = try? jit.value.lookup(name + ".entry")
         else { return }
@@ -248,15 +251,15 @@ public final class Session {
     }
   }
 
-  /// Lowers a self-contained MIR function to an object file at the target machine's
-  /// optimization level, with the array-of-pointers entry point `entry` (the only symbol it
-  /// exports). Tiers built on different threads use different target machines.
-  static func object(of mir: MindIR.Function, entry: String, target: TargetMachine) throws -> ([UInt8], [RuntimeSite]) {
-    let module = Module()
-    module.functions = [mir]
+  /// Lowers a self-contained MIR module (`root` and the functions it calls) to an object file
+  /// at the target machine's optimization level, with the array-of-pointers entry point
+  /// `entry` of `root` (the only symbol it exports). Tiers built on different threads use different target machines.
+  static func object(of module: Module, root: String, entry: String, target: TargetMachine) throws -> (
+    [UInt8], [RuntimeSite]
+  ) {
     let file = try ObjectFile(module, name: entry, target: target, level: target.optimizationLevel) { lowering in
       lowering.internalizeDefinitions()
-      lowering.addArrayWrapper(for: mir, name: entry)
+      lowering.addArrayWrapper(for: module.function(named: root)!, name: entry)
     }
     return (file.bytes, file.sites)
   }
@@ -323,21 +326,25 @@ extension Program {
     }
   }
 
-  /// Differentiates, inlines every call into the function, and simplifies it.
-  func finishCall(_ function: MindIR.Function) throws {
+  /// Differentiates the function, and returns it with the functions it keeps calling (see
+  /// `optimize`), copied out of the program's module, ready to compile.
+  func finishCall(_ function: MindIR.Function) throws -> Module {
     try onLargeStack {
+      let differentiator = self.elaborator.differentiator
       do {
-        try self.elaborator.differentiator.derivePending()
+        try differentiator.derivePending(roots: [function.name])
       } catch let diagnostic as Diagnostic {
         throw DiagnosticList([diagnostic])
       }
-      let module = self.elaborator.module
-      var inliner = Inliner(module: module, keep: [], values: ValueFactory(startingAfter: module.largestValueID))
-      inliner.process(function)
-      Simplify.run(function)
-      let alone = Module()
-      alone.functions = [function]
-      try Self.verified(alone)
+      SplitCalls.run(self.elaborator.module, shared: differentiator.shared)
+      let values = ValueFactory(startingAfter: self.elaborator.module.largestValueID)
+      let copy = Module()
+      copy.functions = self.reachable(from: function).functions.map {
+        Cloner(values: values).cloneFunction($0, name: $0.name)
+      }
+      Self.optimize(copy, roots: [function.name], differentiator: differentiator)
+      try Self.verified(copy)
+      return copy
     }
   }
 

@@ -17,7 +17,13 @@ import MindIR
 
 public final class Differentiator {
   public let module: Module
+  /// Functions whose calls are differentiated as calls: checkpointed ones and those with a
+  /// custom gradient.
   public var keep: Set<String> = []
+  /// Functions called from several places that are compiled once (SharedFunctions): their
+  /// calls are kept too, and their VJP is also split into a forward and a backward half.
+  public private(set) var shared: Set<String> = []
+  var checkpointed: Set<String> = []
   /// Builds the VJP function of a function with a user-supplied gradient (or returns nil).
   public var customVJP: ((Function) throws -> Function?)?
   var derived: [String: Function] = [:]
@@ -81,7 +87,8 @@ public final class Differentiator {
   /// Derives the bodies of every declared VJP function, in declaration order (a VJP function
   /// of a transform's wrapper needs the VJP functions the wrapper calls), including those
   /// declared while deriving.
-  public func derivePending() throws {
+  public func derivePending(roots: [String]) throws {
+    shared.formUnion(SharedFunctions.find(in: module, roots: roots).subtracting(keep))
     while !pending.isEmpty {
       let vjp = pending.removeFirst()
       guard let original = vjp.derivativeOf, let function = module.function(named: original) else { continue }
@@ -97,7 +104,7 @@ public final class Differentiator {
     let copy = Cloner(values: values).cloneFunction(function, name: function.name + ".inlined")
     module.functions.append(copy)
     defer { module.functions.removeAll { $0 === copy } }
-    var inliner = Inliner(module: module, keep: keep, values: values)
+    var inliner = Inliner(module: module, keep: keep.union(shared), values: values)
     inliner.process(copy)
     Simplify.run(copy)
     let parameters = copy.parameters.map { values.make($0.type) }
@@ -117,6 +124,25 @@ public final class Differentiator {
     vjp.body = entry
     vjp.derivativeOf = nil
     recordSavedValues(vjp, forwardOps: reverse.forwardOps)
+    if shared.contains(function.name) {
+      split(vjp, of: function, forwardCount: reverse.forwardOps.count)
+    }
+  }
+
+  /// The calls the compiler keeps after differentiation: shared functions with their VJP and
+  /// its halves, and checkpointed functions with their VJP (inlined, the recomputation would
+  /// be merged with the forward sweep and keep every intermediate alive: no checkpoint at all).
+  public var keptCalls: Set<String> {
+    var kept: Set<String> = []
+    for name in shared { kept.formUnion([name, Self.vjpName(name), Self.forwardName(name), Self.backwardName(name)]) }
+    for name in checkpointed { kept.formUnion([name, Self.vjpName(name)]) }
+    return kept
+  }
+
+  /// Marks a function `@checkpoint`: its derivative recomputes its intermediates.
+  public func checkpoint(_ name: String) {
+    keep.insert(name)
+    checkpointed.insert(name)
   }
 
   /// The forward values read by adjoint code, plus the largest saving of a VJP it calls.

@@ -49,7 +49,8 @@ extension FunctionLowering {
       let allInPlace =
         !readers.isEmpty
         && readers.allSatisfy { reader in
-          local.contains(ObjectIdentifier(reader)) && (isBlasMatmul(reader) || gemmViews.contains(reader.result))
+          local.contains(ObjectIdentifier(reader))
+            && (isBlasMatmul(reader) || reader.results.first.map(gemmViews.contains) ?? false)
         }
       if allInPlace && preassigned[op.result] == nil { gemmViews.insert(op.result) }
     }

@@ -1,22 +1,31 @@
 // Inlining: replaces `call` ops by a copy of the callee's body, except calls to functions in
 // `keep` (the differentiator keeps `@checkpoint` and `@custom_grad` callees as calls, so that
-// their derivative is a recomputation or the user's rule).
+// their derivative is a recomputation or the user's rule; the compiler keeps calls of shared
+// functions, see SharedFunctions).
 //
 // Takes verified MIR without recursion (the elaborator rejects it). Guarantees verified MIR in
-// which no call to a function outside `keep` remains in the roots; functions no longer reachable
-// from `roots` are removed.
+// which no call to a function outside `keep` remains in the roots and the kept functions they
+// reach; functions no longer reachable from `roots` are removed.
 
 public enum Inline {
   public static func run(_ module: Module, roots: [String], keep: Set<String> = []) {
     var inliner = Inliner(module: module, keep: keep, values: ValueFactory(startingAfter: module.largestValueID))
-    for name in roots {
+    // The roots, then every kept function they reach: each is compiled on its own, so the
+    // calls in its body are inlined too.
+    var work = roots
+    var seen = Set(roots)
+    while let name = work.popLast() {
       guard let function = module.function(named: name) else { continue }
       inliner.process(function)
+      for callee in callees(function.body) where keep.contains(callee) && !seen.contains(callee) {
+        seen.insert(callee)
+        work.append(callee)
+      }
     }
     removeUnreachable(module, roots: roots)
   }
 
-  static func removeUnreachable(_ module: Module, roots: [String]) {
+  public static func removeUnreachable(_ module: Module, roots: [String]) {
     var reachable = Set(roots)
     var work = roots
     while let name = work.popLast() {

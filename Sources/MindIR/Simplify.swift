@@ -31,7 +31,7 @@ public enum Simplify {
   }
 
   /// Replaces uses in `block` (recursively) according to `replacements`.
-  static func substitute(_ block: Block, _ replacements: [Value: Value]) {
+  public static func substitute(_ block: Block, _ replacements: [Value: Value]) {
     for op in block.operations {
       op.operands = op.operands.map { replacements[$0] ?? $0 }
       for region in op.regions { substitute(region, replacements) }

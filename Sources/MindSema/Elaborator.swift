@@ -216,7 +216,7 @@ public final class Elaborator {
     var leafIterator = resultLeaves[...]
     let template = result.map { rebuild($0, from: &leafIterator) }
     specializations[key] = Specialization(function: function, resultTemplate: template)
-    if decl.attribute("checkpoint") != nil { differentiator.keep.insert(function.name) }
+    if decl.attribute("checkpoint") != nil { differentiator.checkpoint(function.name) }
     if decl.attribute("custom_grad") != nil {
       differentiator.keep.insert(function.name)
       customGradients[function.name] = (decl, arguments, template)

@@ -93,7 +93,7 @@ public final class Engine {
   func lower(_ mir: Module) throws -> LLVMModule {
     let module = LLVMModule(name: "mind", target: target)
     let lowering = ModuleLowering(mir: mir, into: module, target: target)
-    lowering.parallelLoops = true
+    lowering.inProcess = true
     try lowering.lower()
     try module.verify()
     return module

@@ -21,7 +21,7 @@ struct ObjectFile<Extra> {
     let llvm = LLVMModule(name: name, target: target)
     let (lowered, lowerTime) = try measureThrowing { () throws -> (ModuleLowering, Extra) in
       let lowering = ModuleLowering(mir: mir, into: llvm, target: target)
-      lowering.parallelLoops = inProcess
+      lowering.inProcess = inProcess
       try lowering.lower()
       let extra = try entryPoints(lowering)
       try llvm.verify()

@@ -44,7 +44,10 @@ final class FunctionLowering {
   let entryBlock: LLVMBasicBlockRef
   let exitBlock: LLVMBasicBlockRef
   var exitIncoming: [(LLVMValueRef, LLVMBasicBlockRef)] = []
-  var heapBuffers: [LLVMValueRef] = []
+  /// The call that allocates the heap buffers of one call of the function (one block for all
+  /// of them, sized when the whole body is lowered), and the 64-byte aligned start inside it.
+  var arena: (call: LLVMValueRef, start: LLVMValueRef)?
+  var arenaBytes = 0
   var runtime: LLVMValueRef { LLVMGetParam(llvmFunction, 0) }
   var malloc: (LLVMValueRef, LLVMTypeRef) { ir.declare("malloc", ir.ptr, [ir.i64]) }
 
@@ -96,9 +99,23 @@ final class FunctionLowering {
     LLVMBuildBr(allocationBuilder, start)
     ir.position(at: exitBlock)
     let status = ir.phi(ir.i32, exitIncoming)
-    let free = ir.declare("free", ir.void, [ir.ptr])
-    for buffer in heapBuffers { ir.call(free, [buffer]) }
+    releaseArena()
     LLVMBuildRet(ir.ref, status)
+  }
+
+  /// Sizes the heap block and frees it at the exit: a block of huge pages from the runtime's
+  /// pool for in-process code whose buffers fill at least one (its first touch faults once per
+  /// 2 MiB, not per 4 KiB, and no call after the first maps memory), else malloc's.
+  func releaseArena() {
+    guard let (call, _) = arena else { return }
+    let bytes = ir.int(arenaBytes + 63)
+    LLVMSetOperand(call, 0, bytes)
+    if lowering.inProcess && arenaBytes >= HugePageBlocks.size {
+      LLVMSetOperand(call, 1, ir.declare("mind_take_block", ir.ptr, [ir.i64]).0)
+      ir.call(ir.declare("mind_give_block", ir.void, [ir.ptr, ir.i64]), [call, bytes])
+    } else {
+      ir.call(ir.declare("free", ir.void, [ir.ptr]), [call])
+    }
   }
 
   func collectUses(_ block: Block) {
@@ -199,17 +216,29 @@ final class FunctionLowering {
       LLVMSetAlignment(slot, 64)
       return slot
     }
-    // malloc, then the first 64-byte boundary inside (glibc's aligned allocation of large
-    // blocks keeps faulting in new heap pages for a while when blocks are reused).
-    var arguments: [LLVMValueRef?] = [ir.int(bytes + 63)]
-    let heap = arguments.withUnsafeMutableBufferPointer {
+    let offset = arenaBytes
+    arenaBytes += (bytes + 63) & ~63
+    var indices: [LLVMValueRef?] = [ir.int(offset)]
+    return indices.withUnsafeMutableBufferPointer {
+      LLVMBuildGEP2(allocationBuilder, ir.i8, arenaStart(), $0.baseAddress, 1, "buffer")!
+    }
+  }
+
+  /// The start of the call's heap block: malloc (the size and allocator are set by
+  /// `releaseArena`), then the first 64-byte boundary inside (glibc's aligned allocation of
+  /// large blocks keeps faulting in new heap pages for a while when blocks are reused).
+  func arenaStart() -> LLVMValueRef {
+    if let arena { return arena.start }
+    var arguments: [LLVMValueRef?] = [ir.int(0)]
+    let call = arguments.withUnsafeMutableBufferPointer {
       LLVMBuildCall2(allocationBuilder, malloc.1, malloc.0, $0.baseAddress, 1, "heap")!
     }
-    heapBuffers.append(heap)
-    let address = LLVMBuildPtrToInt(allocationBuilder, heap, ir.i64, "")!
+    let address = LLVMBuildPtrToInt(allocationBuilder, call, ir.i64, "")!
     let aligned = LLVMBuildAnd(
       allocationBuilder, LLVMBuildAdd(allocationBuilder, address, ir.int(63), ""), ir.int(-64), "")!
-    return LLVMBuildIntToPtr(allocationBuilder, aligned, ir.ptr, "buffer")!
+    let start = LLVMBuildIntToPtr(allocationBuilder, aligned, ir.ptr, "heap.start")!
+    arena = (call, start)
+    return start
   }
 
   /// Writes a tensor's elements into `destination`: from its buffer, its splat register, or

@@ -27,9 +27,10 @@ public final class ModuleLowering {
   var declarations: [String: (LLVMValueRef, LLVMTypeRef)] = [:]
   public private(set) var sites: [RuntimeSite] = []
   var constantCount = 0
-  /// Whether large elementwise loops may run on several threads (in-process code only: they
-  /// call the runtime's `mind_parallel_for`).
-  public var parallelLoops = false
+  /// Whether the code runs in this process and may call the runtime: large elementwise loops
+  /// then run on several threads (`mind_parallel_for`) and large buffers come from its pool of
+  /// huge pages (`mind_take_block`). Objects for other programs call neither.
+  public var inProcess = false
   var parallelBodyCount = 0
 
   public init(mir: Module, into module: LLVMModule, target: TargetMachine) {

@@ -17,7 +17,7 @@ extension FunctionLowering {
   /// cost of waking workers, ~10-30 µs, outweighs the gain).
   static let parallelThreshold = 1 << 17
 
-  func runsInParallel(_ count: Int) -> Bool { lowering.parallelLoops && count >= Self.parallelThreshold }
+  func runsInParallel(_ count: Int) -> Bool { lowering.inProcess && count >= Self.parallelThreshold }
 
   /// The values `element` reaches from `reads` that hold registers or buffers of this function,
   /// with the register (or buffer pointer) it reads.

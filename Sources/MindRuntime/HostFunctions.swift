@@ -1,5 +1,5 @@
 // The C-callable functions compiled code calls, and their addresses for the JIT's absolute
-// symbols. Every one takes the RuntimeContext pointer first.
+// symbols. Those that print or report take the RuntimeContext pointer first.
 
 public enum HostFunctions {
   public typealias PrintText = @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, Int64) -> Void
@@ -8,6 +8,8 @@ public enum HostFunctions {
   public typealias PrintEnd = @convention(c) (UnsafeMutableRawPointer?) -> Void
   public typealias ReportError = @convention(c) (UnsafeMutableRawPointer?, Int64, Int64, Int64) -> Void
   public typealias RandomFillFunction = @convention(c) (UnsafeMutablePointer<Float>?, Int64, UInt64, Int32) -> Void
+  public typealias TakeBlock = @convention(c) (Int64) -> UnsafeMutableRawPointer?
+  public typealias GiveBlock = @convention(c) (UnsafeMutableRawPointer?, Int64) -> Void
 
   static let printText: PrintText = { context, text, length in
     guard let runtime = RuntimeContext.from(context), let text else { return }
@@ -40,6 +42,16 @@ public enum HostFunctions {
     RandomFill.fill(data, count: Int(count), seed: seed, normal: normal != 0)
   }
 
+  /// A huge-page block of at least `bytes` for a call's buffers (null if memory is exhausted).
+  static let takeBlock: TakeBlock = { bytes in HugePageBlocks.take(bytes: Int(bytes))?.pointer }
+
+  /// Returns the block `takeBlock` gave for the same `bytes`.
+  static let giveBlock: GiveBlock = { pointer, bytes in
+    guard let pointer else { return }
+    HugePageBlocks.give(
+      pointer, bytes: (Int(bytes) + HugePageBlocks.size - 1) / HugePageBlocks.size * HugePageBlocks.size)
+  }
+
   /// Name and address of every host function, for `JIT.defineAbsoluteSymbols`.
   public static var symbols: [(name: String, address: UInt64)] {
     [
@@ -49,6 +61,8 @@ public enum HostFunctions {
       ("mind_report_error", unsafeBitCast(reportError, to: UInt64.self)),
       ("mind_random_fill", unsafeBitCast(randomFill, to: UInt64.self)),
       ("mind_parallel_for", unsafeBitCast(ParallelFor.run, to: UInt64.self)),
+      ("mind_take_block", unsafeBitCast(takeBlock, to: UInt64.self)),
+      ("mind_give_block", unsafeBitCast(giveBlock, to: UInt64.self)),
     ]
   }
 }

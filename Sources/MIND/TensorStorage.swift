@@ -5,7 +5,7 @@
 //   first boundary inside (glibc's aligned allocation of large blocks kept faulting in new heap
 //   pages for about ten calls when results were freed and requested again).
 // - Tensors of at least 2 MiB take whole 2 MiB-aligned blocks from mmap, advised for transparent
-//   huge pages (HugePageBlocks, shared with compiled code's buffers).
+//   huge pages (LargeBlocks).
 
 import MindRuntime
 
@@ -24,7 +24,7 @@ final class TensorStorage: @unchecked Sendable, Equatable {
 
   init(count: Int) {
     self.count = count
-    if count >= HugePageBlocks.size, let block = HugePageBlocks.take(bytes: count) {
+    if count >= LargeBlocks.unit, let block = LargeBlocks.take(bytes: count, .hugePages) {
       (base, blockBytes, pointer) = (block.pointer, block.bytes, block.pointer)
     } else {
       base = malloc(max(count, 1) + 63)!
@@ -39,7 +39,7 @@ final class TensorStorage: @unchecked Sendable, Equatable {
   }
 
   deinit {
-    if let blockBytes { HugePageBlocks.give(base, bytes: blockBytes) } else { free(base) }
+    if let blockBytes { LargeBlocks.give(base, bytes: blockBytes, .hugePages) } else { free(base) }
   }
 
   static func == (a: TensorStorage, b: TensorStorage) -> Bool {

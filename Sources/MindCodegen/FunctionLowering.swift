@@ -103,17 +103,19 @@ final class FunctionLowering {
     LLVMBuildRet(ir.ref, status)
   }
 
-  /// Sizes the heap block and frees it at the exit: a block of huge pages from the runtime's
-  /// pool for in-process code whose buffers fill at least one (its first touch faults once per
-  /// 2 MiB, not per 4 KiB, and no call after the first maps memory), else malloc's.
+  /// Sizes the heap block and frees it at the exit: for in-process code whose buffers fill 2 MiB
+  /// or more, a block from the runtime's pool (LargeBlocks: faulted in when first mapped,
+  /// recycled, so that no call after the first maps memory), else malloc's.
   func releaseArena() {
     guard let (call, _) = arena else { return }
-    let bytes = ir.int(arenaBytes + 63)
-    LLVMSetOperand(call, 0, bytes)
-    if lowering.inProcess && arenaBytes >= HugePageBlocks.size {
+    if lowering.inProcess && arenaBytes >= LargeBlocks.unit {
+      // Pool blocks are aligned: no slack for alignment (which would round 4 MiB up to 6).
+      let bytes = ir.int(arenaBytes)
+      LLVMSetOperand(call, 0, bytes)
       LLVMSetOperand(call, 1, ir.declare("mind_take_block", ir.ptr, [ir.i64]).0)
       ir.call(ir.declare("mind_give_block", ir.void, [ir.ptr, ir.i64]), [call, bytes])
     } else {
+      LLVMSetOperand(call, 0, ir.int(arenaBytes + 63))
       ir.call(ir.declare("free", ir.void, [ir.ptr]), [call])
     }
   }
@@ -436,7 +438,7 @@ final class FunctionLowering {
     for result in op.results {
       let slot =
         result.type.isScalar
-        ? LLVMBuildAlloca(allocationBuilder, ir.memoryType(result.type.dtype), "ret")! : allocate(result.type)
+        ? LLVMBuildAlloca(allocationBuilder, ir.memoryType(result.type.dtype), "ret")! : buffer(for: result)
       resultSlots.append(slot)
       arguments.append(slot)
     }

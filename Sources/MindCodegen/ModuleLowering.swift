@@ -29,7 +29,7 @@ public final class ModuleLowering {
   var constantCount = 0
   /// Whether the code runs in this process and may call the runtime: large elementwise loops
   /// then run on several threads (`mind_parallel_for`) and large buffers come from its pool of
-  /// huge pages (`mind_take_block`). Objects for other programs call neither.
+  /// recycled blocks (`mind_take_block`). Objects for other programs call neither.
   public var inProcess = false
   var parallelBodyCount = 0
 

@@ -42,14 +42,14 @@ public enum HostFunctions {
     RandomFill.fill(data, count: Int(count), seed: seed, normal: normal != 0)
   }
 
-  /// A huge-page block of at least `bytes` for a call's buffers (null if memory is exhausted).
-  static let takeBlock: TakeBlock = { bytes in HugePageBlocks.take(bytes: Int(bytes))?.pointer }
+  /// A block of at least `bytes` for a call's buffers (null if memory is exhausted).
+  static let takeBlock: TakeBlock = { bytes in LargeBlocks.take(bytes: Int(bytes), .populated)?.pointer }
 
   /// Returns the block `takeBlock` gave for the same `bytes`.
   static let giveBlock: GiveBlock = { pointer, bytes in
     guard let pointer else { return }
-    HugePageBlocks.give(
-      pointer, bytes: (Int(bytes) + HugePageBlocks.size - 1) / HugePageBlocks.size * HugePageBlocks.size)
+    let unit = LargeBlocks.unit
+    LargeBlocks.give(pointer, bytes: (Int(bytes) + unit - 1) / unit * unit, .populated)
   }
 
   /// Name and address of every host function, for `JIT.defineAbsoluteSymbols`.

@@ -113,6 +113,18 @@ def write_report(raw, folder):
             if mode == "single":
                 chart.append((entry["label"], ratio(mind, jax), ratio(mind, torch)))
         lines.append("")
+    saved = [(entry["label"], entry["saved_bytes"], entry) for entry in raw["results"].values() if entry.get("saved_bytes")]
+    if saved:
+        lines.append("### Forward values the backward sweep keeps")
+        lines.append("")
+        lines.append("As `mind ir --stage ad --saved` reports them (before dead adjoints are removed), and mind's peak RSS.")
+        lines.append("")
+        lines.append("| workload | kept (MB) | mind peak RSS, one core |")
+        lines.append("|---|---:|---:|")
+        for label, count, entry in saved:
+            rss = median(entry.get("single", {}).get("mind", {}).get("peak_rss_kb", []))
+            lines.append(f"| {label} | {fmt(count / 1e6)} | {fmt((rss or 0) / 1024)} MiB |")
+        lines.append("")
     with open(os.path.join(folder, "bench.md"), "w") as out:
         out.write("\n".join(lines) + "\n")
     write_chart(chart, os.path.join(folder, "bench.svg"))

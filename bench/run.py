@@ -127,6 +127,19 @@ def mind_loop_program(workload, repeat):
     return path
 
 
+def saved_bytes(workload):
+    """The bytes of forward values the differentiated function's backward sweep keeps, as
+    `mind ir --stage ad --saved` reports them (its own, those of every call of a shared function,
+    and the largest recomputation of a checkpointed one), or None."""
+    function = re.search(r"grad\(([A-Za-z_]\w*)[,)]", workload[3])
+    if not function:
+        return None
+    result = subprocess.run([MIND, "ir", mind_loop_program(workload, 1), "--stage", "ad", "--saved"],
+                            capture_output=True, text=True, cwd=HERE)
+    found = re.search(rf"^saved by @vjp\.{function.group(1)}__\S*: (\d+) bytes", result.stdout, re.M)
+    return int(found.group(1)) if found else None
+
+
 def machine_limits():
     code = """
 import json, time, numpy as np
@@ -194,6 +207,7 @@ def main():
             continue
         reference64 = f64_reference(peer, inputs)
         raw["results"].setdefault(wid, {"label": label, "bytes": moved, "flops": flops})["reference_f64"] = reference64
+        raw["results"][wid]["saved_bytes"] = saved_bytes(workload)
         heavy = wid.startswith("w4")
         repeat = (3 if "stack" in wid else 20) if heavy else args.repeat
         for mode in args.threads.split(","):

@@ -34,14 +34,18 @@ public final class Differentiator {
   var savedCallees: [String: [String]] = [:]
   public private(set) var savedValues: [String: [TensorType]] = [:]
 
-  /// Peak bytes of saved forward values per VJP function: its own plus the largest of the VJP
-  /// functions it calls.
+  /// Peak bytes of saved forward values per VJP function: its own, plus those of every call of
+  /// a shared function (its forward half's residuals all live until the backward sweep), plus
+  /// the largest of the checkpointed and custom ones (recomputed one at a time).
   public var savedBytes: [String: Int] {
     var memo: [String: Int] = [:]
     func total(_ name: String, _ depth: Int) -> Int {
       if let known = memo[name] { return known }
-      let nested = depth > 64 ? 0 : (savedCallees[name] ?? []).map { total($0, depth + 1) }.max() ?? 0
-      let value = (ownSavedBytes[name] ?? 0) + nested
+      let callees = depth > 64 ? [] : savedCallees[name] ?? []
+      let isShared = { (callee: String) in self.shared.contains(String(callee.dropFirst(4))) }
+      let held = callees.filter(isShared).map { total($0, depth + 1) }.reduce(0, +)
+      let transient = callees.filter { !isShared($0) }.map { total($0, depth + 1) }.max() ?? 0
+      let value = (ownSavedBytes[name] ?? 0) + held + transient
       memo[name] = value
       return value
     }
@@ -123,9 +127,9 @@ public final class Differentiator {
     builder.create(.returnOp, result.primal + adjoints, resultTypes: [])
     vjp.body = entry
     vjp.derivativeOf = nil
-    recordSavedValues(vjp, forwardOps: reverse.forwardOps)
+    recordSavedValues(vjp, primalCount: function.resultTypes.count, forwardCount: reverse.forwardCount)
     if shared.contains(function.name) {
-      split(vjp, of: function, forwardCount: reverse.forwardOps.count)
+      split(vjp, of: function, forwardCount: reverse.forwardCount)
     }
   }
 
@@ -145,25 +149,21 @@ public final class Differentiator {
     checkpointed.insert(name)
   }
 
-  /// The forward values read by adjoint code, plus the largest saving of a VJP it calls.
-  func recordSavedValues(_ vjp: Function, forwardOps: Set<ObjectIdentifier>) {
-    // Constants are not kept: they cost nothing to rematerialize.
-    var forward: Set<Value> = []
-    for op in vjp.body.operations where forwardOps.contains(ObjectIdentifier(op)) {
-      if case .constant = op.kind { continue }
-      for result in op.results { forward.insert(result) }
-    }
-    var saved: Set<Value> = []
+  /// The forward values the adjoint code keeps (constants and views excepted: they are
+  /// recomputed from what they read), and the VJP functions it calls.
+  func recordSavedValues(_ vjp: Function, primalCount: Int, forwardCount: Int) {
+    let operations = vjp.body.operations
+    let adjoint = Array(operations[forwardCount..<(operations.count - 1)])
+    let (saved, _) = Self.residuals(
+      of: Array(operations.prefix(forwardCount)), readBy: adjoint,
+      returning: Array(operations.last!.operands.dropFirst(primalCount)), passed: [])
     var callees: [String] = []
-    func visitAdjoint(_ op: Operation) {
-      for operand in op.operands where forward.contains(operand) { saved.insert(operand) }
+    func visit(_ op: Operation) {
       if case .call(let callee) = op.kind, callee.hasPrefix("vjp.") { callees.append(callee) }
-      for region in op.regions { region.operations.forEach(visitAdjoint) }
+      for region in op.regions { region.operations.forEach(visit) }
     }
-    for op in vjp.body.operations where op.kind != .returnOp && !forwardOps.contains(ObjectIdentifier(op)) {
-      visitAdjoint(op)
-    }
-    savedValues[vjp.name] = saved.sorted { $0.id < $1.id }.map(\.type)
+    adjoint.forEach(visit)
+    savedValues[vjp.name] = saved.map(\.type)
     ownSavedBytes[vjp.name] = saved.map(\.type.byteCount).reduce(0, +)
     savedCallees[vjp.name] = callees
   }

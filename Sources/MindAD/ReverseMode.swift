@@ -25,8 +25,8 @@ final class ReverseMode {
   let activity: Activity
   let values: ValueFactory
   var builder: Builder
-  /// The ops of the top-level forward copy (for the saved-values report).
-  var forwardOps: Set<ObjectIdentifier> = []
+  /// How many ops the top-level forward copy has (the adjoint code follows them).
+  var forwardCount = 0
   /// Per `for` loop with constant bounds: the forward copy's record of the carried state at the
   /// start of every iteration (one stacked tensor per carried value), and the lower bound.
   var tapes: [ObjectIdentifier: (states: [Value], lower: Int)] = [:]
@@ -71,9 +71,7 @@ final class ReverseMode {
         builder.block.operations.append(copy)
       }
     }
-    if !replay {
-      for op in builder.block.operations { forwardOps.insert(ObjectIdentifier(op)) }
-    }
+    if !replay { forwardCount = builder.block.operations.count }
     let primal = block.terminator!.operands.map(cloner.lookup)
     // 2. Adjoints, in reverse.
     var adjoints: [Value: Value] = [:]

@@ -20,6 +20,39 @@ extension Differentiator {
   public static func forwardName(_ name: String) -> String { "fwd." + name }
   public static func backwardName(_ name: String) -> String { "bwd." + name }
 
+  /// What code after a forward sweep (`later`, and the values it returns) needs from it: the
+  /// residuals, forward values it reads (except `passed` ones), and the constants and views
+  /// (reshape, transpose, broadcast: free where gemm reads them, a copy where they are stored)
+  /// it recomputes from what they read instead, in forward order.
+  static func residuals(of forward: [Operation], readBy later: [Operation], returning: [Value], passed: Set<Value>)
+    -> (residuals: [Value], recomputed: [Operation])
+  {
+    var position: [ObjectIdentifier: Int] = [:]
+    for (index, op) in forward.enumerated() { position[ObjectIdentifier(op)] = index }
+    var recomputed: [Operation] = []
+    var residuals: [Value] = []
+    var seen: Set<Value> = []
+    func read(_ value: Value) {
+      guard let op = value.definingOp, position[ObjectIdentifier(op)] != nil, !passed.contains(value),
+        seen.insert(value).inserted
+      else { return }
+      switch op.kind {
+      case .constant, .reshape, .transpose, .broadcast:
+        recomputed.append(op)
+        op.operands.forEach(read)
+      default:
+        residuals.append(value)
+      }
+    }
+    func visit(_ op: Operation) {
+      op.operands.forEach(read)
+      for region in op.regions { region.operations.forEach(visit) }
+    }
+    later.forEach(visit)
+    returning.forEach(read)
+    return (residuals, recomputed.sorted { position[ObjectIdentifier($0)]! < position[ObjectIdentifier($1)]! })
+  }
+
   /// Adds the forward and backward halves of `vjp`, whose first `forwardCount` ops are the
   /// forward copy of `function`'s body.
   func split(_ vjp: Function, of function: Function, forwardCount: Int) {
@@ -32,32 +65,8 @@ extension Differentiator {
     let parameters = Array(vjp.parameters.prefix(parameterCount))
     let cotangents = Array(vjp.parameters.dropFirst(parameterCount))
 
-    // The forward values the adjoint code reads: primal results and parameters are passed
-    // anyway; constants and views (reshape, transpose, broadcast: free where gemm reads them,
-    // a copy where they are stored) are recomputed from what they read; the rest are residuals.
-    var position: [ObjectIdentifier: Int] = [:]
-    for (index, op) in forward.enumerated() { position[ObjectIdentifier(op)] = index }
-    var copied: [Operation] = []
-    var residuals: [Value] = []
-    var seen: Set<Value> = []
-    func read(_ value: Value) {
-      guard let op = value.definingOp, position[ObjectIdentifier(op)] != nil, !primal.contains(value),
-        seen.insert(value).inserted
-      else { return }
-      switch op.kind {
-      case .constant, .reshape, .transpose, .broadcast:
-        copied.append(op)
-        op.operands.forEach(read)
-      default:
-        residuals.append(value)
-      }
-    }
-    func visit(_ op: Operation) {
-      op.operands.forEach(read)
-      for region in op.regions { region.operations.forEach(visit) }
-    }
-    adjoint.forEach(visit)
-    returned.dropFirst(primal.count).forEach(read)
+    let (residuals, recomputed) = Self.residuals(
+      of: forward, readBy: adjoint, returning: Array(returned.dropFirst(primal.count)), passed: Set(primal))
 
     let forwardCloner = Cloner(values: values)
     let forwardBody = Block(arguments: parameters.map { values.make($0.type) })
@@ -77,8 +86,7 @@ extension Differentiator {
     where backwardCloner.mapping[old] == nil {
       backwardCloner.map(old, to: new)
     }
-    backwardBody.operations = backwardCloner.clone(
-      copied.sorted { position[ObjectIdentifier($0)]! < position[ObjectIdentifier($1)]! })
+    backwardBody.operations = backwardCloner.clone(recomputed)
     backwardBody.operations += backwardCloner.clone(adjoint)
     backwardBody.operations.append(
       Operation.make(

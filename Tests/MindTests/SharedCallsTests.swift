@@ -102,6 +102,26 @@ import Testing
     }
   }
 
+  @Test func savedValuesCountTheResidualsOfEveryCall() throws {
+    // Each call's forward half keeps its residuals until the backward sweep: the report of the
+    // caller's VJP adds them up (a checkpointed callee would count once, recomputed in turn).
+    let program = try Program(
+      source: Self.prelude + """
+        fn g(x: Tensor<f64, 128, 128>, w: Tensor<f64, 128, 128>) -> f64 { sum(sin(layer(w, layer(w, x) * 0.5))) }
+        fn main() {
+            let x = cast<f64>(randn([128, 128], seed=3));
+            let w = cast<f64>(randn([128, 128], seed=5));
+            print(sum(grad(g)(x, w)));
+        }
+        """, name: "shared.mind")
+    _ = try program.mir()
+    let saved = program.savedValues
+    let layer = try #require(saved.first { $0.function.hasPrefix("vjp.layer") }?.bytes)
+    let g = try #require(saved.first { $0.function.hasPrefix("vjp.g") }?.bytes)
+    #expect(layer > 0)
+    #expect(g >= 2 * layer, "vjp.g keeps \(g) bytes, one call of vjp.layer \(layer)")
+  }
+
   @Test func checkpointedCallsAreRecomputedNotMergedWithTheForwardSweep() throws {
     let counts = try Self.callees(
       """

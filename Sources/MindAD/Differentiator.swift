@@ -10,7 +10,9 @@
 //
 // Before differentiating, a copy of the function has its calls inlined, except calls to
 // functions in `keep` (checkpointed ones, and those with a custom gradient): their VJP is
-// derived on its own (recomputing the callee) or supplied by `customVJP`.
+// derived on its own (recomputing the callee) or supplied by `customVJP`; and except calls to
+// `shared` functions (SharedFunctions), whose VJP is also split into a forward half that keeps
+// its residuals and a backward half that reads them (SplitCalls), so nothing is recomputed.
 
 import MindFrontend
 import MindIR

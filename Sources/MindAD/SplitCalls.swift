@@ -6,8 +6,8 @@
 //     @fwd.f(x1, ..., xn) -> (r1, ..., rm, s1, ..., sk)          forward code; s: residuals
 //     @bwd.f(x1, ..., xn, r1, ..., rm, s1, ..., sk, c1, ..., cm) -> (a1, ..., an)   adjoint code
 //
-// where the residuals are the forward values the adjoint code reads (constants are copied
-// instead), and each pair `call @f(xs)` … `call @vjp.f(xs, cs)` in one block becomes
+// where the residuals are the forward values the adjoint code reads (constants and views are
+// recomputed instead, see `residuals`), and each pair `call @f(xs)` … `call @vjp.f(xs, cs)` in one block becomes
 // `call @fwd.f(xs)` … `call @bwd.f(xs, rs, ss, cs)`. The backward half takes every parameter
 // and result of f; DeadSignatures drops those it does not read, and the adjoints, residuals and
 // work no caller needs (the adjoints of weights when only the input's gradient is asked for).

@@ -20,6 +20,23 @@ import Testing
     }
     """
 
+  /// `g` calls `layer` twice in straight-line code.
+  static let straight = """
+    fn g(x: Tensor<f64, 128, 128>, w: Tensor<f64, 128, 128>) -> f64 { sum(sin(layer(w, layer(w, x) * 0.5))) }
+    """
+
+  /// A `main` that makes x and w, then runs `statements`.
+  static func main(_ statements: String) -> String {
+    """
+
+    fn main() {
+        let x = cast<f64>(randn([128, 128], seed=3));
+        let w = cast<f64>(randn([128, 128], seed=5));
+        \(statements)
+    }
+    """
+  }
+
   static func callees(_ source: String) throws -> [String: Int] {
     let program = try Program(source: source, name: "shared.mind")
     let (module, _) = try program.mir()
@@ -35,14 +52,7 @@ import Testing
   }
 
   @Test func gradientsCallTheForwardAndBackwardHalvesOnce() throws {
-    let counts = try Self.callees(
-      Self.prelude + """
-        fn main() {
-            let x = cast<f64>(randn([128, 128], seed=3));
-            let w = cast<f64>(randn([128, 128], seed=5));
-            print(sum(grad(f)(x, w)));
-        }
-        """)
+    let counts = try Self.callees(Self.prelude + Self.main("print(sum(grad(f)(x, w)));"))
     // The loop's forward sweep calls `layer` (it records the carried state per iteration);
     // its reverse loop replays one iteration with the forward halves and runs the backward
     // halves: no call recomputes `layer` inside its derivative.
@@ -54,21 +64,19 @@ import Testing
 
   @Test func firstAndSecondOrderMatchFiniteDifferences() {
     let result = run(
-      Self.prelude + """
-        fn main() {
-            let x = cast<f64>(randn([128, 128], seed=3));
-            let w = cast<f64>(randn([128, 128], seed=5));
-            let v = cast<f64>(randn([128, 128], seed=7));
-            let u = cast<f64>(randn([128, 128], seed=11));
-            let h = 0.000001;
-            let fx = |x: Tensor<f64, 128, 128>| f(x, w);
-            print(sum(grad(fx)(x) * v), (fx(x + h * v) - fx(x - h * v)) / (2.0 * h));
-            let fw = |w: Tensor<f64, 128, 128>| f(x, w);
-            print(sum(grad(fw)(w) * v), (fw(w + h * v) - fw(w - h * v)) / (2.0 * h));
-            let g = |x: Tensor<f64, 128, 128>| sum(grad(fx)(x) * u);
-            print(sum(grad(g)(x) * v), (g(x + h * v) - g(x - h * v)) / (2.0 * h));
-        }
-        """, optimizationLevel: 1)
+      Self.prelude
+        + Self.main(
+          """
+          let v = cast<f64>(randn([128, 128], seed=7));
+          let u = cast<f64>(randn([128, 128], seed=11));
+          let h = 0.000001;
+          let fx = |x: Tensor<f64, 128, 128>| f(x, w);
+          print(sum(grad(fx)(x) * v), (fx(x + h * v) - fx(x - h * v)) / (2.0 * h));
+          let fw = |w: Tensor<f64, 128, 128>| f(x, w);
+          print(sum(grad(fw)(w) * v), (fw(w + h * v) - fw(w - h * v)) / (2.0 * h));
+          let g = |x: Tensor<f64, 128, 128>| sum(grad(fx)(x) * u);
+          print(sum(grad(g)(x) * v), (g(x + h * v) - g(x - h * v)) / (2.0 * h));
+          """), optimizationLevel: 1)
     #expect(result.errors == "")
     let lines = result.output.split(separator: "\n").map { numbers(in: String($0)) }
     #expect(lines.count == 3)
@@ -83,15 +91,7 @@ import Testing
     // both (the outer call's a-adjoint reaches the inner call). In the loop of `f`, the reverse
     // loop carries w's adjoint either way.
     for (wrt, results) in [(0, 1), (1, 2)] {
-      let source =
-        Self.prelude + """
-          fn g(x: Tensor<f64, 128, 128>, w: Tensor<f64, 128, 128>) -> f64 { sum(sin(layer(w, layer(w, x) * 0.5))) }
-          fn main() {
-              let x = cast<f64>(randn([128, 128], seed=3));
-              let w = cast<f64>(randn([128, 128], seed=5));
-              print(sum(grad(g, wrt=\(wrt))(x, w)));
-          }
-          """
+      let source = Self.prelude + Self.straight + Self.main("print(sum(grad(g, wrt=\(wrt))(x, w)));")
       let program = try Program(source: source, name: "shared.mind")
       let (module, _) = try program.mir()
       let backward = try #require(module.functions.first { $0.name.hasPrefix("bwd.layer") })
@@ -106,14 +106,7 @@ import Testing
     // Each call's forward half keeps its residuals until the backward sweep: the report of the
     // caller's VJP adds them up (a checkpointed callee would count once, recomputed in turn).
     let program = try Program(
-      source: Self.prelude + """
-        fn g(x: Tensor<f64, 128, 128>, w: Tensor<f64, 128, 128>) -> f64 { sum(sin(layer(w, layer(w, x) * 0.5))) }
-        fn main() {
-            let x = cast<f64>(randn([128, 128], seed=3));
-            let w = cast<f64>(randn([128, 128], seed=5));
-            print(sum(grad(g)(x, w)));
-        }
-        """, name: "shared.mind")
+      source: Self.prelude + Self.straight + Self.main("print(sum(grad(g)(x, w)));"), name: "shared.mind")
     _ = try program.mir()
     let saved = program.savedValues
     let layer = try #require(saved.first { $0.function.hasPrefix("vjp.layer") }?.bytes)
@@ -128,12 +121,7 @@ import Testing
       @checkpoint
       fn layer(w: Tensor<f64, 128, 128>, a: Tensor<f64, 128, 128>) -> Tensor<f64, 128, 128> { tanh(a @ w * 0.05) * a }
       fn f(x: Tensor<f64, 128, 128>, w: Tensor<f64, 128, 128>) -> f64 { sum(layer(w, layer(w, x))) }
-      fn main() {
-          let x = cast<f64>(randn([128, 128], seed=3));
-          let w = cast<f64>(randn([128, 128], seed=5));
-          print(sum(grad(f)(x, w)));
-      }
-      """)
+      """ + Self.main("print(sum(grad(f)(x, w)));"))
     // The outer call's result only fed the (unused) value of the loss: it is gone.
     #expect(counts["layer"] == 1, "\(counts)")
     #expect(counts["vjp.layer"] == 2, "\(counts)")

@@ -3,6 +3,7 @@
 // gradients match finite differences at first and second order, dead results and parameters
 // disappear across calls (DeadSignatures), and checkpointed calls stay recomputations.
 
+import Foundation
 import MIND
 import MindIR
 import Testing
@@ -125,5 +126,36 @@ import Testing
     // The outer call's result only fed the (unused) value of the loss: it is gone.
     #expect(counts["layer"] == 1, "\(counts)")
     #expect(counts["vjp.layer"] == 2, "\(counts)")
+  }
+}
+
+extension SharedCallsTests {
+  @Test func theSwiftAPICompilesTheHalvesWithEachSpecialization() throws {
+    // Each specialization compiles its own copy of the shared functions (with its own dead
+    // results removed): a gradient with respect to x and one with respect to w in one session
+    // match `mind jit`, in both tiers.
+    let session = try Session(source: Self.prelude + Self.straight, cacheDirectory: nil)
+    let x = Tensor((0..<16384).map { sin(0.37 * Double($0) + 3) }, shape: [128, 128])
+    let w = Tensor((0..<16384).map { sin(0.37 * Double($0) + 5) }, shape: [128, 128])
+    var sums: [Double] = []
+    for expression in ["grad(g)", "grad(g, wrt=1)"] {
+      let quick = try session.function(expression)(x, w)[0].doubles.reduce(0, +)
+      session.waitForOptimizedCode()
+      let optimized = try session.function(expression)(x, w)[0].doubles.reduce(0, +)
+      #expect(quick == optimized)
+      sums.append(quick)
+    }
+    let result = run(
+      Self.prelude + Self.straight + """
+        fn main() {
+            let i = cast<f64>(arange(0.0, 16384.0, 1.0));
+            let (x, w) = (reshape(sin(i * 0.37 + 3.0), [128, 128]), reshape(sin(i * 0.37 + 5.0), [128, 128]));
+            print(sum(grad(g)(x, w)), sum(grad(g, wrt=1)(x, w)));
+        }
+        """)
+    #expect(result.errors == "")
+    let expected = numbers(in: result.output)
+    #expect(expected.count == 2)
+    #expect(close(sums, expected, relative: 1e-12, absolute: 1e-12), "\(sums) vs \(expected)")
   }
 }

@@ -351,16 +351,7 @@ extension Program {
   /// The functions `root` calls, directly or through a VJP declaration, in module order.
   func reachable(from root: MindIR.Function) -> Module {
     let module = elaborator.module
-    var names: Set<String> = [root.name]
-    var work = [root]
-    while let function = work.popLast() {
-      var next = Inline.callees(function.body)
-      if let original = function.derivativeOf { next.append(original) }
-      for name in next where !names.contains(name) {
-        names.insert(name)
-        if let callee = module.function(named: name) { work.append(callee) }
-      }
-    }
+    let names = module.reachable(from: [root.name])
     let reached = Module()
     reached.functions = module.functions.filter { names.contains($0.name) }
     return reached

@@ -26,15 +26,7 @@ public enum Inline {
   }
 
   public static func removeUnreachable(_ module: Module, roots: [String]) {
-    var reachable = Set(roots)
-    var work = roots
-    while let name = work.popLast() {
-      guard let function = module.function(named: name) else { continue }
-      for callee in callees(function.body) where !reachable.contains(callee) {
-        reachable.insert(callee)
-        work.append(callee)
-      }
-    }
+    let reachable = module.reachable(from: roots)
     module.functions.removeAll { !reachable.contains($0.name) }
   }
 
@@ -91,5 +83,21 @@ public struct Inliner {
       }
     }
     block.operations = result
+  }
+}
+
+extension Module {
+  /// The names of the functions `roots` reach through calls (a declared VJP function also
+  /// reaches the function it differentiates), roots included.
+  public func reachable(from roots: [String]) -> Set<String> {
+    var reached = Set(roots)
+    var work = roots
+    while let name = work.popLast() {
+      guard let function = function(named: name) else { continue }
+      var next = Inline.callees(function.body)
+      if let original = function.derivativeOf { next.append(original) }
+      for callee in next where reached.insert(callee).inserted { work.append(callee) }
+    }
+    return reached
   }
 }

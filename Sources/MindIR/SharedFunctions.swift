@@ -16,18 +16,10 @@ public enum SharedFunctions {
   /// The functions reachable from `roots` that are called at two or more sites and produce at
   /// least `minimumWork` elements per call (counting what their callees produce).
   public static func find(in module: Module, roots: [String]) -> Set<String> {
+    let reachable = module.reachable(from: roots)
     var sites: [String: Int] = [:]
-    var reachable: Set<String> = Set(roots)
-    var work = roots
-    while let name = work.popLast() {
-      guard let function = module.function(named: name) else { continue }
-      var next = Inline.callees(function.body)
-      for callee in next { sites[callee, default: 0] += 1 }
-      if let original = function.derivativeOf { next.append(original) }
-      for callee in next where !reachable.contains(callee) {
-        reachable.insert(callee)
-        work.append(callee)
-      }
+    for function in module.functions where reachable.contains(function.name) {
+      for callee in Inline.callees(function.body) { sites[callee, default: 0] += 1 }
     }
     var memo: [String: Int] = [:]
     return Set(

@@ -7,7 +7,6 @@
 // Extents are fixed when building: the C functions take buffers of exactly those extents.
 
 import Foundation
-import MindAD
 import MindCodegen
 import MindFrontend
 import MindIR
@@ -159,16 +158,11 @@ extension Program {
         }
         names.append(cName)
       }
-      do {
-        try self.elaborator.differentiator.derivePending(roots: functions.map(\.name))
-      } catch let diagnostic as Diagnostic {
-        throw DiagnosticList([diagnostic])
-      }
+      try self.differentiate(roots: functions.map(\.name))
     }
     let module = elaborator.module
     try Self.verified(module)
-    SplitCalls.run(module, shared: elaborator.differentiator.shared)
-    Self.optimize(module, roots: functions.map(\.name), differentiator: elaborator.differentiator)
+    optimize(module, roots: functions.map(\.name))
     try Self.precomputeRandomTensors(module)
     Simplify.run(module)
     try Self.verified(module)

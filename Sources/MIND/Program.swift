@@ -91,31 +91,33 @@ public final class Program {
   /// Differentiation, verification, inlining and simplification of a specialized module.
   public func finish(_ module: Module, entry: Function, optimize: Bool) throws {
     try onLargeStack {
-      let differentiator = self.elaborator.differentiator
-      let (_, adTime) = try measureThrowing {
-        do {
-          try differentiator.derivePending(roots: [entry.name])
-        } catch let diagnostic as Diagnostic {
-          throw DiagnosticList([diagnostic])
-        }
-      }
+      let (_, adTime) = try measureThrowing { try self.differentiate(roots: [entry.name]) }
       if adTime > 0 { self.timings.record("ad", adTime) }
       try Self.verified(module)
       guard optimize else { return }
-      let (_, simplifyTime) = measure {
-        SplitCalls.run(module, shared: differentiator.shared)
-        Self.optimize(module, roots: [entry.name], differentiator: differentiator)
-      }
+      let (_, simplifyTime) = measure { self.optimize(module, roots: [entry.name]) }
       self.timings.record("inline+simplify", simplifyTime)
       try Self.verified(module)
     }
   }
 
-  /// Inlines every call but those of shared and checkpointed functions (and their derivatives),
-  /// simplifies, and removes what no caller reads across the remaining calls. Expects the
-  /// pairs of calls of shared functions and their VJPs to be split already (SplitCalls).
-  static func optimize(_ module: Module, roots: [String], differentiator: Differentiator) {
-    Inline.run(module, roots: roots, keep: differentiator.keptCalls)
+  /// Derives the VJP functions `roots` need (in the program's module), and rewrites each pair
+  /// of calls of a shared function and of its VJP into calls of its two halves (SplitCalls).
+  func differentiate(roots: [String]) throws {
+    let differentiator = elaborator.differentiator
+    do {
+      try differentiator.derivePending(roots: roots)
+    } catch let diagnostic as Diagnostic {
+      throw DiagnosticList([diagnostic])
+    }
+    SplitCalls.run(elaborator.module, shared: differentiator.shared)
+  }
+
+  /// After `differentiate`: inlines every call but those of shared and checkpointed functions
+  /// (and their derivatives), simplifies, and removes what no caller reads across the calls
+  /// that remain.
+  func optimize(_ module: Module, roots: [String]) {
+    Inline.run(module, roots: roots, keep: elaborator.differentiator.keptCalls)
     Simplify.run(module)
     DeadSignatures.run(module, roots: Set(roots))
     Inline.removeUnreachable(module, roots: roots)

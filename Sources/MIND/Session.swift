@@ -330,19 +330,13 @@ extension Program {
   /// `optimize`), copied out of the program's module, ready to compile.
   func finishCall(_ function: MindIR.Function) throws -> Module {
     try onLargeStack {
-      let differentiator = self.elaborator.differentiator
-      do {
-        try differentiator.derivePending(roots: [function.name])
-      } catch let diagnostic as Diagnostic {
-        throw DiagnosticList([diagnostic])
-      }
-      SplitCalls.run(self.elaborator.module, shared: differentiator.shared)
+      try self.differentiate(roots: [function.name])
       let values = ValueFactory(startingAfter: self.elaborator.module.largestValueID)
       let copy = Module()
       copy.functions = self.reachable(from: function).functions.map {
         Cloner(values: values).cloneFunction($0, name: $0.name)
       }
-      Self.optimize(copy, roots: [function.name], differentiator: differentiator)
+      self.optimize(copy, roots: [function.name])
       try Self.verified(copy)
       return copy
     }

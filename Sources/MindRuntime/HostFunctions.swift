@@ -48,8 +48,7 @@ public enum HostFunctions {
   /// Returns the block `takeBlock` gave for the same `bytes`.
   static let giveBlock: GiveBlock = { pointer, bytes in
     guard let pointer else { return }
-    let unit = LargeBlocks.unit
-    LargeBlocks.give(pointer, bytes: (Int(bytes) + unit - 1) / unit * unit, .populated)
+    LargeBlocks.give(pointer, bytes: Int(bytes), .populated)
   }
 
   /// Name and address of every host function, for `JIT.defineAbsoluteSymbols`.

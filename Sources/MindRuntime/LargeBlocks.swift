@@ -31,11 +31,13 @@ public enum LargeBlocks {
     case populated
   }
 
+  static func wholeUnits(_ bytes: Int) -> Int { (bytes + unit - 1) / unit * unit }
+
   private static let free = Mutex<[Kind: (blocks: [Int: [UInt]], bytes: Int)]>([:])
 
   /// A block of at least `bytes` (rounded up to whole units), or nil if mmap fails.
   public static func take(bytes: Int, _ kind: Kind) -> (pointer: UnsafeMutableRawPointer, bytes: Int)? {
-    let rounded = (bytes + unit - 1) / unit * unit
+    let rounded = wholeUnits(bytes)
     let reused = free.withLock { cache -> UInt? in
       guard let address = cache[kind]?.blocks[rounded]?.popLast() else { return nil }
       cache[kind]!.bytes -= rounded
@@ -61,8 +63,10 @@ public enum LargeBlocks {
     #endif
   }
 
-  /// Returns a block of `kind` for reuse, or unmaps it when that kind's cache is full.
-  public static func give(_ pointer: UnsafeMutableRawPointer, bytes: Int, _ kind: Kind) {
+  /// Returns a block that `take` gave for `bytes` (requested or rounded) for reuse, or unmaps
+  /// it when that kind's cache is full.
+  public static func give(_ pointer: UnsafeMutableRawPointer, bytes requested: Int, _ kind: Kind) {
+    let bytes = wholeUnits(requested)
     let kept = free.withLock { cache -> Bool in
       guard (cache[kind]?.bytes ?? 0) + bytes <= cachedBytes else { return false }
       cache[kind, default: ([:], 0)].blocks[bytes, default: []].append(UInt(bitPattern: pointer))

@@ -22,9 +22,10 @@ public final class Engine {
   let jit: JIT
   var compiledModules = 0
 
-  /// Compiled code allocates its large buffers with malloc at each call: keep glibc from
-  /// serving them with fresh mmaps (a page fault per 4 KiB on every call) and from returning
-  /// freed memory to the system, so that buffers are reused across calls.
+  /// Compiled code allocates a call's buffers with malloc when they fill less than 2 MiB (and
+  /// `mind build` objects always): keep glibc from serving them with fresh mmaps (a page fault
+  /// per 4 KiB on every call) and from returning freed memory to the system, so that buffers
+  /// are reused across calls.
   static let mallocTuned: Bool = {
     #if canImport(Glibc)
       // mallopt is declared in <malloc.h>, which Swift's Glibc module does not export.

@@ -12,7 +12,8 @@ struct ObjectFile<Extra> {
   let extra: Extra
 
   /// `record` receives the time of each stage (lower, llvm-opt, codegen). `inProcess` code may
-  /// call the runtime (parallel loops); objects for other programs may not.
+  /// call the runtime (parallel loops, its pool of buffer blocks); objects for other programs
+  /// may not.
   init(
     _ mir: Module, name: String, target: TargetMachine, level: Int, inProcess: Bool = true,
     record: (String, Double) -> Void = { _, _ in },

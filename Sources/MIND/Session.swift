@@ -253,7 +253,8 @@ public final class Session {
 
   /// Lowers a self-contained MIR module (`root` and the functions it calls) to an object file
   /// at the target machine's optimization level, with the array-of-pointers entry point
-  /// `entry` of `root` (the only symbol it exports). Tiers built on different threads use different target machines.
+  /// `entry` of `root` (the only symbol it exports). Tiers built on different threads use
+  /// different target machines.
   static func object(of module: Module, root: String, entry: String, target: TargetMachine) throws -> (
     [UInt8], [RuntimeSite]
   ) {

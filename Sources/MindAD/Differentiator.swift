@@ -129,10 +129,9 @@ public final class Differentiator {
     builder.create(.returnOp, result.primal + adjoints, resultTypes: [])
     vjp.body = entry
     vjp.derivativeOf = nil
-    recordSavedValues(vjp, primalCount: function.resultTypes.count, forwardCount: reverse.forwardCount)
-    if shared.contains(function.name) {
-      split(vjp, of: function, forwardCount: reverse.forwardCount)
-    }
+    let sweeps = Sweeps(vjp, primalCount: function.resultTypes.count, forwardCount: reverse.forwardCount)
+    recordSavedValues(vjp, sweeps)
+    if shared.contains(function.name) { split(vjp, of: function, sweeps) }
   }
 
   /// The calls the compiler keeps after differentiation: shared functions with their VJP and
@@ -153,18 +152,14 @@ public final class Differentiator {
 
   /// The forward values the adjoint code keeps (constants and views excepted: they are
   /// recomputed from what they read), and the VJP functions it calls.
-  func recordSavedValues(_ vjp: Function, primalCount: Int, forwardCount: Int) {
-    let operations = vjp.body.operations
-    let adjoint = Array(operations[forwardCount..<(operations.count - 1)])
-    let (saved, _) = Self.residuals(
-      of: Array(operations.prefix(forwardCount)), readBy: adjoint,
-      returning: Array(operations.last!.operands.dropFirst(primalCount)), passed: [])
+  func recordSavedValues(_ vjp: Function, _ sweeps: Sweeps) {
+    let (saved, _) = sweeps.residuals(passed: [])
     var callees: [String] = []
     func visit(_ op: Operation) {
       if case .call(let callee) = op.kind, callee.hasPrefix("vjp.") { callees.append(callee) }
       for region in op.regions { region.operations.forEach(visit) }
     }
-    adjoint.forEach(visit)
+    sweeps.adjoint.forEach(visit)
     savedValues[vjp.name] = saved.map(\.type)
     ownSavedBytes[vjp.name] = saved.map(\.type.byteCount).reduce(0, +)
     savedCallees[vjp.name] = callees

@@ -7,7 +7,7 @@
 //     @bwd.f(x1, ..., xn, r1, ..., rm, s1, ..., sk, c1, ..., cm) -> (a1, ..., an)   adjoint code
 //
 // where the residuals are the forward values the adjoint code reads (constants and views are
-// recomputed instead, see `residuals`), and each pair `call @f(xs)` … `call @vjp.f(xs, cs)` in one block becomes
+// recomputed instead, see `Sweeps.residuals`), and each pair `call @f(xs)` … `call @vjp.f(xs, cs)` in one block becomes
 // `call @fwd.f(xs)` … `call @bwd.f(xs, rs, ss, cs)`. The backward half takes every parameter
 // and result of f; DeadSignatures drops those it does not read, and the adjoints, residuals and
 // work no caller needs (the adjoints of weights when only the input's gradient is asked for).
@@ -20,53 +20,13 @@ extension Differentiator {
   public static func forwardName(_ name: String) -> String { "fwd." + name }
   public static func backwardName(_ name: String) -> String { "bwd." + name }
 
-  /// What code after a forward sweep (`later`, and the values it returns) needs from it: the
-  /// residuals, forward values it reads (except `passed` ones), and the constants and views
-  /// (reshape, transpose, broadcast: free where gemm reads them, a copy where they are stored)
-  /// it recomputes from what they read instead, in forward order.
-  static func residuals(of forward: [Operation], readBy later: [Operation], returning: [Value], passed: Set<Value>)
-    -> (residuals: [Value], recomputed: [Operation])
-  {
-    var position: [ObjectIdentifier: Int] = [:]
-    for (index, op) in forward.enumerated() { position[ObjectIdentifier(op)] = index }
-    var recomputed: [Operation] = []
-    var residuals: [Value] = []
-    var seen: Set<Value> = []
-    func read(_ value: Value) {
-      guard let op = value.definingOp, position[ObjectIdentifier(op)] != nil, !passed.contains(value),
-        seen.insert(value).inserted
-      else { return }
-      switch op.kind {
-      case .constant, .reshape, .transpose, .broadcast:
-        recomputed.append(op)
-        op.operands.forEach(read)
-      default:
-        residuals.append(value)
-      }
-    }
-    func visit(_ op: Operation) {
-      op.operands.forEach(read)
-      for region in op.regions { region.operations.forEach(visit) }
-    }
-    later.forEach(visit)
-    returning.forEach(read)
-    return (residuals, recomputed.sorted { position[ObjectIdentifier($0)]! < position[ObjectIdentifier($1)]! })
-  }
-
-  /// Adds the forward and backward halves of `vjp`, whose first `forwardCount` ops are the
-  /// forward copy of `function`'s body.
-  func split(_ vjp: Function, of function: Function, forwardCount: Int) {
-    let operations = vjp.body.operations
-    let forward = Array(operations.prefix(forwardCount))
-    let adjoint = Array(operations[forwardCount..<(operations.count - 1)])
-    let returned = operations.last!.operands
+  /// Adds the forward and backward halves of `vjp`, the VJP function of `function`.
+  func split(_ vjp: Function, of function: Function, _ sweeps: Sweeps) {
+    let (forward, adjoint, primal) = (sweeps.forward, sweeps.adjoint, sweeps.primal)
     let parameterCount = function.parameters.count
-    let primal = Array(returned.prefix(function.resultTypes.count))
     let parameters = Array(vjp.parameters.prefix(parameterCount))
     let cotangents = Array(vjp.parameters.dropFirst(parameterCount))
-
-    let (residuals, recomputed) = Self.residuals(
-      of: forward, readBy: adjoint, returning: Array(returned.dropFirst(primal.count)), passed: Set(primal))
+    let (residuals, recomputed) = sweeps.residuals(passed: Set(primal))
 
     let forwardCloner = Cloner(values: values)
     let forwardBody = Block(arguments: parameters.map { values.make($0.type) })
@@ -90,12 +50,59 @@ extension Differentiator {
     backwardBody.operations += backwardCloner.clone(adjoint)
     backwardBody.operations.append(
       Operation.make(
-        .returnOp, returned.dropFirst(primal.count).map(backwardCloner.lookup), results: [],
-        location: function.location))
+        .returnOp, sweeps.adjoints.map(backwardCloner.lookup), results: [], location: function.location))
     module.functions.append(
       Function(
         name: Self.backwardName(function.name), body: backwardBody, resultTypes: parameters.map(\.type),
         location: function.location))
+  }
+}
+
+/// A derived VJP function's body, cut where reverse mode put the boundary: the forward copy of
+/// the function's body, the adjoint code, and what it returns (primal results, then adjoints).
+struct Sweeps {
+  let forward: [Operation]
+  let adjoint: [Operation]
+  let primal: [Value]
+  let adjoints: [Value]
+
+  init(_ vjp: Function, primalCount: Int, forwardCount: Int) {
+    let operations = vjp.body.operations
+    forward = Array(operations.prefix(forwardCount))
+    adjoint = Array(operations[forwardCount..<(operations.count - 1)])
+    primal = Array(operations.last!.operands.prefix(primalCount))
+    adjoints = Array(operations.last!.operands.dropFirst(primalCount))
+  }
+
+  /// What the adjoint code (and the adjoints returned) needs from the forward copy: the
+  /// residuals, forward values it reads (except `passed` ones), and the constants and views
+  /// (reshape, transpose, broadcast: free where gemm reads them, a copy where they are stored)
+  /// it recomputes from what they read instead, in forward order.
+  func residuals(passed: Set<Value>) -> (residuals: [Value], recomputed: [Operation]) {
+    var position: [ObjectIdentifier: Int] = [:]
+    for (index, op) in forward.enumerated() { position[ObjectIdentifier(op)] = index }
+    var recomputed: [Operation] = []
+    var residuals: [Value] = []
+    var seen: Set<Value> = []
+    func read(_ value: Value) {
+      guard let op = value.definingOp, position[ObjectIdentifier(op)] != nil, !passed.contains(value),
+        seen.insert(value).inserted
+      else { return }
+      switch op.kind {
+      case .constant, .reshape, .transpose, .broadcast:
+        recomputed.append(op)
+        op.operands.forEach(read)
+      default:
+        residuals.append(value)
+      }
+    }
+    func visit(_ op: Operation) {
+      op.operands.forEach(read)
+      for region in op.regions { region.operations.forEach(visit) }
+    }
+    adjoint.forEach(visit)
+    adjoints.forEach(read)
+    return (residuals, recomputed.sorted { position[ObjectIdentifier($0)]! < position[ObjectIdentifier($1)]! })
   }
 }
 

@@ -31,7 +31,7 @@ let package = Package(
       dependencies: ["MIND", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .testTarget(
       name: "MindTests",
-      dependencies: ["MIND", "MindFrontend", "MindIR", "MindSema", "MindAD", "MindRuntime"],
+      dependencies: ["MIND", "MindFrontend", "MindIR", "MindSema", "MindAD", "MindJIT", "MindRuntime"],
       resources: []),
   ],
   swiftLanguageModes: [.v6]

@@ -2,7 +2,8 @@
 // call (specialization, differentiation, compilation, linking and the call itself, or a cache
 // load), then repeated calls. Inputs are made deterministically so that every system in the
 // benchmark computes on the same numbers: element i of a `sin` input with seed s is
-// sin(0.37 i + s) (computed in f64, rounded to the element type); of an `index` input, i mod s.
+// sin(0.37 i + s) (computed in f64, rounded to the element type); of an `index` input, i mod s;
+// every element of a `const` input is s (a trip count, say).
 
 import Foundation
 
@@ -12,10 +13,10 @@ public struct BenchmarkInput {
   public let pattern: String
   public let seed: Int
 
-  /// Parses `f32[64,784]:sin:3` or `i64[64]:index:10`.
+  /// Parses `f32[64,784]:sin:3`, `i64[64]:index:10` or `i64:const:1000`.
   public init?(_ text: String) {
     let parts = text.split(separator: ":").map(String.init)
-    guard parts.count == 3, let seed = Int(parts[2]), ["sin", "index"].contains(parts[1]) else { return nil }
+    guard parts.count == 3, let seed = Int(parts[2]), ["sin", "index", "const"].contains(parts[1]) else { return nil }
     let typeText = parts[0]
     let name = String(typeText.prefix { $0.isLetter || $0.isNumber })
     guard let type = ElementType(rawValue: name) else { return nil }
@@ -38,7 +39,11 @@ public struct BenchmarkInput {
   public func tensor() -> Tensor {
     let count = shape.reduce(1, *)
     let values = (0..<count).map { i in
-      pattern == "sin" ? Foundation.sin(0.37 * Double(i) + Double(seed)) : Double(i % max(seed, 1))
+      switch pattern {
+      case "sin": return Foundation.sin(0.37 * Double(i) + Double(seed))
+      case "index": return Double(i % max(seed, 1))
+      default: return Double(seed)
+      }
     }
     switch type {
     case .f32: return Tensor(values.map { Float($0) }, shape: shape)

@@ -39,10 +39,12 @@ public final class Engine {
     return true
   }()
 
-  public init(optimizationLevel: Int = 2) throws {
+  /// `flushesSubnormals: false` keeps IEEE subnormal arithmetic in generated code (see
+  /// MindCodegen/Subnormals.swift).
+  public init(optimizationLevel: Int = 2, flushesSubnormals: Bool = true) throws {
     precondition(Self.mallocTuned)
     self.optimizationLevel = optimizationLevel
-    target = try TargetMachine(optimizationLevel: optimizationLevel)
+    target = try TargetMachine(optimizationLevel: optimizationLevel, flushesSubnormals: flushesSubnormals)
     jit = try JIT()
     try jit.defineAbsoluteSymbols(HostFunctions.symbols)
   }
@@ -68,8 +70,30 @@ public final class Engine {
     var patch: UInt32 = 0
     LLVMGetVersion(&major, &minor, &patch)
     return
-      "\(Self.compilerVersion) \(Self.compilerBuild) llvm \(major).\(minor).\(patch) \(target.triple) \(target.cpuName) \(target.cpuFeatures) O\(optimizationLevel)"
+      "\(Self.compilerVersion) \(Self.compilerBuild) llvm \(major).\(minor).\(patch) \(target.triple) \(target.cpuName) \(target.cpuFeatures) O\(optimizationLevel) \(target.flushesSubnormals ? "ftz" : "ieee-subnormals")"
   }
+
+  /// What `mind --version` prints: the compiler, LLVM, the CPU it compiles for, and the
+  /// OpenBLAS kernels that large products run (loading OpenBLAS to ask).
+  public static func versionReport() -> String {
+    var major: UInt32 = 0
+    var minor: UInt32 = 0
+    var patch: UInt32 = 0
+    LLVMGetVersion(&major, &minor, &patch)
+    var lines = ["\(compilerVersion) (\(compilerBuild))", "LLVM \(major).\(minor).\(patch)"]
+    if let target = try? TargetMachine(optimizationLevel: 2) {
+      lines.append("CPU: \(target.cpuName) (\(target.triple))")
+    }
+    do {
+      lines.append(try BLAS.kernel().description)
+    } catch {
+      lines.append("OpenBLAS: \(error)")
+    }
+    return lines.joined(separator: "\n")
+  }
+
+  /// The OpenBLAS kernels, if linked code has loaded OpenBLAS in this process.
+  public static var blasKernel: String? { BLAS.loadedKernel?.description }
 
   /// An object cache in the default folder (`$MIND_CACHE_DIR`, ...) for this engine.
   public func defaultCache() -> ObjectCache {

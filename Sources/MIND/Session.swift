@@ -84,7 +84,7 @@ public final class Session {
   /// `mind jit` ($MIND_CACHE_DIR, ...); pass nil to compile in memory only.
   public init(
     source: String, name: String = "embedded.mind", optimizationLevel: Int = 2,
-    cacheDirectory: String? = ObjectCache.defaultDirectory()
+    cacheDirectory: String? = ObjectCache.defaultDirectory(), flushesSubnormals: Bool = true
   ) throws {
     do {
       program = try Program(source: source, name: name)
@@ -93,7 +93,7 @@ public final class Session {
         code: list.diagnostics.first?.code ?? "E7000", message: list.diagnostics.first?.message ?? "error",
         description: list.rendered)
     }
-    let engine = try Engine(optimizationLevel: optimizationLevel)
+    let engine = try Engine(optimizationLevel: optimizationLevel, flushesSubnormals: flushesSubnormals)
     self.engine = engine
     cache = cacheDirectory.map {
       ObjectCache(directory: $0, maximumBytes: ObjectCache.defaultMaximumBytes(), fingerprint: engine.fingerprint)
@@ -103,12 +103,13 @@ public final class Session {
   /// Warnings of the object cache (damaged entries, unwritable folder).
   public var warnings: [String] { cache?.warnings ?? [] }
 
-  public convenience init(path: String, optimizationLevel: Int = 2) throws {
+  public convenience init(path: String, optimizationLevel: Int = 2, flushesSubnormals: Bool = true) throws {
     guard let text = readFile(path) else {
       throw MindError(
         code: "E7001", message: "cannot read `\(path)`", description: "error[E7001]: cannot read `\(path)`")
     }
-    try self.init(source: text, name: path, optimizationLevel: optimizationLevel)
+    try self.init(
+      source: text, name: path, optimizationLevel: optimizationLevel, flushesSubnormals: flushesSubnormals)
   }
 
   static func error(_ diagnostics: [Diagnostic], _ renderer: DiagnosticRenderer) -> MindError {
@@ -193,13 +194,15 @@ public final class Session {
       throw error(list.diagnostics)
     }
     let optimizationLevel = engine.optimizationLevel
+    let flushesSubnormals = engine.target.flushesSubnormals
     let tiered = tieredCompilation && optimizationLevel > 0
     let start = now()
     // The optimized object's entry is `<name>.entry` (what the cache stores); a quick tier's
     // is `<name>.quick.entry`, so both can live in the JIT at once.
     let quickName = tiered ? name + ".quick" : name
     let level = tiered ? 0 : optimizationLevel
-    let target = try targets[level] ?? TargetMachine(optimizationLevel: level)
+    let target =
+      try targets[level] ?? TargetMachine(optimizationLevel: level, flushesSubnormals: engine.target.flushesSubnormals)
     targets[level] = target
     let (object, sites) = try Self.object(of: module, root: mir.name, entry: quickName + ".entry", target: target)
     try engine.jit.addObject(object, name: quickName + ".o")
@@ -227,7 +230,7 @@ public final class Session {
           sched_yield()
         #endif
         guard
-          let target = try? TargetMachine(optimizationLevel: optimizationLevel),
+          let target = try? TargetMachine(optimizationLevel: optimizationLevel, flushesSubnormals: flushesSubnormals),
           let (optimized, optimizedSites) = try? Self.object(
             of: function.value, root: root, entry: name + ".entry", target: target),
           (try? jit.value.addObject(optimized, name: name + ".o")) != nil,

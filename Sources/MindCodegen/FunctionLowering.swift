@@ -72,6 +72,7 @@ final class FunctionLowering {
     planFusion(function.body)
     let start = LLVMAppendBasicBlockInContext(ir.context, llvmFunction, "start")!
     ir.position(at: start)
+    let savedMode = lowering.flushesSubnormals ? ir.flushSubnormals(in: llvmFunction) : nil
     let resultCount = function.resultTypes.count
     // A tensor defined by an op of the body and returned once is built in the result buffer.
     let returned = function.body.terminator?.operands ?? []
@@ -100,6 +101,7 @@ final class FunctionLowering {
     ir.position(at: exitBlock)
     let status = ir.phi(ir.i32, exitIncoming)
     releaseArena()
+    if let savedMode { ir.restoreFloatingPointMode(savedMode) }
     LLVMBuildRet(ir.ref, status)
   }
 

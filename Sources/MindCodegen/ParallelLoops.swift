@@ -56,6 +56,7 @@ extension FunctionLowering {
     LLVMSetLinkage(body, LLVMInternalLinkage)
     ir.position(at: LLVMAppendBasicBlockInContext(ir.context, body, "entry"))
     let context = LLVMGetParam(body, 0)!
+    let savedMode = lowering.flushesSubnormals ? ir.flushSubnormals(in: body) : nil
     var inside: [LLVMValueRef: LLVMValueRef] = [:]
     for (k, value) in captured.enumerated() {
       inside[value] = LLVMBuildLoad2(ir.ref, LLVMTypeOf(value), ir.gep(ir.i64, context, ir.int(k)), "")!
@@ -68,6 +69,7 @@ extension FunctionLowering {
     storeRange(
       type.dtype, into: inside[destination]!, width: width, from: LLVMGetParam(body, 1), to: LLVMGetParam(body, 2),
       compute)
+    if let savedMode { ir.restoreFloatingPointMode(savedMode) }
     LLVMBuildRetVoid(ir.ref)
     (values, scalarSplats) = (savedValues, savedSplats)
     ir.position(at: caller)

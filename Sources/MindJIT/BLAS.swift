@@ -4,43 +4,113 @@
 // loading it (about 2.5 ms).
 //
 // Loading it late also lets us pick its kernels: OpenBLAS reads `OPENBLAS_CORETYPE` when it
-// loads. On AMD Zen 4 (LLVM's `znver4`), which executes 512-bit vector instructions as two
-// 256-bit halves, OpenBLAS 0.3.21 chooses its AVX-512 (Cooperlake) sgemm kernel, and its AVX2
-// (Haswell) kernel is 5-9% faster on the matrix shapes of bench/ (measured single-threaded:
-// 101-106 against 105-111 GFLOP/s). A value the user sets is kept.
+// loads, and otherwise chooses by CPU model, which fails on CPUs newer than the library: Debian's
+// OpenBLAS 0.3.21 takes an AVX-512 Intel Xeon VM ("Intel(R) Xeon(R) Processor") for a Prescott
+// and runs SSE3 kernels there (28 against 128 GFLOP/s on a 1024³ product with SkylakeX). So the
+// kernel family is chosen from the instruction set extensions the CPU reports, never its name:
+//   - AVX-512 F, BW and VL on Intel: SkylakeX;
+//   - AVX-512 on AMD (Zen 4, which executes 512-bit instructions as two 256-bit halves): Haswell,
+//     the AVX2 kernel, 5-9% faster there than the AVX-512 kernels on the shapes of bench/
+//     (measured single-threaded: 101-106 against 105-111 GFLOP/s);
+//   - AVX2 and FMA: Haswell;
+//   - anything else: OpenBLAS's own choice.
+// A value the user sets is kept. After loading, OpenBLAS is asked which kernels it runs
+// (`openblas_get_corename`), and `mind --version` and `--time` say so.
 
 import CLLVM
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
 #endif
 
-enum BLAS {
+public enum BLAS {
   /// The routines compiled code may call.
   static let routines: Set<String> = ["cblas_sgemm", "cblas_dgemm"]
 
-  /// The kernel family to ask OpenBLAS for on a CPU (by LLVM's host CPU name), if not its own choice.
-  static func preferredCoreType(cpuName: String) -> String? {
-    cpuName == "znver4" ? "Haswell" : nil
+  /// The OpenBLAS kernel family for a CPU with these LLVM feature names (`avx512f`, `fma`, ...)
+  /// and CPUID vendor string, or nil to let OpenBLAS choose.
+  public static func preferredCoreType(features: Set<String>, vendor: String) -> String? {
+    let avx512 = features.isSuperset(of: ["avx512f", "avx512bw", "avx512vl"])
+    let avx2 = features.isSuperset(of: ["avx2", "fma"])
+    if avx512 && vendor != "AuthenticAMD" { return "SkylakeX" }
+    if avx2 { return "Haswell" }
+    return nil
   }
 
-  /// The loaded library's handle (as an integer, which is Sendable), or why it could not be
-  /// loaded (once per process, thread-safely).
-  private static let library: Result<UInt, LLVMError> = {
-    let cpuName = LLVMError.take(LLVMGetHostCPUName())
-    if getenv("OPENBLAS_CORETYPE") == nil, let coreType = preferredCoreType(cpuName: cpuName) {
-      setenv("OPENBLAS_CORETYPE", coreType, 0)
+  /// The features LLVM detects on this CPU (the `+name` entries of its feature string).
+  static func hostFeatures() -> Set<String> {
+    let text = LLVMError.take(LLVMGetHostCPUFeatures())
+    return Set(text.split(separator: ",").filter { $0.hasPrefix("+") }.map { String($0.dropFirst()) })
+  }
+
+  /// The CPUID vendor (`GenuineIntel`, `AuthenticAMD`) from /proc/cpuinfo, or "" if unknown.
+  static func hostVendor() -> String {
+    guard let handle = fopen("/proc/cpuinfo", "r") else { return "" }
+    defer { fclose(handle) }
+    var line = [CChar](repeating: 0, count: 512)
+    while fgets(&line, Int32(line.count), handle) != nil {
+      let text = String(cString: line)
+      if text.hasPrefix("vendor_id"), let colon = text.firstIndex(of: ":") {
+        return String(text[text.index(after: colon)...].filter { !$0.isWhitespace })
+      }
     }
+    return ""
+  }
+
+  /// What was asked of OpenBLAS and what it runs.
+  public struct Kernel: Sendable {
+    /// The `OPENBLAS_CORETYPE` in force: the user's, mind's choice, or nil.
+    public let requested: String?
+    public let requestedByUser: Bool
+    /// `openblas_get_corename()` after loading.
+    public let running: String
+
+    public var description: String {
+      let origin =
+        requested.map { requestedByUser ? "OPENBLAS_CORETYPE=\($0) set by the user" : "chosen from CPU features" }
+        ?? "OpenBLAS's own choice"
+      var text = "OpenBLAS kernels: \(running) (\(origin))"
+      if let requested, requested.lowercased() != running.lowercased() {
+        text += "; OpenBLAS did not accept \(requested)"
+      }
+      return text
+    }
+  }
+
+  /// The loaded library's handle (as an integer, which is Sendable) and its kernels, or why it
+  /// could not be loaded (once per process, thread-safely).
+  private static let library: Result<(handle: UInt, kernel: Kernel), LLVMError> = {
+    let byUser = getenv("OPENBLAS_CORETYPE").map { String(cString: $0) }
+    let chosen = byUser == nil ? preferredCoreType(features: hostFeatures(), vendor: hostVendor()) : nil
+    if let chosen { setenv("OPENBLAS_CORETYPE", chosen, 0) }
     guard let handle = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL) else {
       let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
       return .failure(LLVMError("cannot load OpenBLAS (install libopenblas0): \(reason)"))
     }
-    return .success(UInt(bitPattern: handle))
+    typealias CoreName = @convention(c) () -> UnsafePointer<CChar>?
+    let running =
+      dlsym(handle, "openblas_get_corename").flatMap { unsafeBitCast($0, to: CoreName.self)() }.map {
+        String(cString: $0)
+      } ?? "unknown"
+    let kernel = Kernel(requested: byUser ?? chosen, requestedByUser: byUser != nil, running: running)
+    return .success((UInt(bitPattern: handle), kernel))
   }()
+
+  /// Loads OpenBLAS if it is not loaded yet and tells which kernels it runs.
+  public static func kernel() throws -> Kernel { try library.get().kernel }
+
+  /// The kernels, if linked code has loaded OpenBLAS already (nil otherwise; never loads it).
+  public static var loadedKernel: Kernel? {
+    loaded.withLock { $0 } ? try? library.get().kernel : nil
+  }
+
+  private static let loaded = Mutex(false)
 
   /// The address of one of `routines`.
   static func address(of routine: String) throws -> UInt64 {
-    let handle = UnsafeMutableRawPointer(bitPattern: try library.get())
+    let handle = UnsafeMutableRawPointer(bitPattern: try library.get().handle)
+    loaded.withLock { $0 = true }
     guard let symbol = dlsym(handle, routine) else {
       throw LLVMError("OpenBLAS has no routine \(routine)")
     }

@@ -9,6 +9,8 @@ public final class TargetMachine {
   public let cpuName: String
   public let cpuFeatures: String
   public let optimizationLevel: Int
+  /// Whether generated code flushes subnormal numbers to zero (MindCodegen/Subnormals.swift).
+  public let flushesSubnormals: Bool
 
   /// Registers the native target with LLVM once per process (a static `let` is initialized
   /// exactly once, thread-safely).
@@ -25,12 +27,13 @@ public final class TargetMachine {
     precondition(nativeTargetRegistered)
   }
 
-  public init(optimizationLevel: Int) throws {
+  public init(optimizationLevel: Int, flushesSubnormals: Bool = true) throws {
     Self.initializeNativeTarget()
     triple = LLVMError.take(LLVMGetDefaultTargetTriple())
     cpuName = LLVMError.take(LLVMGetHostCPUName())
     cpuFeatures = LLVMError.take(LLVMGetHostCPUFeatures())
     self.optimizationLevel = optimizationLevel
+    self.flushesSubnormals = flushesSubnormals
     var target: LLVMTargetRef?
     var message: UnsafeMutablePointer<CChar>?
     guard LLVMGetTargetFromTriple(triple, &target, &message) == 0, let target else {

@@ -19,8 +19,16 @@ struct Mind: ParsableCommand {
         mind check model.mind          report errors without running
         mind cache stats               what the object cache holds
         mind build model.mind --export 'grad(loss)(f32[64,784], f32[64,10])' -o model.o --header model.h
+        mind --version                 the compiler, LLVM, the CPU and the OpenBLAS kernels in use
       """,
     subcommands: [Jit.self, Build.self, IR.self, Check.self, Cache.self, Bench.self])
+}
+
+struct SubnormalOption: ParsableArguments {
+  @Flag(help: "Keep IEEE subnormal arithmetic (by default generated code flushes subnormals to zero, as XLA does).")
+  var ieeeSubnormals = false
+
+  var flushes: Bool { !ieeeSubnormals }
 }
 
 struct SourceOptions: ParsableArguments {
@@ -88,6 +96,8 @@ struct Jit: ParsableCommand {
   @Option(name: .customShort("O", allowingJoined: true), help: "LLVM optimization level (0-3).")
   var optimization: Int = 2
 
+  @OptionGroup var subnormals: SubnormalOption
+
   @Flag(help: "Print the time each pipeline stage took, and how the object cache served the run (to standard error).")
   var time = false
 
@@ -101,7 +111,7 @@ struct Jit: ParsableCommand {
   func run() throws {
     let program = loadOrExit(source.file)
     runOrExit(program) {
-      let engine = try Engine(optimizationLevel: optimization)
+      let engine = try Engine(optimizationLevel: optimization, flushesSubnormals: subnormals.flushes)
       let report = try engine.run(program: program, entry: source.entry, cache: noCache ? nil : engine.defaultCache()) {
         text in
         standardOutput(text)
@@ -117,6 +127,7 @@ struct Jit: ParsableCommand {
         case .hit(let saved):
           standardError("cache: hit (\(report.key.prefix(16))), saved \(formatMilliseconds(saved)) of compilation\n")
         }
+        if let kernel = Engine.blasKernel { standardError("blas: \(kernel)\n") }
       }
     }
   }
@@ -149,12 +160,14 @@ struct Build: ParsableCommand {
   @Option(name: .customShort("O", allowingJoined: true), help: "LLVM optimization level (0-3).")
   var optimization: Int = 2
 
+  @OptionGroup var subnormals: SubnormalOption
+
   func run() throws {
     let program = loadOrExit(file)
     let headerPath = header ?? (output.hasSuffix(".o") ? String(output.dropLast(2)) : output) + ".h"
     let stem = String((output.split(separator: "/").last ?? "model").split(separator: ".").first ?? "model")
     runOrExit(program) {
-      let engine = try Engine(optimizationLevel: optimization)
+      let engine = try Engine(optimizationLevel: optimization, flushesSubnormals: subnormals.flushes)
       let product = try engine.build(program: program, exports: exports, stem: stem)
       guard writeFile(output, product.object), writeFile(headerPath, Array(product.header.utf8)) else {
         standardError("error[E7004]: cannot write \(output) or \(headerPath)\n")
@@ -175,7 +188,8 @@ struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Time a function from the host API: the first call, then repeated calls (JSON on standard output).",
     discussion:
-      "Inputs are TYPE:PATTERN:SEED, e.g. f32[1000000]:sin:1 (sin(0.37 i + 1)) or i64[64]:index:10 (i mod 10).")
+      "Inputs are TYPE:PATTERN:SEED, e.g. f32[1000000]:sin:1 (sin(0.37 i + 1)), i64[64]:index:10 (i mod 10) or i64:const:1000 (every element 1000)."
+  )
 
   @Argument(help: "The .mind source file.")
   var file: String
@@ -188,6 +202,8 @@ struct Bench: ParsableCommand {
 
   @Option(help: "How many timed calls after the first.")
   var `repeat`: Int = 20
+
+  @OptionGroup var subnormals: SubnormalOption
 
   @Flag(help: "Compile in memory (the first call then always compiles).")
   var noCache = false
@@ -204,7 +220,8 @@ struct Bench: ParsableCommand {
     }
     do {
       let session = try Session(
-        source: text, name: file, cacheDirectory: noCache ? nil : ObjectCache.defaultDirectory())
+        source: text, name: file, cacheDirectory: noCache ? nil : ObjectCache.defaultDirectory(),
+        flushesSubnormals: subnormals.flushes)
       session.output = { _ in }
       print(try session.benchmark(call, inputs: parsed, repeat: self.repeat).json)
     } catch let error as MindError {
@@ -264,6 +281,8 @@ struct IR: ParsableCommand {
   @Option(name: .customShort("O", allowingJoined: true), help: "LLVM optimization level for llvm-opt and asm.")
   var optimization: Int = 2
 
+  @OptionGroup var subnormals: SubnormalOption
+
   func run() throws {
     let program = loadOrExit(source.file)
     runOrExit(program) {
@@ -286,7 +305,7 @@ struct IR: ParsableCommand {
         }
       case .llvm, .llvmOpt, .asm:
         let (mir, _) = try program.mir(entry: source.entry)
-        let engine = try Engine(optimizationLevel: optimization)
+        let engine = try Engine(optimizationLevel: optimization, flushesSubnormals: subnormals.flushes)
         if stage == .asm {
           print(try engine.assembly(mir), terminator: "")
         } else {
@@ -312,4 +331,8 @@ struct Check: ParsableCommand {
   }
 }
 
-Mind.main()
+if Array(CommandLine.arguments.dropFirst()) == ["--version"] {
+  standardOutput(Engine.versionReport() + "\n")
+} else {
+  Mind.main()
+}

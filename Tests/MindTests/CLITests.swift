@@ -24,6 +24,14 @@ import Testing
     #expect(result.error.isEmpty)
   }
 
+  @Test func versionNamesLLVMTheCPUAndTheOpenBLASKernels() throws {
+    let result = try mind("--version")
+    #expect(result.status == 0)
+    #expect(result.output.hasPrefix("mind "))
+    #expect(result.output.contains("LLVM 19."))
+    #expect(result.output.contains("OpenBLAS kernels: "))
+  }
+
   @Test func compileErrorsGoToStandardErrorWithStatusOne() throws {
     let path = try temporary("fn main() {\n    let d = [1.0, 2.0] - [1.0, 2.0, 3.0];\n}\n", name: "bad.mind")
     let result = try mind("jit \(path)")

@@ -29,7 +29,9 @@ struct RunResult {
 }
 
 /// Runs `source` through `mind jit`'s pipeline in this process.
-func run(_ source: String, name: String = "test.mind", optimizationLevel: Int = 2) -> RunResult {
+func run(_ source: String, name: String = "test.mind", optimizationLevel: Int = 2, flushesSubnormals: Bool = true)
+  -> RunResult
+{
   var result = RunResult()
   let program: Program
   do {
@@ -46,7 +48,7 @@ func run(_ source: String, name: String = "test.mind", optimizationLevel: Int = 
     return result
   }
   do {
-    let engine = try Engine(optimizationLevel: optimizationLevel)
+    let engine = try Engine(optimizationLevel: optimizationLevel, flushesSubnormals: flushesSubnormals)
     _ = try engine.run(program: program, cache: nil) { result.output += $0 }
   } catch let list as DiagnosticList {
     result.codes = list.diagnostics.map(\.code)

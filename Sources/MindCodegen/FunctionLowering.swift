@@ -72,7 +72,7 @@ final class FunctionLowering {
     planFusion(function.body)
     let start = LLVMAppendBasicBlockInContext(ir.context, llvmFunction, "start")!
     ir.position(at: start)
-    let savedMode = lowering.flushesSubnormals ? ir.flushSubnormals(in: llvmFunction) : nil
+    let savedMode = lowering.enterSubnormalMode(llvmFunction)
     let resultCount = function.resultTypes.count
     // A tensor defined by an op of the body and returned once is built in the result buffer.
     let returned = function.body.terminator?.operands ?? []

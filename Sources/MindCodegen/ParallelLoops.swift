@@ -56,7 +56,7 @@ extension FunctionLowering {
     LLVMSetLinkage(body, LLVMInternalLinkage)
     ir.position(at: LLVMAppendBasicBlockInContext(ir.context, body, "entry"))
     let context = LLVMGetParam(body, 0)!
-    let savedMode = lowering.flushesSubnormals ? ir.flushSubnormals(in: body) : nil
+    let savedMode = lowering.enterSubnormalMode(body)
     var inside: [LLVMValueRef: LLVMValueRef] = [:]
     for (k, value) in captured.enumerated() {
       inside[value] = LLVMBuildLoad2(ir.ref, LLVMTypeOf(value), ir.gep(ir.i64, context, ir.int(k)), "")!

@@ -12,8 +12,16 @@ import Testing
     fn twice(x: Tensor<f64, N>) -> Tensor<f64, N> { x + x }
     """
 
-  /// 1e-20 * 1e-20 = 1e-40 is subnormal in f32; 1e-310 is subnormal in f64.
-  @Test(arguments: [false, true]) func resultsAndInputs(flushesSubnormals: Bool) throws {
+  /// 1e-20 * 1e-20 = 1e-40 is subnormal in f32; 1e-310 is subnormal in f64. The modes alternate
+  /// in one process, so the runtime's worker threads run code of both (they start in the mode of
+  /// the code that started them).
+  @Test func resultsAndInputs() throws {
+    for flushesSubnormals in [true, false, true, false] {
+      try check(flushesSubnormals: flushesSubnormals)
+    }
+  }
+
+  func check(flushesSubnormals: Bool) throws {
     let session = try Session(source: Self.source, cacheDirectory: nil, flushesSubnormals: flushesSubnormals)
     for count in [3, 1 << 18] {  // scalar-width and parallel loops (worker threads)
       let product = try session.function("scale")(Tensor([Float](repeating: 1e-20, count: count)), Tensor(Float(1e-20)))

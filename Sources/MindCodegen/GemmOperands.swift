@@ -1,4 +1,4 @@
-// Matrix products that call BLAS (`callGemm`) read their operands in place where they can: a transpose of
+// Floating-point matrix products (BLAS calls, `callGemm`, and SmallMatmul.swift's kernels) read their operands in place where they can: a transpose of
 // the last two axes becomes gemm's transposition flag, and a matrix broadcast along batch axes
 // becomes a zero batch stride. The transpose and broadcast ops are then not lowered at all when
 // gemm is their only reader (the derivative of `x @ w` is `g @ transpose(w)`, with `w`
@@ -22,6 +22,13 @@ extension FunctionLowering {
     let r = a.rank
     let (m, k, n) = (a.extents[r - 2], a.extents[r - 1], b.extents[r - 1])
     return m * n * k >= Self.blasThreshold && k > 0
+  }
+
+  /// Floating-point products read their operands' views in place: through gemm's flags and
+  /// strides, or the small-product kernels' (SmallMatmul.swift).
+  func readsViewsInPlace(_ op: Operation) -> Bool {
+    guard case .matmul = op.kind else { return false }
+    return op.result.type.dtype.isFloat
   }
 
   /// A transpose of the last two axes, or a broadcast of a matrix along leading axes: the
@@ -50,7 +57,7 @@ extension FunctionLowering {
         !readers.isEmpty
         && readers.allSatisfy { reader in
           local.contains(ObjectIdentifier(reader))
-            && (isBlasMatmul(reader) || reader.results.first.map(gemmViews.contains) ?? false)
+            && (readsViewsInPlace(reader) || reader.results.first.map(gemmViews.contains) ?? false)
         }
       if allInPlace && preassigned[op.result] == nil { gemmViews.insert(op.result) }
     }

@@ -213,9 +213,9 @@ extension FunctionLowering {
   /// whose call-free code wins for the tiny matrices of scalar-heavy programs.
   static let blasThreshold = 32 * 32 * 32
 
-  /// `[B..., M, K] x [B..., K, N]`: OpenBLAS gemm per batch for large products; otherwise, for
-  /// each batch and row, accumulate rows of B scaled by A's elements (i-k-j order: the inner
-  /// loop is contiguous and vectorizes).
+  /// `[B..., M, K] x [B..., K, N]`: OpenBLAS gemm per batch for large products, register tiles
+  /// for small floating-point ones (SmallMatmul.swift); integer products accumulate, for each
+  /// batch and row, rows of B scaled by A's elements (i-k-j order).
   func lowerMatmul(_ op: Operation) {
     // A product added to another tensor is computed by the sum (GemmAccumulation.swift).
     if accumulatedProducts.contains(op.result) { return }
@@ -225,6 +225,10 @@ extension FunctionLowering {
     values[result] = destination
     if isBlasMatmul(op) {
       callGemm(op, into: destination, accumulate: false)
+      return
+    }
+    if dtype.isFloat {
+      lowerSmallMatmul(op, into: destination)
       return
     }
     let r = a.type.rank

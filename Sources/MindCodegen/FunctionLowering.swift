@@ -205,9 +205,10 @@ final class FunctionLowering {
   }
 
   /// The buffer a value's defining op writes: the caller's result buffer when the value is
-  /// returned (see `preassigned`), else a pooled one (top-level values) or a new one.
+  /// returned (see `preassigned`), else a pooled one (top-level values), the slot of the loop-carried
+  /// value it replaces (CarriedInPlace.swift), or a new one.
   func buffer(for value: Value) -> LLVMValueRef {
-    preassigned[value] ?? pooledBuffer(for: value) ?? allocate(value.type)
+    preassigned[value] ?? pooledBuffer(for: value) ?? carriedSlot(for: value) ?? allocate(value.type)
   }
 
   /// A new buffer for a tensor type, allocated in the entry block, 64-byte aligned (vector

@@ -112,10 +112,7 @@ extension FunctionLowering {
       (n / tileColumns, 0, Array(repeating: width, count: Self.tileVectors)),
       (n % tileColumns == 0 ? 0 : 1, n / tileColumns * tileColumns, Self.lanes(n % tileColumns, width: width)),
     ]
-    let rowTiles: [(count: Int, start: Int, rows: Int)] = [
-      (m / Self.tileRows, 0, Self.tileRows),
-      (m % Self.tileRows == 0 ? 0 : 1, m / Self.tileRows * Self.tileRows, m % Self.tileRows),
-    ]
+    let rowTiles = Self.rowTiles(m)
     for columnTile in columnTiles where columnTile.count > 0 {
       ir.loop(columnTile.count) { jt in
         let j0 = LLVMBuildAdd(ir.ref, ir.int(columnTile.start), LLVMBuildMul(ir.ref, jt, ir.int(tileColumns), ""), "")!
@@ -161,10 +158,7 @@ extension FunctionLowering {
     _ product: SmallProduct, _ lhs: LLVMValueRef, _ rhs: LLVMValueRef, _ result: LLVMValueRef, dtype: DType, width: Int
   ) {
     let (m, n, k) = (product.m, product.n, product.k)
-    let rowTiles: [(count: Int, start: Int, rows: Int)] = [
-      (m / Self.tileRows, 0, Self.tileRows),
-      (m % Self.tileRows == 0 ? 0 : 1, m / Self.tileRows * Self.tileRows, m % Self.tileRows),
-    ]
+    let rowTiles = Self.rowTiles(m)
     ir.loop(n) { j in
       let column = LLVMBuildMul(ir.ref, j, ir.int(k), "")!
       for rowTile in rowTiles where rowTile.count > 0 {
@@ -216,6 +210,11 @@ extension FunctionLowering {
     ir.branch(if: LLVMBuildICmp(ir.ref, LLVMIntSLT, nextP, ir.int(k), ""), loop, else: exit)
     ir.position(at: exit)
     return next
+  }
+
+  /// The tiles of `m` rows: full tiles of `tileRows` (run in a loop), then one of the rest.
+  static func rowTiles(_ m: Int) -> [(count: Int, start: Int, rows: Int)] {
+    [(m / tileRows, 0, tileRows), (m % tileRows == 0 ? 0 : 1, m / tileRows * tileRows, m % tileRows)]
   }
 
   /// Lane counts of the vectors covering `columns` columns (the last one partial).

@@ -65,22 +65,22 @@ public final class Engine {
 
   /// What distinguishes this compiler and machine: part of every cache key and entry.
   public var fingerprint: String {
+    "\(Self.compilerVersion) \(Self.compilerBuild) llvm \(Self.llvmVersion) \(target.triple) \(target.cpuName) \(target.cpuFeatures) O\(optimizationLevel) \(target.flushesSubnormals ? "ftz" : "ieee-subnormals")"
+  }
+
+  /// The LLVM library's version, `19.1.7`.
+  static var llvmVersion: String {
     var major: UInt32 = 0
     var minor: UInt32 = 0
     var patch: UInt32 = 0
     LLVMGetVersion(&major, &minor, &patch)
-    return
-      "\(Self.compilerVersion) \(Self.compilerBuild) llvm \(major).\(minor).\(patch) \(target.triple) \(target.cpuName) \(target.cpuFeatures) O\(optimizationLevel) \(target.flushesSubnormals ? "ftz" : "ieee-subnormals")"
+    return "\(major).\(minor).\(patch)"
   }
 
   /// What `mind --version` prints: the compiler, LLVM, the CPU it compiles for, and the
   /// OpenBLAS kernels that large products run (loading OpenBLAS to ask).
   public static func versionReport() -> String {
-    var major: UInt32 = 0
-    var minor: UInt32 = 0
-    var patch: UInt32 = 0
-    LLVMGetVersion(&major, &minor, &patch)
-    var lines = ["\(compilerVersion) (\(compilerBuild))", "LLVM \(major).\(minor).\(patch)"]
+    var lines = ["\(compilerVersion) (\(compilerBuild))", "LLVM \(llvmVersion)"]
     if let target = try? TargetMachine(optimizationLevel: 2) {
       lines.append("CPU: \(target.cpuName) (\(target.triple))")
     }

@@ -201,8 +201,7 @@ public final class Session {
     // is `<name>.quick.entry`, so both can live in the JIT at once.
     let quickName = tiered ? name + ".quick" : name
     let level = tiered ? 0 : optimizationLevel
-    let target =
-      try targets[level] ?? TargetMachine(optimizationLevel: level, flushesSubnormals: engine.target.flushesSubnormals)
+    let target = try targets[level] ?? TargetMachine(optimizationLevel: level, flushesSubnormals: flushesSubnormals)
     targets[level] = target
     let (object, sites) = try Self.object(of: module, root: mir.name, entry: quickName + ".entry", target: target)
     try engine.jit.addObject(object, name: quickName + ".o")

@@ -161,6 +161,15 @@ extension Program {
     }
   }
 
+  /// For each derived VJP function, its loops whose backward sweep runs from checkpoints
+  /// (trip count known only at run time, or a tape of every iteration over the limit).
+  public var checkpointedLoops: [(function: String, location: SourceSpan, plan: CheckpointPlan)] {
+    let differentiator = elaborator.differentiator
+    return differentiator.checkpointedLoops.keys.sorted().flatMap { name in
+      (differentiator.checkpointedLoops[name] ?? []).map { (name, $0.location, $0.plan) }
+    }
+  }
+
   public func hasFunction(_ name: String) -> Bool {
     ast.items.contains { if case .function(let decl) = $0 { return decl.name == name } else { return false } }
   }

@@ -22,7 +22,7 @@ public struct Activity {
 
   static func propagatesDerivatives(_ op: Operation) -> Bool {
     switch op.kind {
-    case .compare, .argReduce, .iota, .random, .constant, .print, .assert, .unary(.stopGradient): return false
+    case .compare, .argReduce, .iota, .random, .empty, .constant, .print, .assert, .unary(.stopGradient): return false
     case .cast: return op.result.type.dtype.isFloat && op.operands[0].type.dtype.isFloat
     default: return true
     }

@@ -35,6 +35,10 @@ public final class Differentiator {
   var ownSavedBytes: [String: Int] = [:]
   var savedCallees: [String: [String]] = [:]
   public private(set) var savedValues: [String: [TensorType]] = [:]
+  /// Per VJP function: its loops whose backward sweep runs from checkpoints (LoopSweeps), with
+  /// the plan of each (transient memory of the backward sweep).
+  public private(set) var checkpointedLoops: [String: [(location: SourceSpan, plan: CheckpointPlan)]] =
+    [:]
 
   /// Peak bytes of saved forward values per VJP function: its own, plus those of every call of
   /// a shared function (its forward half's residuals all live until the backward sweep), plus
@@ -131,6 +135,7 @@ public final class Differentiator {
     vjp.derivativeOf = nil
     let sweeps = Sweeps(vjp, primalCount: function.resultTypes.count, forwardCount: reverse.forwardCount)
     recordSavedValues(vjp, sweeps)
+    checkpointedLoops[vjp.name] = reverse.checkpointedLoops
     if shared.contains(function.name) { split(vjp, of: function, sweeps) }
   }
 

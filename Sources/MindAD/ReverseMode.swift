@@ -9,8 +9,9 @@
 //      (nil) until a value must exist.
 // Regions are handled structurally: an `if` becomes an `if` over the same condition whose
 // branches replay the taken branch and run its adjoint; a `for` or `while` loop runs backwards
-// over its iterations, recomputing the state at each one from the loop's start (no per-iteration
-// storage: time grows with the square of the trip count, memory stays constant); a kept call
+// over its iterations, each at the carried state before it, read from a tape of every state that
+// the forward copy records (constant bounds) or rebuilt from checkpoints (LoopSweeps.swift),
+// so the backward sweep is linear in the trip count; a kept call
 // calls the callee's derived (or custom) VJP function, which recomputes the callee's
 // intermediates — that is what `@checkpoint` asks for.
 //
@@ -30,8 +31,10 @@ final class ReverseMode {
   /// Per `for` loop with constant bounds: the forward copy's record of the carried state at the
   /// start of every iteration (one stacked tensor per carried value), and the lower bound.
   var tapes: [ObjectIdentifier: (states: [Value], lower: Int)] = [:]
-  /// Loops whose tape would exceed this many bytes are recomputed instead.
+  /// Loops whose tape would exceed this many bytes are checkpointed instead.
   static let tapeLimit = 1 << 30
+  /// The loops whose backward sweep runs from checkpoints, and how (for `mind ir --saved`).
+  var checkpointedLoops: [(location: SourceSpan, plan: CheckpointPlan)] = []
 
   init(differentiator: Differentiator, activity: Activity, values: ValueFactory, builder: Builder) {
     self.differentiator = differentiator
@@ -196,53 +199,35 @@ final class ReverseMode {
     return zip(free, reversed.results).map { ($0, $1) }
   }
 
-  /// Runs a loop backwards. Iteration k (last first) recomputes the carried state before it by
-  /// replaying iterations 0..<k from the loop's initial values, then pushes the carried
-  /// adjoints through one copy of the body.
+  /// Runs a loop backwards over its `count` iterations (LoopSweeps.swift): from the forward
+  /// sweep's tape of carried states when it `recorded` one, else from checkpoints.
   func reverseLoop(
     _ op: Operation, body: Block, hasIndex: Bool, lower: Value, count: Value, initial: [Value], cloner: Cloner,
     resultAdjoints: [Value?], recorded: (states: [Value], lower: Int)? = nil
   ) throws -> [(Value, Value?)] {
     let carriedTypes = op.results.map(\.type)
-    let differentiable = carriedTypes.indices.filter { carriedTypes[$0].dtype.isFloat }
-    let free = activeFree([body])
-    guard !differentiable.isEmpty || !free.isEmpty else { return [] }
-    let startAdjoints = differentiable.map { resultAdjoints[$0] ?? zeros(carriedTypes[$0]) }
-    let startFree = free.map { zeros($0.type) }
-    let loopTypes = [TensorType(.i64)] + differentiable.map { carriedTypes[$0] } + free.map(\.type)
-    let region = Block(arguments: loopTypes.map(values.make))
-    try inside(region) {
-      let j = region.arguments[0]
-      let carriedAdjoints = Array(region.arguments.dropFirst().prefix(differentiable.count))
-      let accumulated = Array(region.arguments.dropFirst(1 + differentiable.count))
-      // k = lower + count - 1 - j
-      let k = builder.binary(.sub, builder.binary(.add, lower, builder.binary(.sub, count, builder.scalar(1, .i64))), j)
-      // The state before iteration k: read from the forward sweep's tape, or recomputed.
-      let state =
-        recorded.map {
-          read($0.states, at: builder.binary(.sub, k, builder.scalar(Double($0.lower), .i64)), types: carriedTypes)
-        }
-        ?? replay(
-          body: body, hasIndex: hasIndex, lower: lower, upTo: k, initial: initial.map(cloner.lookup),
-          outer: cloner.mapping)
-      var seeds = [Value?](repeating: nil, count: carriedTypes.count)
-      for (position, adjoint) in zip(differentiable, carriedAdjoints) { seeds[position] = adjoint }
-      let arguments = (hasIndex ? [k] : []) + state
-      let result = try differentiate(
-        body, arguments: arguments, outer: cloner.mapping, seeds: seeds, free: free, replay: true)
-      let argumentOffset = hasIndex ? 1 : 0
-      var next: [Value] = differentiable.map { result.argumentAdjoints[$0 + argumentOffset] ?? zeros(carriedTypes[$0]) }
-      for (sum, contribution) in zip(accumulated, result.freeAdjoints) {
-        next.append(contribution.map { builder.binary(.add, sum, $0) } ?? sum)
+    let loop = LoopBody(
+      body: body, hasIndex: hasIndex, lower: lower, carriedTypes: carriedTypes,
+      differentiable: carriedTypes.indices.filter { carriedTypes[$0].dtype.isFloat }, free: activeFree([body]),
+      outer: cloner.mapping)
+    guard !loop.differentiable.isEmpty || !loop.free.isEmpty else { return [] }
+    let sweep =
+      loop.differentiable.map { resultAdjoints[$0] ?? zeros(carriedTypes[$0]) } + loop.free.map { zeros($0.type) }
+    let first = builder.scalar(0, .i64)
+    let end: [Value]
+    if let recorded {
+      end = try backwardSteps(loop, first: first, count: count, sweep: sweep) { i in
+        read(recorded.states, at: i, types: carriedTypes)
       }
-      builder.create(.yield, next, resultTypes: [])
+    } else {
+      let plan = Self.checkpointPlan(stateBytes: loop.stateBytes)
+      checkpointedLoops.append((op.location, plan))
+      end = try checkpointedSweep(
+        loop, plan: plan, level: 0, first: first, count: count, state: initial.map(cloner.lookup), sweep: sweep)
     }
-    let backward = builder.create(
-      .forOp, [builder.scalar(0, .i64), count] + startAdjoints + startFree, resultTypes: Array(loopTypes.dropFirst()),
-      regions: [region])
     var contributions: [(Value, Value?)] = []
-    for (i, position) in differentiable.enumerated() { contributions.append((initial[position], backward.results[i])) }
-    for (i, value) in free.enumerated() { contributions.append((value, backward.results[differentiable.count + i])) }
+    for (i, position) in loop.differentiable.enumerated() { contributions.append((initial[position], end[i])) }
+    for (i, value) in loop.free.enumerated() { contributions.append((value, end[loop.differentiable.count + i])) }
     return contributions
   }
 
@@ -304,20 +289,6 @@ final class ReverseMode {
     builder.block.operations.append(recording)
     for (old, new) in zip(op.results, recording.results) { cloner.map(old, to: new) }
     return (Array(recording.results.suffix(tapeTypes.count)), lower)
-  }
-
-  /// The carried state after iterations lower..<k of a loop body (a `for` from the initial
-  /// values; prints removed).
-  func replay(body: Block, hasIndex: Bool, lower: Value, upTo k: Value, initial: [Value], outer: [Value: Value])
-    -> [Value]
-  {
-    let cloner = Cloner(values: values, mapping: outer)
-    let region = Block(arguments: ([TensorType(.i64)] + initial.map(\.type)).map(values.make))
-    let bodyArguments = hasIndex ? Array(region.arguments) : Array(region.arguments.dropFirst())
-    for (argument, value) in zip(body.arguments, bodyArguments) { cloner.map(argument, to: value) }
-    region.operations = cloner.clone(body.operations)
-    stripPrints(Operation.wrapper(region))
-    return builder.create(.forOp, [lower, k] + initial, resultTypes: initial.map(\.type), regions: [region]).results
   }
 
   /// A copy of a `while` op that also counts its iterations; returns the copy and the count.

@@ -1,7 +1,8 @@
 // Structured control flow: `if` becomes a diamond, `for` and `while` a loop with a header.
 // Scalar results and carried scalars are phis; tensor results and carried tensors live in
 // buffers that each branch or iteration writes (a carried tensor that is yielded in another
-// carried slot is first staged, so swaps are correct).
+// carried slot is first staged, so swaps are correct). A loop starts with a copy of each initial
+// tensor in its slot, except from an `empty` tensor, whose contents are unspecified.
 
 import CLLVM
 import MindIR
@@ -50,6 +51,9 @@ extension FunctionLowering {
     for (type, value) in zip(types, initial) {
       if type.isScalar {
         buffers.append(nil)
+      } else if value.definingOp?.kind == .empty {
+        // Nothing to copy: the slot is the empty tensor's own buffer when this loop is its only reader.
+        buffers.append(uses[value]?.count == 1 ? buffer(value) : allocate(type))
       } else {
         let destination = allocate(type)
         copy(value, to: destination)

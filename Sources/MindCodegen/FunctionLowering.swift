@@ -338,6 +338,7 @@ final class FunctionLowering {
     case .scatterAdd(let axis): lowerScatterAdd(op, axis: axis)
     case .iota(let axis): lowerIota(op, axis: axis)
     case .random(let normal, let seed): lowerRandom(op, normal: normal, seed: seed)
+    case .empty: values[op.result] = buffer(for: op.result)  // allocated, never written
     case .call(let callee): try lowerCall(op, callee)
     case .ifOp: try lowerIf(op)
     case .forOp: try lowerFor(op)

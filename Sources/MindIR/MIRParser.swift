@@ -286,6 +286,7 @@ public struct MIRParser {
     case "reshape": return .reshape
     case "matmul": return .matmul
     case "dynamic_slice": return .dynamicSlice
+    case "empty": return .empty
     case "dynamic_update_slice": return .dynamicUpdateSlice
     case "if": return .ifOp
     case "for": return .forOp

@@ -79,6 +79,10 @@ public enum OpKind: Hashable, Sendable {
   case iota(axis: Int)
   /// Deterministic pseudo-random numbers, normal or uniform in [0, 1).
   case random(normal: Bool, seed: UInt64)
+  /// A tensor whose elements are unspecified until written (MLIR's `tensor.empty`): the start of
+  /// a buffer that a loop fills, such as differentiation's checkpoint tapes. Lowering allocates
+  /// and writes nothing.
+  case empty
   case call(callee: String)
   /// `if %c` with regions `then` and `else`; results yielded by each.
   case ifOp
@@ -117,6 +121,7 @@ public enum OpKind: Hashable, Sendable {
     case .scatterAdd: return "scatter_add"
     case .iota: return "iota"
     case .random(let normal, _): return normal ? "random.normal" : "random.uniform"
+    case .empty: return "empty"
     case .call: return "call"
     case .ifOp: return "if"
     case .forOp: return "for"

@@ -1,6 +1,6 @@
 // The type rule of every op whose result type follows from its operands and attributes. The
 // builder uses it to type new ops and the verifier to check existing ones; ops whose result type
-// is chosen by their creator (constant, cast, broadcast, reshape, slice, iota, random, call and
+// is chosen by their creator (constant, cast, broadcast, reshape, slice, iota, random, empty, call and
 // the region ops) return nil here and are checked structurally by the verifier instead.
 
 public enum TypeRuleError: Error, Equatable {
@@ -80,7 +80,8 @@ public func inferResultTypes(_ kind: OpKind, _ operands: [TensorType]) throws(Ty
   case .dynamicUpdateSlice:
     guard operands.count >= 2 else { throw .mismatch("dynamic_update_slice takes a tensor and an update") }
     return [operands[0]]
-  case .constant, .cast, .broadcast, .reshape, .slice, .unslice, .scatterAdd, .dynamicSlice, .iota, .random, .call,
+  case .constant, .cast, .broadcast, .reshape, .slice, .unslice, .scatterAdd, .dynamicSlice, .iota, .random, .empty,
+    .call,
     .ifOp,
     .forOp, .whileOp:
     return nil

@@ -102,6 +102,10 @@ public struct Verifier {
       {
         throw fail("reshape changes the element count", op)
       }
+    case .empty, .iota, .random:
+      guard op.operands.isEmpty, op.regions.isEmpty, resultTypes.count == 1 else {
+        throw fail("\(op.kind.name) takes no operands and has one result", op)
+      }
     default:
       if !op.regions.isEmpty { throw fail("unexpected regions", op) }
     }

@@ -302,6 +302,12 @@ struct IR: ParsableCommand {
               "saved by @\(report.function): \(report.bytes) bytes in \(report.types.count) values \(report.types.map(\.description).joined(separator: ", "))"
             )
           }
+          for loop in program.checkpointedLoops {
+            let plan = loop.plan
+            print(
+              "loop at \(program.sources.describe(loop.location)) in @\(loop.function): checkpoints on \(plan.levels) levels of \(plan.rows) states of \(plan.stateBytes) bytes (at most \(plan.bytes) bytes, linear up to \(plan.linearTripCount) iterations)"
+            )
+          }
         }
       case .llvm, .llvmOpt, .asm:
         let (mir, _) = try program.mir(entry: source.entry)

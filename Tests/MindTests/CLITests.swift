@@ -96,6 +96,26 @@ import Testing
     #expect(!result.output.isEmpty)
   }
 
+  @Test func savedListsKeptValuesAndCheckpointedLoops() throws {
+    let path = try temporary(
+      """
+      fn f(x: Tensor<f32, 8>, n: i64) -> f32 {
+          let mut z = x;
+          for i in 0..n { z = sin(z); }
+          sum(z)
+      }
+      fn main() { print(grad(f)(ones([8]), 3)); }
+      """, name: "loop.mind")
+    let result = try mind("ir --stage ad --saved \(path)")
+    #expect(result.status == 0)
+    let lines = result.output.split(separator: "\n").filter { $0.hasPrefix("saved by") || $0.hasPrefix("loop at") }
+    #expect(
+      lines == [
+        "saved by @vjp.f__f32x8__i64: 0 bytes in 0 values ",
+        "loop at \(path):3:9 in @vjp.f__f32x8__i64: checkpoints on 2 levels of 4096 states of 32 bytes (at most 262144 bytes, linear up to 16777216 iterations)",
+      ], "\(result.output)")
+  }
+
   @Test func entryAndOptimizationLevelOptions() throws {
     let path = try temporary("fn other() { print(1.0 + 2.0); }\n")
     let result = try mind("jit -O0 --entry other \(path)")

@@ -208,6 +208,50 @@ import Testing
 }
 
 extension DifferentiationTests {
+  static let loopSource = """
+    fn taped(x0: Tensor<f32, 64>, w: Tensor<f32, 64, 64>) -> f32 {
+        let mut x = x0;
+        for i in 0..1000 { x = x + 0.001 * tanh(w @ x); }
+        sum(x * x)
+    }
+    fn counted(x0: Tensor<f32, 64>, w: Tensor<f32, 64, 64>, n: i64) -> f32 {
+        let mut x = x0;
+        for i in 0..n { x = x + 0.001 * tanh(w @ x); }
+        sum(x * x)
+    }
+    fn looped(x0: Tensor<f32, 64>, w: Tensor<f32, 64, 64>, n: i64) -> f32 {
+        let mut x = x0;
+        let mut k = 0;
+        while k < n { x = x + 0.001 * tanh(w @ x); k += 1; }
+        sum(x * x)
+    }
+    fn main() {
+        let x0 = randn([64], seed=1);
+        let w = randn([64, 64], seed=2) * 0.3;
+        let a = grad(taped, wrt=1)(x0, w);
+        print(max(abs(grad(counted, wrt=1)(x0, w, 1000) - a)), max(abs(grad(looped, wrt=1)(x0, w, 1000) - a)));
+        print(sum(abs(a)) > 0.0, sum(abs(grad(counted, wrt=1)(x0, w, 0))), sum(abs(grad(looped, wrt=1)(x0, w, -3))));
+    }
+    """
+
+  /// The checkpointed backward sweep of a loop with a runtime trip count runs the same
+  /// operations as the taped one of its twin with constant bounds, so the results are equal.
+  @Test func loopsWithRuntimeTripCountsGetTheGradientsOfTheirTapedTwins() throws {
+    let result = run(Self.loopSource)
+    #expect(result.errors == "")
+    #expect(result.output == "0.0 0.0\ntrue 0.0 0.0\n")
+    let program = try Program(source: Self.loopSource, name: "loops.mind")
+    _ = try program.mir()
+    let loops = program.checkpointedLoops
+    #expect(loops.map { $0.function.components(separatedBy: "__")[0] } == ["vjp.counted", "vjp.looped"])
+    // 64 floats; the `while` also carries its i64 counter.
+    #expect(
+      loops.map(\.plan) == [
+        CheckpointPlan(levels: 2, rows: 4096, stateBytes: 256), CheckpointPlan(levels: 2, rows: 4096, stateBytes: 264),
+      ])
+    #expect(loops.map { program.sources.describe($0.location) } == ["loops.mind:8:9", "loops.mind:14:11"])
+  }
+
   @Test func nestedFunctionsBuiltinsAndTuplesAreDifferentiable() {
     let result = run(
       """

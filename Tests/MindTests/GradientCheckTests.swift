@@ -104,6 +104,21 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
     .init(
       name: "while", expression: "{ let mut z = x; let mut k = 0; while k < 3 { z = tanh(z) + x * z; k += 1; } z }",
       shape: "3"),
+    // loops whose trip count is only known at run time (checkpointed backward sweeps, LoopSweeps),
+    // integrating dz/dt = sin(z) y over t in [0, 1] in n steps, and one with a tape of every step
+    .init(name: "for_runtime_1", expression: runtimeLoop(1), shape: "3", yShape: "3"),
+    .init(name: "for_runtime_2", expression: runtimeLoop(2), shape: "3", yShape: "3"),
+    .init(name: "for_runtime_1000", expression: runtimeLoop(1000), shape: "3", yShape: "3"),
+    .init(name: "for_runtime_100000", expression: runtimeLoop(100_000), shape: "3", yShape: "3"),
+    .init(
+      name: "while_runtime_100000",
+      expression:
+        "{ let n = \(runtime(100_000)); let mut z = x; let mut k = 0; while k < n { z = z + sin(z) * y * (1.0 / cast<f64>(n)); k += 1; } z }",
+      shape: "3", yShape: "3"),
+    .init(
+      name: "for_taped_100000",
+      expression: "{ let mut z = x; for i in 0..100000 { z = z + sin(z) * y * 0.00001; } z }", shape: "3",
+      yShape: "3"),
     .init(
       name: "checkpoint", expression: "checkpoint(|a: Tensor<f64, 2, 3>| sin(a) * a + y)(x) * x", shape: "2, 3",
       yShape: "3"),
@@ -114,6 +129,13 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
       shape: "3", yShape: "3"),
     .init(name: "nested_closure", expression: "{ let g = |a| a * y + x; g(x) * g(y) }", shape: "3", yShape: "3"),
   ]
+
+  /// An i64 expression equal to `n` that the compiler cannot fold to a constant.
+  static func runtime(_ n: Int) -> String { "\(n) + cast<i64>(stop_gradient(sum(y)) * 0.0)" }
+
+  static func runtimeLoop(_ n: Int) -> String {
+    "{ let n = \(runtime(n)); let mut z = x; for i in 0..n { z = z + sin(z) * y * (1.0 / cast<f64>(n)); } z }"
+  }
 
   /// The inputs: x0 in the case's domain, y (when the case has one), directions v and u.
   static func prelude(_ c: GradientCase) -> String {

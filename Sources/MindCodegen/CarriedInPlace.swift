@@ -10,6 +10,9 @@
 //      when the op is elementwise, which reads each element before it writes it.
 // A gradient-descent step `p = p - lr * g(p)` then writes p once per iteration instead of twice;
 // a weight adjoint accumulated over the iterations of a backward loop is added in place.
+// Likewise a loop takes the buffer of an initial tensor that dies at it as its slot instead of
+// copying it (`donatedBuffer`): nested backward loops then pass an accumulator down and back up
+// without a copy at each level.
 
 import CLLVM
 import MindIR
@@ -23,42 +26,98 @@ extension FunctionLowering {
     let slots = terminator.operands.indices.filter { terminator.operands[$0] == value }
     // A `for` body's arguments start with the induction variable.
     let offset = block.arguments.count - terminator.operands.count
-    guard slots.count == 1, offset >= 0, let position = block.operations.firstIndex(where: { $0 === op }) else {
+    guard slots.count == 1, offset >= 0 else { return nil }
+    let argument = block.arguments[slots[0] + offset]
+    guard argument.type.byteCount == value.type.byteCount, let slot = values[argument],
+      let position = block.operations.firstIndex(where: { $0 === op })
+    else { return nil }
+    let writesElementwise = Self.isElementwise(op.kind)
+    for reader in ReadPositions(self, block).readers(of: argument)
+    where reader.at > position || (reader.at == position && !writesElementwise) {
       return nil
     }
-    let argument = block.arguments[slots[0] + offset]
-    guard argument.type.byteCount == value.type.byteCount, let slot = values[argument] else { return nil }
-    let writesElementwise = Self.isElementwise(op.kind)
-    // Positions in the block of the ops that contain each op.
-    var positions: [ObjectIdentifier: Int] = [:]
-    func mark(_ ops: [Operation], at index: Int) {
+    return slot
+  }
+
+  /// The buffer of a loop's initial tensor when the loop may take it as the slot, with no copy:
+  /// the value's buffer is its own (the result of an op of this block that is not a constant or a
+  /// view, or an argument of the loop body being lowered), nothing reads it — directly or through
+  /// a view — at or after the loop, and the loop reads it once, as this initial value.
+  func donatedBuffer(_ value: Value, to loop: Operation) -> LLVMValueRef? {
+    guard !value.type.isScalar, let block = currentBlock, let pointer = values[value], scalarSplats[value] == nil,
+      !fused.contains(value), !gemmViews.contains(value), loop.operands.filter({ $0 == value }).count == 1,
+      let position = block.operations.firstIndex(where: { $0 === loop })
+    else { return nil }
+    if let op = value.definingOp {
+      guard block.operations.contains(where: { $0 === op }) else { return nil }
+      if case .constant = op.kind { return nil }
+      if op.kind == .reshape { return nil }
+    } else if !isLoopBody(block, owning: value) {
+      return nil
+    }
+    for reader in ReadPositions(self, block).readers(of: value)
+    where reader.at >= position && (reader.op !== loop || reader.isAlias) {
+      return nil
+    }
+    return pointer
+  }
+
+  /// Whether `argument` is a carried value of the loop body `block` (not a function parameter,
+  /// and not an argument of a `while` condition, whose slot the body reads after it).
+  func isLoopBody(_ block: Block, owning argument: Value) -> Bool {
+    guard block !== function.body, block.arguments.contains(argument), let terminator = block.terminator,
+      terminator.kind == .yield
+    else { return false }
+    let yielded = terminator.operands.map(\.type)
+    let carried = block.arguments.map(\.type)
+    return yielded == carried || yielded == Array(carried.dropFirst())
+  }
+}
+
+/// Where the ops of a block read their operands, for deciding whether a buffer may be written:
+/// an op nested in a region reads at the position of the op that contains it, and a value fused
+/// into its consumers (computed where they are lowered) reads where its last consumer is.
+struct ReadPositions {
+  let lowering: FunctionLowering
+  var positions: [ObjectIdentifier: Int] = [:]
+
+  init(_ lowering: FunctionLowering, _ block: Block) {
+    self.lowering = lowering
+    func mark(_ ops: [Operation], at index: Int, into positions: inout [ObjectIdentifier: Int]) {
       for inner in ops {
         positions[ObjectIdentifier(inner)] = index
-        inner.regions.forEach { mark($0.operations, at: index) }
+        for region in inner.regions { mark(region.operations, at: index, into: &positions) }
       }
     }
-    for (index, candidate) in block.operations.enumerated() {
-      positions[ObjectIdentifier(candidate)] = index
-      candidate.regions.forEach { mark($0.operations, at: index) }
+    for (index, op) in block.operations.enumerated() {
+      positions[ObjectIdentifier(op)] = index
+      for region in op.regions { mark(region.operations, at: index, into: &positions) }
     }
-    positions[ObjectIdentifier(terminator)] = block.operations.count
-    /// Where `reader` reads its operands: at its consumer when it is fused or read in place.
-    func readPosition(_ reader: Operation) -> Int {
-      let at = positions[ObjectIdentifier(reader)] ?? Int.max
-      guard reader.results.count == 1, let result = reader.results.first, fused.contains(result) else { return at }
-      return (uses[result] ?? []).map(readPosition).max() ?? at
+    if let terminator = block.terminator { positions[ObjectIdentifier(terminator)] = block.operations.count }
+  }
+
+  func position(of reader: Operation) -> Int {
+    let at = positions[ObjectIdentifier(reader)] ?? Int.max
+    guard reader.results.count == 1, let result = reader.results.first, lowering.fused.contains(result) else {
+      return at
     }
-    var aliases = [argument]
-    var seen: Set<Value> = [argument]
-    while let alias = aliases.popLast() {
-      for reader in uses[alias] ?? [] {
-        if reader.kind == .reshape || reader.results.first.map(gemmViews.contains) == true {
-          for result in reader.results where seen.insert(result).inserted { aliases.append(result) }
+    return (lowering.uses[result] ?? []).map(position).max() ?? at
+  }
+
+  /// Every op that reads `value`'s buffer — directly, or through a reshape or a view that gemm
+  /// reads in place — with where it reads; `isAlias` when it reads through such a view.
+  func readers(of value: Value) -> [(op: Operation, isAlias: Bool, at: Int)] {
+    var out: [(op: Operation, isAlias: Bool, at: Int)] = []
+    var pending: [(Value, Bool)] = [(value, false)]
+    var seen: Set<Value> = [value]
+    while let (alias, isAlias) = pending.popLast() {
+      for reader in lowering.uses[alias] ?? [] {
+        if reader.kind == .reshape || reader.results.first.map(lowering.gemmViews.contains) == true {
+          for result in reader.results where seen.insert(result).inserted { pending.append((result, true)) }
         }
-        let at = readPosition(reader)
-        if at > position || (at == position && !writesElementwise) { return nil }
+        out.append((reader, isAlias, position(of: reader)))
       }
     }
-    return slot
+    return out
   }
 }

@@ -2,7 +2,8 @@
 // Scalar results and carried scalars are phis; tensor results and carried tensors live in
 // buffers that each branch or iteration writes (a carried tensor that is yielded in another
 // carried slot is first staged, so swaps are correct). A loop starts with a copy of each initial
-// tensor in its slot, except from an `empty` tensor, whose contents are unspecified.
+// tensor in its slot, except from an `empty` tensor, whose contents are unspecified, or from a
+// tensor that dies at the loop, whose buffer becomes the slot (CarriedInPlace.swift).
 
 import CLLVM
 import MindIR
@@ -41,9 +42,10 @@ extension FunctionLowering {
     var isScalar: [Bool]
   }
 
-  func enterLoop(_ types: [TensorType], initial: [Value], preheader: LLVMBasicBlockRef, header: LLVMBasicBlockRef)
+  func enterLoop(_ op: Operation, initial: [Value], preheader: LLVMBasicBlockRef, header: LLVMBasicBlockRef)
     -> Carried
   {
+    let types = op.results.map(\.type)
     // Initial tensor values are copied in the preheader; scalar phis start in the header.
     var slots: [LLVMValueRef] = []
     var isScalar: [Bool] = []
@@ -54,6 +56,8 @@ extension FunctionLowering {
       } else if value.definingOp?.kind == .empty {
         // Nothing to copy: the slot is the empty tensor's own buffer when this loop is its only reader.
         buffers.append(uses[value]?.count == 1 ? buffer(value) : allocate(type))
+      } else if let donated = donatedBuffer(value, to: op) {
+        buffers.append(donated)
       } else {
         let destination = allocate(type)
         copy(value, to: destination)
@@ -116,7 +120,7 @@ extension FunctionLowering {
     let header = ir.block("for")
     let body = ir.block("for.body")
     let exit = ir.block("for.end")
-    let carried = enterLoop(op.results.map(\.type), initial: initial, preheader: preheader, header: header)
+    let carried = enterLoop(op, initial: initial, preheader: preheader, header: header)
     let index = ir.phi(ir.i64, [(lower, preheader)])
     ir.branch(if: LLVMBuildICmp(ir.ref, LLVMIntSLT, index, upper, ""), body, else: exit)
     ir.position(at: body)
@@ -136,7 +140,7 @@ extension FunctionLowering {
     let header = ir.block("while")
     let body = ir.block("while.body")
     let exit = ir.block("while.end")
-    let carried = enterLoop(op.results.map(\.type), initial: op.operands, preheader: preheader, header: header)
+    let carried = enterLoop(op, initial: op.operands, preheader: preheader, header: header)
     for (argument, slot) in zip(op.regions[0].arguments, carried.slots) { values[argument] = slot }
     try lowerBlock(op.regions[0]) { condition in
       self.ir.branch(if: self.scalar(condition[0]), body, else: exit)

@@ -1,7 +1,9 @@
-// Sums with a matrix product, `c + a @ b`, computed by gemm accumulating into c's elements
-// (beta = 1) instead of writing the product to a buffer of its own (which OpenBLAS first
-// zeroes) and adding the two in another pass. Residual connections (`x + f(x) @ w`) and the
-// adjoint of a value read by several products (`dx = g1 @ w1ᵀ + g2 @ w2ᵀ + ...`) take this form.
+// Sums with a floating-point matrix product, `c + a @ b`, computed by gemm (or the small-product
+// kernels, SmallMatmul.swift) accumulating into c's elements (beta = 1) instead of writing the
+// product to a buffer of its own (which OpenBLAS first zeroes) and adding the two in another
+// pass. Residual connections (`x + f(x) @ w`), the adjoint of a value read by several products
+// (`dx = g1 @ w1ᵀ + g2 @ w2ᵀ + ...`) and a weight adjoint summed over a backward loop's
+// iterations (`dW = dW + g xᵀ`) take this form.
 //
 // When c is itself a product or such a sum, read only by this sum in the same block, or a
 // top-level value read for the last time here (BufferReuse.swift), and the product does not read
@@ -32,11 +34,11 @@ extension FunctionLowering {
       op.regions.forEach(planGemmAccumulation)
       guard case .binary(.add) = op.kind, op.result.type.dtype.isFloat, !op.result.type.isScalar else { continue }
       for (product, addend) in [(op.operands[1], op.operands[0]), (op.operands[0], op.operands[1])] {
-        guard let producer = product.definingOp, isBlasMatmul(producer), readOnceHere(product),
+        guard let producer = product.definingOp, isFloatMatmul(producer), readOnceHere(product),
           product.type == op.result.type, addend.type == op.result.type
         else { continue }
         let addendOwnsBuffer =
-          addend.definingOp.map { isBlasMatmul($0) || accumulations[addend] != nil } ?? false
+          addend.definingOp.map { isFloatMatmul($0) || accumulations[addend] != nil } ?? false
         accumulations[op.result] = GemmAccumulation(
           product: product, addend: addend,
           takesAddendBuffer: addendOwnsBuffer && readOnceHere(addend) && !accumulatedProducts.contains(addend))
@@ -62,6 +64,10 @@ extension FunctionLowering {
       copy(plan.addend, to: destination)
     }
     values[op.result] = destination
-    callGemm(product, into: destination, accumulate: true)
+    if isBlasMatmul(product) {
+      callGemm(product, into: destination, accumulate: true)
+    } else {
+      lowerSmallMatmul(product, into: destination, accumulate: true)
+    }
   }
 }

@@ -24,6 +24,13 @@ extension FunctionLowering {
     return m * n * k >= Self.blasThreshold && k > 0
   }
 
+  /// A floating-point product with a non-empty inner dimension (computed by gemm or a small
+  /// kernel, either of which can add it to a destination's elements).
+  func isFloatMatmul(_ op: Operation) -> Bool {
+    guard case .matmul = op.kind, op.result.type.dtype.isFloat else { return false }
+    return op.operands[0].type.extents.last.map { $0 > 0 } ?? false
+  }
+
   /// Floating-point products read their operands' views in place: through gemm's flags and
   /// strides, or the small-product kernels' (SmallMatmul.swift).
   func readsViewsInPlace(_ op: Operation) -> Bool {

@@ -1,7 +1,8 @@
 // Floating-point matrix products below the BLAS threshold (the products of small-state loops,
 // narrow networks and Hessians), as register-tiled loop nests. Takes a matmul whose operands
 // are read in place like gemm's (GemmOperands.swift: transposed or batch-broadcast views), and
-// guarantees `C = A @ B` in the destination with every partial sum kept in vector registers:
+// guarantees `C = A @ B` (or `C += A @ B` when accumulating, GemmAccumulation.swift) in the
+// destination with every partial sum kept in vector registers:
 //
 // 1. Orientation. When m or n is 1, C and Cᵀ have one layout, so `Cᵀ = Bᵀ @ Aᵀ` may be
 //    computed instead (Aᵀ @ g for a vector g becomes gᵀ @ A, which reads A's rows).
@@ -45,7 +46,7 @@ extension FunctionLowering {
   static let tileRows = 4
   static let tileVectors = 2
 
-  func lowerSmallMatmul(_ op: Operation, into destination: LLVMValueRef) {
+  func lowerSmallMatmul(_ op: Operation, into destination: LLVMValueRef, accumulate adds: Bool) {
     let (a, b) = (op.operands[0], op.operands[1])
     let r = a.type.rank
     let dtype = op.result.type.dtype
@@ -58,7 +59,7 @@ extension FunctionLowering {
     if product.m == 1 || product.k == 1 { product.lhs.transposed = false }
     if product.k == 1 || product.n == 1 { product.rhs.transposed = false }
     guard product.k > 0 else {
-      fill(destination, op.result.type, ir.constant(0, dtype))
+      if !adds { fill(destination, op.result.type, ir.constant(0, dtype)) }
       return
     }
     let forms = product.m == 1 || product.n == 1 ? [product, product.transposedForm] : [product]
@@ -85,8 +86,8 @@ extension FunctionLowering {
       let rhs = ir.gep(scalar, product.rhs.pointer, offset(product.rhs.batchStride))
       let result = ir.gep(scalar, destination, offset(product.m * product.n))
       switch kernel! {
-      case .rows: rowsKernel(product, lhs, rhs, result, dtype: dtype, width: width)
-      case .dots: dotsKernel(product, lhs, rhs, result, dtype: dtype, width: width)
+      case .rows: rowsKernel(product, lhs, rhs, result, dtype: dtype, width: width, adds: adds)
+      case .dots: dotsKernel(product, lhs, rhs, result, dtype: dtype, width: width, adds: adds)
       }
     }
   }
@@ -100,10 +101,11 @@ extension FunctionLowering {
       : LLVMBuildAdd(ir.ref, LLVMBuildMul(ir.ref, row, ir.int(columns), ""), column, "")!
   }
 
-  /// Tiles of `C += A @ B` (C zeroed first): for each tile of `tileRows` rows and up to
-  /// `tileVectors` vectors of columns, accumulators in registers over p.
+  /// Tiles of `C = A @ B` (`C += A @ B` when it `adds`): for each tile of `tileRows` rows and up
+  /// to `tileVectors` vectors of columns, accumulators in registers over p.
   func rowsKernel(
-    _ product: SmallProduct, _ lhs: LLVMValueRef, _ rhs: LLVMValueRef, _ result: LLVMValueRef, dtype: DType, width: Int
+    _ product: SmallProduct, _ lhs: LLVMValueRef, _ rhs: LLVMValueRef, _ result: LLVMValueRef, dtype: DType, width: Int,
+    adds: Bool
   ) {
     let (m, n, k) = (product.m, product.n, product.k)
     let tileColumns = Self.tileVectors * width
@@ -143,7 +145,11 @@ extension FunctionLowering {
               let cRow = LLVMBuildMul(ir.ref, row, ir.int(n), "")!
               for (v, lanes) in columnTile.lanes.enumerated() {
                 let at = LLVMBuildAdd(ir.ref, cRow, LLVMBuildAdd(ir.ref, j0, ir.int(v * width), ""), "")!
-                maskedStore(dtype, accumulators[r * columnTile.lanes.count + v], result, at, lanes: lanes, width: width)
+                var sum = accumulators[r * columnTile.lanes.count + v]
+                if adds {
+                  sum = LLVMBuildFAdd(ir.ref, maskedLoad(dtype, result, at, lanes: lanes, width: width), sum, "")!
+                }
+                maskedStore(dtype, sum, result, at, lanes: lanes, width: width)
               }
             }
           }
@@ -155,7 +161,8 @@ extension FunctionLowering {
   /// Each row tile of C: `tileRows` vectors of partial dot products of A's rows with one of B's
   /// columns (contiguous in p), summed across lanes.
   func dotsKernel(
-    _ product: SmallProduct, _ lhs: LLVMValueRef, _ rhs: LLVMValueRef, _ result: LLVMValueRef, dtype: DType, width: Int
+    _ product: SmallProduct, _ lhs: LLVMValueRef, _ rhs: LLVMValueRef, _ result: LLVMValueRef, dtype: DType, width: Int,
+    adds: Bool
   ) {
     let (m, n, k) = (product.m, product.n, product.k)
     let rowTiles = Self.rowTiles(m)
@@ -181,7 +188,8 @@ extension FunctionLowering {
           if k % width != 0 { sums = step(ir.int(k / width * width), lanes: k % width, sums) }
           for (r, row) in rows.enumerated() {
             let at = LLVMBuildAdd(ir.ref, LLVMBuildMul(ir.ref, row, ir.int(n), "")!, j, "")!
-            ir.store(dtype, horizontalSum(sums[r], width: width), result, at)
+            let sum = horizontalSum(sums[r], width: width)
+            ir.store(dtype, adds ? LLVMBuildFAdd(ir.ref, ir.load(dtype, result, at), sum, "")! : sum, result, at)
           }
         }
       }

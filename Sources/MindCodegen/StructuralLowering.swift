@@ -228,7 +228,7 @@ extension FunctionLowering {
       return
     }
     if dtype.isFloat {
-      lowerSmallMatmul(op, into: destination)
+      lowerSmallMatmul(op, into: destination, accumulate: false)
       return
     }
     let r = a.type.rank

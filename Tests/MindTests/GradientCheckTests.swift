@@ -65,6 +65,17 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
       expression: "{ let mut z = x; for i in 0..2 { z = z + tanh(z @ y * 0.1) @ (y * 0.1); } z }", shape: "40, 40",
       yShape: "40, 40"),
     .init(name: "matvec", expression: "y @ x", shape: "4", yShape: "3, 4"),
+    // sums of small products, accumulated by the small kernels (rows and dots)
+    .init(
+      name: "matmul_small_sum_of_products", expression: "x @ y + (x * 2.0) @ y + x @ (y - 1.0)", shape: "3, 5",
+      yShape: "5, 5"),
+    .init(
+      name: "matvec_weights_loop", expression: "{ let mut z = y; for i in 0..4 { z = tanh(x @ z) + z; } z }",
+      shape: "6, 6", yShape: "6"),
+    .init(
+      name: "matvec_weights_runtime_loop",
+      expression: "{ let n = \(runtime(5)); let mut z = y; for i in 0..n { z = tanh(x @ z) * 0.5 + z; } z }",
+      shape: "6, 6", yShape: "6"),
     .init(name: "dot", expression: "dot(x, y)", shape: "5", yShape: "5"),
     .init(name: "outer", expression: "outer(x, y)", shape: "3", yShape: "2"),
     // reductions and neural-network helpers

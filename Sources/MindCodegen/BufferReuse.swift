@@ -65,9 +65,7 @@ extension FunctionLowering {
     func readPosition(_ op: Operation) -> Int {
       if let known = effective[ObjectIdentifier(op)] { return known }
       var at = position[ObjectIdentifier(op)]!
-      if op.results.count == 1, let result = op.results.first,
-        fused.contains(result) || gemmViews.contains(result) || accumulatedProducts.contains(result)
-      {
+      if op.results.count == 1, let result = op.results.first, isComputedAtReaders(result) {
         at = max(at, (uses[result] ?? []).map(readPosition).max() ?? at)
       }
       effective[ObjectIdentifier(op)] = at

@@ -75,8 +75,9 @@ extension FunctionLowering {
 }
 
 /// Where the ops of a block read their operands, for deciding whether a buffer may be written:
-/// an op nested in a region reads at the position of the op that contains it, and a value fused
-/// into its consumers (computed where they are lowered) reads where its last consumer is.
+/// an op nested in a region reads at the position of the op that contains it, and a value
+/// computed where its readers are lowered (fused, a gemm view, an accumulated product) reads
+/// where its last reader is.
 struct ReadPositions {
   let lowering: FunctionLowering
   var positions: [ObjectIdentifier: Int] = [:]
@@ -98,7 +99,7 @@ struct ReadPositions {
 
   func position(of reader: Operation) -> Int {
     let at = positions[ObjectIdentifier(reader)] ?? Int.max
-    guard reader.results.count == 1, let result = reader.results.first, lowering.fused.contains(result) else {
+    guard reader.results.count == 1, let result = reader.results.first, lowering.isComputedAtReaders(result) else {
       return at
     }
     return (lowering.uses[result] ?? []).map(position).max() ?? at

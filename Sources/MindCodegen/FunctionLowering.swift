@@ -36,6 +36,12 @@ final class FunctionLowering {
   /// and the products they absorb (see GemmAccumulation.swift).
   var accumulations: [Value: GemmAccumulation] = [:]
   var accumulatedProducts: Set<Value> = []
+  /// Whether `value` is computed where its readers are lowered, not at its own op (a fused
+  /// elementwise value, a view gemm reads in place, a product a later sum accumulates), so
+  /// that its operands are read there too.
+  func isComputedAtReaders(_ value: Value) -> Bool {
+    fused.contains(value) || gemmViews.contains(value) || accumulatedProducts.contains(value)
+  }
   /// Pooled buffers of top-level tensors (see BufferReuse.swift).
   var bufferReuse = BufferReuse()
   /// The MIR block whose ops are being lowered.

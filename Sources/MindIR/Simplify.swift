@@ -1,5 +1,6 @@
 // Simplification: constant folding of scalar ops, algebraic identities, common-subexpression
-// elimination and dead-code elimination, to a fixed point, inside every region.
+// elimination, dead-code elimination and loop-invariant code motion (LoopInvariants.swift), to a
+// fixed point, inside every region.
 //
 // Takes verified MIR; guarantees verified MIR computing the same values with no dead or
 // duplicate pure ops. Identities keep IEEE semantics: `x * 0` is not folded (NaN, -0).
@@ -20,6 +21,7 @@ public enum Simplify {
         changed = fold(function.body, replacements: &replacements)
         changed = eliminateCommonSubexpressions(function.body) || changed
         changed = eliminateDeadCode(function.body) || changed
+        changed = hoistLoopInvariants(function.body) || changed
         rounds += 1
       }
     }
@@ -120,6 +122,21 @@ public enum Simplify {
       if case .reshape = op.kind, let splat = constants[0] {
         op.kind = .constant(.splat(splat))
         op.operands = []
+        changed = true
+        continue
+      }
+      // A transpose of a transpose is one transpose (none when the permutations cancel): the
+      // adjoint of a product with a transposed operand transposes it back.
+      if case .transpose(let outer) = op.kind, let inner = op.operands[0].definingOp,
+        case .transpose(let first) = inner.kind
+      {
+        let composed = outer.map { first[$0] }
+        if composed == Array(composed.indices) {
+          replacements[op.result] = inner.operands[0]
+        } else {
+          op.kind = .transpose(perm: composed)
+          op.operands = [inner.operands[0]]
+        }
         changed = true
         continue
       }

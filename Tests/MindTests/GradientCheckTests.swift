@@ -76,6 +76,11 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
       name: "matvec_weights_runtime_loop",
       expression: "{ let n = \(runtime(5)); let mut z = y; for i in 0..n { z = tanh(x @ z) * 0.5 + z; } z }",
       shape: "6, 6", yShape: "6"),
+    // at second order the loop-invariant x^T is hoisted and its adjoint is a product the
+    // backward loop accumulates, reading a carried adjoint that the same iteration overwrites
+    .init(
+      name: "matmul_weights_loop", expression: "{ let mut z = y; for i in 0..4 { z = tanh(x @ z) * 0.5 + z; } z }",
+      shape: "6, 6", yShape: "6, 6"),
     .init(name: "dot", expression: "dot(x, y)", shape: "5", yShape: "5"),
     .init(name: "outer", expression: "outer(x, y)", shape: "3", yShape: "2"),
     // reductions and neural-network helpers

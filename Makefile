@@ -23,7 +23,8 @@ test: setup
 
 bench: release
 	bash bench/setup.sh
-	python3 bench/run.py
+	python3 bench/run.py --only w1,w2,w3,w4,w5
+	python3 bench/run.py --only w6,w7,w8,w9,w10,w11,w12 --report more
 
 bench-cache: release
 	python3 bench/cache_benchmark.py

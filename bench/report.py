@@ -68,7 +68,7 @@ def limit_ms(entry, machine):
     return None
 
 
-def write_report(raw, folder):
+def write_report(raw, folder, name="bench"):
     machine = raw["machine"]
     lines = [
         f"Machine: {machine['uname']}; {machine['cpus']} CPUs; measured single-core copy bandwidth "
@@ -125,9 +125,9 @@ def write_report(raw, folder):
             rss = median(entry.get("single", {}).get("mind", {}).get("peak_rss_kb", []))
             lines.append(f"| {label} | {fmt(count / 1e6)} | {fmt((rss or 0) / 1024)} MiB |")
         lines.append("")
-    with open(os.path.join(folder, "bench.md"), "w") as out:
+    with open(os.path.join(folder, f"{name}.md"), "w") as out:
         out.write("\n".join(lines) + "\n")
-    write_chart(chart, os.path.join(folder, "bench.svg"))
+    write_chart(chart, os.path.join(folder, f"{name}.svg"))
 
 
 def write_chart(rows, path):

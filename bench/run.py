@@ -10,10 +10,12 @@ memory bandwidth (NumPy copy) and single-core sgemm GFLOP/s (NumPy's BLAS).
 
 Every result is compared with JAX's (to 1e-4) and with JAX's f64 result on the same inputs (the
 reference: two correct f32 results of a deep network can differ by more than either does from it).
-Writes results/bench.json (every raw figure), results/bench.md and results/bench.svg.
+Writes results/bench.json (every raw figure), results/bench.md and results/bench.svg (`--report`
+names them).
 Usage: python3 bench/run.py [--rounds 3] [--repeat 100] [--only w1,w3] [--threads single,default]
-(--repeat: timed calls per process after the first, for every system; W4 makes 20, its 8-block
-stacks 3.
+[--report bench]
+(--repeat: timed calls per process after the first, for every system; W4, W7 and W10-W12 make
+20, W4's 8-block stacks 3.
 The first calls after compilation are slower in every system (caches, page faults, allocator
 warm-up), so enough calls are made that the median is the steady state.)
 """
@@ -40,6 +42,8 @@ def block_inputs():
 
 
 MLP = ["f32[784,256]:sin:3", "f32[256]:sin:4", "f32[256,10]:sin:5", "f32[10]:sin:6", "f32[64,784]:sin:1", "i64[64]:index:10"]
+LOOP = ["f32[64]:sin:1", "f32[64,64]:sin:2"]
+DEEP = ["f32[40,64,64]:sin:1", "f32[32,64]:sin:2"]
 # id, label, mind file, mind call, peer workload, inputs, bytes moved (for bandwidth), flops
 WORKLOADS = [
     ("w1_3", "W1 MSE gradient, N=3", "w1_mse.mind", "grad(loss)", "w1", ["f32[3]:sin:1", "f32[3]:sin:2"], 36, 0),
@@ -58,6 +62,31 @@ WORKLOADS = [
      block_inputs(), 0, 8 * 4 * 2 * 4 * 128 * (4 * 256 * 256 + 2 * 256 * 1024 + 2 * 128 * 256)),
     ("w5_custom", "W5 @custom_grad ReLU, N=1e6", "w5_relu.mind", "grad(custom)", "w5_custom", ["f32[1000000]:sin:1"], 8e6, 0),
     ("w5_builtin", "W5 built-in ReLU, N=1e6", "w5_relu.mind", "grad(builtin)", "w5_builtin", ["f32[1000000]:sin:1"], 8e6, 0),
+    ("w6_100", "W6 64-vector loop gradient, 100 steps", "w6_loops.mind", "grad(constant100, wrt=1)", "w6_100", LOOP, 0, 0),
+    ("w6_1000", "W6 the same, 1000 steps", "w6_loops.mind", "grad(constant1000, wrt=1)", "w6_1000", LOOP, 0, 0),
+    ("w6_counted", "W6 the same, a runtime trip count n=1000", "w6_loops.mind", "grad(counted, wrt=1)", "w6_counted",
+     LOOP + ["i64:const:1000"], 0, 0),
+    ("w6_while", "W6 the same, a `while` of 1000 steps", "w6_loops.mind", "grad(looped, wrt=1)", "w6_counted",
+     LOOP + ["i64:const:1000"], 0, 0),
+    ("w7", "W7 Elman RNN gradient, 100 steps, batch 32, 64 -> 128", "w7_rnn.mind", "grad(rnn, wrt=(0, 1, 2))", "w7",
+     ["f32[64,128]:sin:1", "f32[128,128]:sin:2", "f32[128]:sin:3", "f32[100,32,64]:sin:4"], 0, 3 * 2 * 100 * 32 * 128 * 192),
+    ("w8_16", "W8 Hessian of sum(tanh(A x)^2), n=16", "w8_hessian.mind", "hessian(tanh_norm16)", "w8", ["f32[16]:sin:1"], 0, 0),
+    ("w8_64", "W8 the same, n=64", "w8_hessian.mind", "hessian(tanh_norm64)", "w8", ["f32[64]:sin:1"], 0, 0),
+    ("w8_256", "W8 the same, n=256", "w8_hessian.mind", "hessian(tanh_norm256)", "w8", ["f32[256]:sin:1"], 0, 0),
+    ("w9_normal", "W9 40-layer tanh MLP gradient, width 64, batch 32", "w9_deep.mind", "grad(normal)", "w9_normal", DEEP, 0,
+     3 * 2 * 40 * 32 * 64 * 64),
+    ("w9_subnormal", "W9 the same, subnormal activations", "w9_deep.mind", "grad(subnormal)", "w9_subnormal", DEEP, 0,
+     3 * 2 * 40 * 32 * 64 * 64),
+    ("w10", "W10 LayerNorm + GELU MLP 512-2048-512, batch 64", "w10_ln_gelu.mind", "grad(mlp, wrt=(0, 1))", "w10",
+     ["f32[512,2048]:sin:1", "f32[2048,512]:sin:2", "f32[64,512]:sin:3"], 0, 3 * 2 * 2 * 64 * 512 * 2048),
+    ("w11", "W11 CNN gradient, 32 images 28x28, conv 1-16-32, dense 10", "w11_cnn.mind", "grad(cnn, wrt=(0, 1, 2))", "w11",
+     ["f32[3,3,1,16]:sin:1", "f32[3,3,16,32]:sin:2", "f32[18432,10]:sin:3", "f32[32,28,28,1]:sin:4", "i64[32]:index:10"], 0,
+     3 * 2 * 32 * (26 * 26 * 9 * 16 + 24 * 24 * 144 * 32 + 18432 * 10)),
+    ("w12_descend", "W12 10 gradient-descent steps in MIND, N=1e6", "w12_training.mind", "descend", "w12_descend",
+     ["f32[1000000]:sin:1", "f32[1000000]:sin:2"], 10 * 12e6, 0),
+    ("w12_sgd", "W12 20 SGD steps of a 784-128-10 MLP in MIND, batch 256", "w12_training.mind", "sgd", "w12_sgd",
+     ["f32[784,128]:sin:1", "f32[128,10]:sin:2", "f32[256,784]:sin:3", "i64[256]:index:10"], 0,
+     20 * 3 * 2 * 256 * (784 * 128 + 128 * 10)),
 ]
 
 SINGLE = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -90,6 +119,8 @@ def mind_expression(spec):
     count = 1
     for d in shape:
         count *= d
+    if pattern == "const":
+        return seed
     if pattern == "sin":
         flat = f"sin(arange(0.0, {count}.0, 1.0) * 0.37 + {seed}.0)" if shape else f"sin({seed}.0)"
     else:
@@ -195,6 +226,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=100)
     parser.add_argument("--only", default="")
     parser.add_argument("--threads", default="single,default")
+    parser.add_argument("--report", default="bench", help="results/NAME.json, .md and .svg")
     args = parser.parse_args()
     only = set(args.only.split(",")) if args.only else None
     systems = ["mind"] + [s for s, p in PYTHONS.items() if os.path.exists(p)] + ["numpy"]
@@ -208,7 +240,7 @@ def main():
         reference64 = f64_reference(peer, inputs)
         raw["results"].setdefault(wid, {"label": label, "bytes": moved, "flops": flops})["reference_f64"] = reference64
         raw["results"][wid]["saved_bytes"] = saved_bytes(workload)
-        heavy = wid.startswith("w4")
+        heavy = wid.startswith(("w4", "w7", "w10", "w11", "w12"))
         repeat = (3 if "stack" in wid else 20) if heavy else args.repeat
         for mode in args.threads.split(","):
             single = mode == "single"
@@ -269,10 +301,10 @@ def main():
             print(f"{wid} [{mode}] " + ", ".join(
                 f"{s}: {statistics.median(r['call_ms']):.4g} ms" for s, r in entry.items() if r.get("call_ms")), flush=True)
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-    with open(os.path.join(HERE, "results", "bench.json"), "w") as out:
+    with open(os.path.join(HERE, "results", f"{args.report}.json"), "w") as out:
         json.dump(raw, out, indent=1)
     from report import write_report
-    write_report(raw, os.path.join(HERE, "results"))
+    write_report(raw, os.path.join(HERE, "results"), args.report)
 
 
 if __name__ == "__main__":

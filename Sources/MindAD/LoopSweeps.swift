@@ -103,8 +103,15 @@ extension ReverseMode {
       loop.body, arguments: arguments, outer: loop.outer, seeds: seeds, free: loop.free, replay: true)
     let offset = loop.hasIndex ? 1 : 0
     var next = loop.differentiable.map { result.argumentAdjoints[$0 + offset] ?? zeros(loop.carriedTypes[$0]) }
+    let held = next + result.freeAdjoints.compactMap { $0 }
     for (sum, contribution) in zip(accumulated, result.freeAdjoints) {
-      next.append(contribution.map { builder.binary(.add, sum, $0) } ?? sum)
+      guard let contribution else {
+        next.append(sum)
+        continue
+      }
+      let others =
+        held.filter { $0 != contribution } + (held.filter { $0 == contribution }.count > 1 ? [contribution] : [])
+      next.append(addAdjoint(sum, contribution, referenced: Set(others)))
     }
     return next
   }

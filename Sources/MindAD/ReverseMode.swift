@@ -83,7 +83,8 @@ final class ReverseMode {
         activity.isVaried(value) || free.contains(value) || block.arguments.contains(value)
       else { return }
       if let existing = adjoints[value] {
-        adjoints[value] = builder.binary(.add, existing, contribution)
+        adjoints[value] = nil
+        adjoints[value] = addAdjoint(existing, contribution, referenced: Set(adjoints.values))
       } else {
         adjoints[value] = contribution
       }

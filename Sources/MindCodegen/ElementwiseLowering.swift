@@ -89,6 +89,8 @@ extension FunctionLowering {
       case .exp: return VectorMath(ir: ir, dtype: dtype, width: width).exp(x)
       case .log: return VectorMath(ir: ir, dtype: dtype, width: width).log(x)
       case .sqrt: return ir.intrinsic("llvm.sqrt", [x])
+      case .sin where dtype == .f32, .cos where dtype == .f32:
+        return VectorMath(ir: ir, dtype: dtype, width: width).sinOrCos(x, cosine: u == .cos)
       case .sin: return ir.intrinsic("llvm.sin", [x])
       case .cos: return ir.intrinsic("llvm.cos", [x])
       case .floor: return ir.intrinsic("llvm.floor", [x])

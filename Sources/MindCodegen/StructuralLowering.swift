@@ -322,17 +322,21 @@ extension FunctionLowering {
   }
 
   /// Whether `dynamic_update_slice %x, ...` can write into x's buffer: x is a loop-carried
-  /// argument read only here, and the result is yielded as the next value of that same slot
-  /// (how differentiation records a loop's states), so nothing else sees the old contents.
+  /// argument whose other reads all come before this op (the `dynamic_slice` of the window that a
+  /// windowed adjoint sum adds to, WindowAdjoints.swift), and the result is yielded as the next
+  /// value of that same slot (how differentiation records a loop's states and accumulates such
+  /// sums), so nothing else sees the old contents.
   func updatesInPlace(_ op: Operation) -> Bool {
     guard let block = currentBlock, let terminator = block.terminator, terminator.kind == .yield,
-      let argument = block.arguments.firstIndex(of: op.operands[0]), (uses[op.operands[0]] ?? []).count == 1,
+      let argument = block.arguments.firstIndex(of: op.operands[0]),
       let users = uses[op.result], users.count == 1, users[0] === terminator,
-      let slot = terminator.operands.firstIndex(of: op.result), values[op.operands[0]] != nil
+      let slot = terminator.operands.firstIndex(of: op.result), values[op.operands[0]] != nil,
+      let position = block.operations.firstIndex(where: { $0 === op })
     else { return false }
     // A `for` body's arguments start with the induction variable.
     let offset = block.arguments.count == terminator.operands.count ? 0 : 1
-    return argument == slot + offset
+    guard argument == slot + offset else { return false }
+    return ReadPositions(self, block).readers(of: op.operands[0]).allSatisfy { $0.op === op || $0.at < position }
   }
 
   func lowerDynamicUpdateSlice(_ op: Operation) {

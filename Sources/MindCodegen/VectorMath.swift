@@ -1,4 +1,4 @@
-// Vector math kernels: exp, log and (f32) tanh as straight-line LLVM IR on registers of any width,
+// Vector math kernels: exp, log and (f32) sin, cos and tanh as LLVM IR on registers of any width,
 // so elementwise loops that use them stay vectorized (`llvm.exp` and `llvm.log` on vectors become
 // one libm call per lane). The same code serves the scalar tail, so every element of a tensor is
 // computed the same way.
@@ -13,6 +13,7 @@
 //   (high and low parts).
 //   log 0 = -inf, log of a negative number or NaN is NaN, log inf = inf.
 // - logistic: 1/(1 + e^-|x|) or e^-|x|/(1 + e^-|x|) by x's sign.
+// - sin, cos (f32): Cephes' reduction to |r| <= π/4 and polynomials (see sinOrCos).
 // - tanh (f32): Cephes' odd polynomial below |x| = 0.625, else 1 - 2/(e^(2|x|) + 1) with x's
 //   sign. f64 tanh calls libm per element (see ElementwiseLowering.needsLibraryCall).
 //
@@ -131,6 +132,49 @@ struct VectorMath {
     let denominator = add(c(1), t)
     let negative = compare(LLVMRealOLT, x, c(0))
     return LLVMBuildFDiv(b, select(negative, t, c(1)), denominator, "")!
+  }
+
+  /// sin or cos, f32 only. |x| = kπ/2 + r with k the nearest integer (even multiples of π/4,
+  /// Cephes' reduction) and r = |x| - k·π/2 by fused multiply-adds with π/4 split in three
+  /// floats (72 bits of π); sin r and cos r by Cephes' polynomials on |r| <= π/4, chosen
+  /// and signed by k mod 4 (cos x is sin(x + π/2): k + 1). Where a lane has |x| > 8192 the
+  /// reduction loses bits, and the whole register takes libm's per-lane calls instead (rare in
+  /// practice; inf and NaN give NaN either way).
+  func sinOrCos(_ x: LLVMValueRef, cosine: Bool) -> LLVMValueRef {
+    let magnitude = ir.intrinsic("llvm.fabs", [x])
+    let beyond = compare(LLVMRealUGT, magnitude, c(8192))
+    let anyBeyond = width == 1 ? beyond : ir.intrinsic("llvm.vector.reduce.or", [beyond])
+    let (fast, slow, join) = (ir.block("sincos.fast"), ir.block("sincos.libm"), ir.block("sincos.join"))
+    ir.branch(if: anyBeyond, slow, else: fast)
+    ir.position(at: slow)
+    let library = ir.intrinsic(cosine ? "llvm.cos" : "llvm.sin", [x])
+    ir.branch(join)
+    ir.position(at: fast)
+    // j = 2k: the integer part of |x|·4/π rounded up to even.
+    let j = LLVMBuildAnd(
+      b, LLVMBuildAdd(b, LLVMBuildFPToSI(b, mul(magnitude, c(4 / Double.pi)), bitsType, "")!, int(1), "")!, int(-2), "")!
+    let jf = LLVMBuildSIToFP(b, j, ir.type(dtype, width: width), "")!
+    // π/4 as three floats; the first step is exact (a multiple of 2^-24 below 1).
+    let p1 = Double(Float(Double.pi / 4))
+    let p2 = Double(Float(Double.pi / 4 - p1))
+    let p3 = Double(Float(Double.pi / 4 - p1 - p2))
+    let r = fma(jf, c(-p3), fma(jf, c(-p2), fma(jf, c(-p1), magnitude)))
+    let z = mul(r, r)
+    let sinR = fma(mul(polynomial(z, [-1.6666654611e-1, 8.3321608736e-3, -1.9515295891e-4]), z), r, r)
+    let cosR = fma(
+      mul(mul(polynomial(z, [4.166664568298827e-2, -1.388731625493765e-3, 2.443315711809948e-5]), z), z), c(1),
+      fma(z, c(-0.5), c(1)))
+    var k = LLVMBuildLShr(b, j, int(1), "")!
+    if cosine { k = LLVMBuildAdd(b, k, int(1), "")! }
+    let odd = LLVMBuildICmp(b, LLVMIntNE, LLVMBuildAnd(b, k, int(1), "")!, int(0), "")!
+    var negate = LLVMBuildICmp(b, LLVMIntNE, LLVMBuildAnd(b, k, int(2), "")!, int(0), "")!
+    if !cosine { negate = LLVMBuildXor(b, negate, compare(LLVMRealOLT, x, c(0)), "")! }
+    let unsigned = select(odd, cosR, sinR)
+    let reduced = select(negate, LLVMBuildFNeg(b, unsigned, "")!, unsigned)
+    let fastEnd = ir.currentBlock
+    ir.branch(join)
+    ir.position(at: join)
+    return ir.phi(ir.type(dtype, width: width), [(reduced, fastEnd), (library, slow)])
   }
 
   /// f32 only.

@@ -81,6 +81,10 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
     .init(
       name: "matmul_weights_loop", expression: "{ let mut z = y; for i in 0..4 { z = tanh(x @ z) * 0.5 + z; } z }",
       shape: "6, 6", yShape: "6, 6"),
+    // one row of x per iteration: its adjoint is added to that row only (WindowAdjoints), in place
+    .init(
+      name: "rows_loop", expression: "{ let mut z = y; for i in 0..3 { z = tanh(x[i] @ z) + z * x[i, 0, i]; } z }",
+      shape: "3, 4, 4", yShape: "4"),
     .init(name: "dot", expression: "dot(x, y)", shape: "5", yShape: "5"),
     .init(name: "outer", expression: "outer(x, y)", shape: "3", yShape: "2"),
     // reductions and neural-network helpers

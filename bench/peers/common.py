@@ -9,13 +9,16 @@ import numpy as np
 
 
 def make(spec):
-    """`f32[64,784]:sin:3` -> sin(0.37 i + 3) as float32; `i64[64]:index:10` -> i mod 10."""
+    """`f32[64,784]:sin:3` -> sin(0.37 i + 3) as float32; `i64[64]:index:10` -> i mod 10;
+    `i64:const:1000` -> the scalar 1000."""
     type_text, pattern, seed = spec.split(":")
     seed = int(seed)
     name = type_text.split("[")[0]
     shape = [int(d) for d in type_text[len(name) + 1:-1].split(",")] if "[" in type_text else []
     count = int(np.prod(shape)) if shape else 1
     i = np.arange(count, dtype=np.float64)
+    if pattern == "const":
+        return np.asarray(seed, dtype={"f32": np.float32, "f64": np.float64, "i32": np.int32, "i64": np.int64}[name])
     values = np.sin(0.37 * i + seed) if pattern == "sin" else i % max(seed, 1)
     dtype = {"f32": np.float32, "f64": np.float64, "i32": np.int32, "i64": np.int64}[name]
     return values.astype(dtype).reshape(shape)

@@ -76,15 +76,20 @@ extension ReverseMode {
   /// The backward sweep over iterations first..<first+count, last first, with `state(i)` the
   /// carried state before iteration i. `sweep` holds the carried adjoints after the last of them
   /// and the free adjoints so far; returns them before the first.
+  /// `state(i)` may also give values of the body's iteration i that the forward sweep recorded
+  /// (its products, ReverseMode.residuals), which the replay then reads instead of recomputing.
   func backwardSteps(
-    _ loop: LoopBody, first: Value, count: Value, sweep: [Value], state: (Value) throws -> [Value]
+    _ loop: LoopBody, first: Value, count: Value, sweep: [Value],
+    state: (Value) throws -> (carried: [Value], recorded: [Value: Value])
   ) throws -> [Value] {
     let region = Block(arguments: ([TensorType(.i64)] + sweep.map(\.type)).map(values.make))
     try inside(region) {
       let j = region.arguments[0]
       let last = builder.binary(.sub, builder.binary(.add, first, count), builder.scalar(1, .i64))
       let i = builder.binary(.sub, last, j)
-      let next = try stepAdjoint(loop, iteration: i, state: try state(i), sweep: Array(region.arguments.dropFirst()))
+      let (carried, recorded) = try state(i)
+      let next = try stepAdjoint(
+        loop, iteration: i, state: carried, recorded: recorded, sweep: Array(region.arguments.dropFirst()))
       builder.create(.yield, next, resultTypes: [])
     }
     return builder.create(
@@ -93,14 +98,17 @@ extension ReverseMode {
   }
 
   /// Pushes the sweep's adjoints through iteration i of the body, at the state before it.
-  func stepAdjoint(_ loop: LoopBody, iteration i: Value, state: [Value], sweep: [Value]) throws -> [Value] {
+  func stepAdjoint(
+    _ loop: LoopBody, iteration i: Value, state: [Value], recorded: [Value: Value] = [:], sweep: [Value]
+  ) throws -> [Value] {
     let carriedAdjoints = sweep.prefix(loop.differentiable.count)
     let accumulated = sweep.dropFirst(loop.differentiable.count)
     var seeds = [Value?](repeating: nil, count: loop.carriedTypes.count)
     for (position, adjoint) in zip(loop.differentiable, carriedAdjoints) { seeds[position] = adjoint }
     let arguments = (loop.hasIndex ? [builder.binary(.add, loop.lower, i)] : []) + state
     let result = try differentiate(
-      loop.body, arguments: arguments, outer: loop.outer, seeds: seeds, free: loop.free, replay: true)
+      loop.body, arguments: arguments, outer: loop.outer, seeds: seeds, free: loop.free, replay: true,
+      recorded: recorded)
     let offset = loop.hasIndex ? 1 : 0
     var next = loop.differentiable.map { result.argumentAdjoints[$0 + offset] ?? zeros(loop.carriedTypes[$0]) }
     let held = next + result.freeAdjoints.compactMap { $0 }
@@ -123,7 +131,7 @@ extension ReverseMode {
   ) throws -> [Value] {
     guard level < plan.levels else {
       return try backwardSteps(loop, first: first, count: count, sweep: sweep) { i in
-        replay(loop, from: first, to: i, state: state)
+        (replay(loop, from: first, to: i, state: state), [:])
       }
     }
     let one = builder.scalar(1, .i64)

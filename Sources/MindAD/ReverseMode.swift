@@ -29,8 +29,9 @@ final class ReverseMode {
   /// How many ops the top-level forward copy has (the adjoint code follows them).
   var forwardCount = 0
   /// Per `for` loop with constant bounds: the forward copy's record of the carried state at the
-  /// start of every iteration (one stacked tensor per carried value), and the lower bound.
-  var tapes: [ObjectIdentifier: (states: [Value], lower: Int)] = [:]
+  /// start of every iteration (one stacked tensor per carried value), of the body's residuals in
+  /// every iteration, and the lower bound.
+  var tapes: [ObjectIdentifier: LoopTape] = [:]
   /// Loops whose tape would exceed this many bytes are checkpointed instead.
   static let tapeLimit = 1 << 30
   /// The loops whose backward sweep runs from checkpoints, and how (for `mind ir --saved`).
@@ -50,9 +51,11 @@ final class ReverseMode {
   }
 
   /// Differentiates `block` with its arguments bound to `arguments` and the values it uses from
-  /// outside mapped by `outer`. `seeds` are the adjoints of the terminator's operands.
+  /// outside mapped by `outer`. `seeds` are the adjoints of the terminator's operands. Values of
+  /// the block in `recorded` are taken from there instead of being recomputed.
   func differentiate(
-    _ block: Block, arguments: [Value], outer: [Value: Value], seeds: [Value?], free: [Value], replay: Bool
+    _ block: Block, arguments: [Value], outer: [Value: Value], seeds: [Value?], free: [Value], replay: Bool,
+    recorded: [Value: Value] = [:]
   ) throws -> Result {
     let cloner = Cloner(values: values, mapping: outer)
     for (argument, value) in zip(block.arguments, arguments) { cloner.map(argument, to: value) }
@@ -60,6 +63,10 @@ final class ReverseMode {
     // 1. Forward copy.
     for op in block.operations.dropLast() {
       if replay, case .print = op.kind { continue }
+      if op.results.count == 1, let value = recorded[op.result] {
+        cloner.map(op.result, to: value)
+        continue
+      }
       if op.kind == .whileOp && needsAdjoint(op) {
         let (copy, count) = cloneCountingIterations(op, cloner)
         builder.block.operations.append(copy)
@@ -204,7 +211,7 @@ final class ReverseMode {
   /// sweep's tape of carried states when it `recorded` one, else from checkpoints.
   func reverseLoop(
     _ op: Operation, body: Block, hasIndex: Bool, lower: Value, count: Value, initial: [Value], cloner: Cloner,
-    resultAdjoints: [Value?], recorded: (states: [Value], lower: Int)? = nil
+    resultAdjoints: [Value?], recorded: LoopTape? = nil
   ) throws -> [(Value, Value?)] {
     let carriedTypes = op.results.map(\.type)
     let loop = LoopBody(
@@ -218,7 +225,11 @@ final class ReverseMode {
     let end: [Value]
     if let recorded {
       end = try backwardSteps(loop, first: first, count: count, sweep: sweep) { i in
-        read(recorded.states, at: i, types: carriedTypes)
+        let residuals = read(recorded.residuals.map(\.tape), at: i, types: recorded.residuals.map(\.value.type))
+        return (
+          read(recorded.states, at: i, types: carriedTypes),
+          Dictionary(uniqueKeysWithValues: zip(recorded.residuals.map(\.value), residuals))
+        )
       }
     } else {
       let plan = Self.checkpointPlan(stateBytes: loop.stateBytes)
@@ -241,6 +252,15 @@ final class ReverseMode {
     return (lower, upper)
   }
 
+  /// What the forward copy of a `for` loop with constant bounds records.
+  struct LoopTape {
+    /// The carried state at the start of every iteration, one stacked tensor per carried value.
+    var states: [Value]
+    /// Values of the body (`residuals(of:)`) in every iteration, with their stacked tensors.
+    var residuals: [(value: Value, tape: Value)]
+    var lower: Int
+  }
+
   static func tapeBytes(_ op: Operation, iterations: Int) -> Int {
     let (bytes, overflow) = op.results.map { $0.type.byteCount }.reduce(0, +).multipliedReportingOverflow(
       by: iterations)
@@ -256,32 +276,40 @@ final class ReverseMode {
     }
   }
 
-  /// A copy of a `for` op that also records, in one stacked tensor per carried value, the
-  /// carried state at the start of each iteration; returns the tapes (the copy's extra
-  /// results).
-  func cloneRecordingStates(_ op: Operation, _ cloner: Cloner, lower: Int, iterations: Int) -> (
-    states: [Value], lower: Int
-  ) {
+  /// A copy of a `for` op that also records, in one stacked tensor per value, the carried state
+  /// at the start of each iteration and the body's residuals (`residuals(of:)`) in it; returns
+  /// the tapes (the copy's extra results).
+  func cloneRecordingStates(_ op: Operation, _ cloner: Cloner, lower: Int, iterations: Int) -> LoopTape {
     let outer = Builder(values: values, block: builder.block)
-    let tapeTypes = op.results.map { TensorType($0.type.dtype, [.known(iterations)] + $0.type.shape) }
+    let stateBytes = Self.tapeBytes(op, iterations: iterations)
+    var residuals = Self.residuals(of: op.regions[0])
+    let residualBytes = residuals.map { $0.type.byteCount }.reduce(0, +).multipliedReportingOverflow(by: iterations)
+    if residualBytes.overflow || stateBytes + residualBytes.partialValue > Self.tapeLimit { residuals = [] }
+    let recordedTypes = op.results.map(\.type) + residuals.map(\.type)
+    let tapeTypes = recordedTypes.map { TensorType($0.dtype, [.known(iterations)] + $0.shape) }
     let empty = tapeTypes.map { outer.splat(0, like: $0) }
     let copy = cloner.clone(op)
     let region = copy.regions[0]
     let carried = Array(region.arguments.dropFirst())
     let tapeArguments = tapeTypes.map(values.make)
     region.arguments += tapeArguments
-    // At the start of the body: row (i - lower) of each tape takes the carried value.
+    // Row (i - lower) of each tape takes the carried value at the start of the body and the
+    // residual at its end.
+    let terminator = region.operations.removeLast()
     let prologue = Block(arguments: [])
     let record = Builder(values: values, block: prologue)
     let row = record.binary(.sub, region.arguments[0], record.scalar(Double(lower), .i64))
+    let epilogue = Builder(values: values, block: region)
     var updated: [Value] = []
-    for ((tape, value), type) in zip(zip(tapeArguments, carried), op.results.map(\.type)) {
-      let zeros = type.shape.map { _ in record.scalar(0, .i64) }
-      let stacked = record.reshape(value, [.known(1)] + type.shape)
-      updated.append(record.value(.dynamicUpdateSlice, [tape, stacked, row] + zeros))
+    for (index, (tape, type)) in zip(tapeArguments, recordedTypes).enumerated() {
+      let isState = index < carried.count
+      let at = isState ? record : epilogue
+      let value = isState ? carried[index] : cloner.lookup(residuals[index - carried.count])
+      let zeros = type.shape.map { _ in at.scalar(0, .i64) }
+      let stacked = at.reshape(value, [.known(1)] + type.shape)
+      updated.append(at.value(.dynamicUpdateSlice, [tape, stacked, row] + zeros))
     }
     region.operations = prologue.operations + region.operations
-    let terminator = region.operations.removeLast()
     region.operations.append(
       Operation.make(.yield, terminator.operands + updated, results: [], location: terminator.location))
     let recording = Operation.make(
@@ -289,7 +317,22 @@ final class ReverseMode {
       location: copy.location, values: values)
     builder.block.operations.append(recording)
     for (old, new) in zip(op.results, recording.results) { cloner.map(old, to: new) }
-    return (Array(recording.results.suffix(tapeTypes.count)), lower)
+    let tapes = Array(recording.results.suffix(tapeTypes.count))
+    return LoopTape(
+      states: Array(tapes.prefix(carried.count)),
+      residuals: zip(residuals, tapes.dropFirst(carried.count)).map { ($0, $1) },
+      lower: lower)
+  }
+
+  /// The values of a loop body its backward sweep reads from the forward sweep's tape instead of
+  /// recomputing them: the floating-point products of the body's own block, which cost more to
+  /// recompute (a matrix-vector product per step of a small recurrent loop, a third of an RNN
+  /// step's products) than to keep.
+  static func residuals(of body: Block) -> [Value] {
+    body.operations.compactMap { op in
+      guard case .matmul = op.kind, op.result.type.dtype.isFloat else { return nil }
+      return op.result
+    }
   }
 
   /// A copy of a `while` op that also counts its iterations; returns the copy and the count.

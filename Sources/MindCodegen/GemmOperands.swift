@@ -21,7 +21,9 @@ extension FunctionLowering {
     let (a, b) = (op.operands[0].type, op.operands[1].type)
     let r = a.rank
     let (m, k, n) = (a.extents[r - 2], a.extents[r - 1], b.extents[r - 1])
-    return m * n * k >= Self.blasThreshold && k > 0
+    // A matrix-vector product reads each element of the matrix once: gemm would first pack it
+    // (a second pass over memory), so the small kernels, which read it in place, do these.
+    return m * n * k >= Self.blasThreshold && k > 0 && m > 1 && n > 1
   }
 
   /// A floating-point product with a non-empty inner dimension (computed by gemm or a small

@@ -1,5 +1,6 @@
 // Simplification: constant folding of scalar ops, algebraic identities, common-subexpression
-// elimination, dead-code elimination and loop-invariant code motion (LoopInvariants.swift), to a
+// elimination, dead-code elimination (of repeated bounds checks too), loop-invariant code motion
+// (LoopInvariants.swift) and removal of dead loop-carried values (DeadCarriedValues.swift), to a
 // fixed point, inside every region.
 //
 // Takes verified MIR; guarantees verified MIR computing the same values with no dead or
@@ -22,6 +23,9 @@ public enum Simplify {
         changed = eliminateCommonSubexpressions(function.body) || changed
         changed = eliminateDeadCode(function.body) || changed
         changed = hoistLoopInvariants(function.body) || changed
+        var counts: [Value: Int] = [:]
+        countUses(function.body, into: &counts)
+        changed = removeDeadCarriedValues(function.body, uses: counts) || changed
         rounds += 1
       }
     }
@@ -201,7 +205,8 @@ public enum Simplify {
     }
   }
 
-  /// Removes pure ops whose results nobody reads. One backward walk removes whole dead chains
+  /// Removes pure ops whose results nobody reads, and such dynamic slices and updates whose bounds
+  /// check repeats an earlier one (DeadCarriedValues.swift). One backward walk removes whole dead chains
   /// (such as the adjoint of an input nobody asked for, accumulated across many layers): a
   /// removed op no longer counts as a reader of its operands.
   static func eliminateDeadCode(_ block: Block) -> Bool {
@@ -209,8 +214,11 @@ public enum Simplify {
     countUses(block, into: &counts)
     var changed = false
     var kept: [Operation] = []
+    let repeated = repeatedChecks(block)
     for op in block.operations.reversed() {
-      let dead = !op.kind.hasSideEffects && op.results.allSatisfy { (counts[$0] ?? 0) == 0 }
+      let dead =
+        (!op.kind.hasSideEffects || repeated.contains(ObjectIdentifier(op)))
+        && op.results.allSatisfy { (counts[$0] ?? 0) == 0 }
       if dead {
         changed = true
         for operand in op.operands { counts[operand, default: 0] -= 1 }

@@ -68,13 +68,17 @@ final class ReverseMode {
         continue
       }
       if op.kind == .whileOp && needsAdjoint(op) {
-        let (copy, count) = cloneCountingIterations(op, cloner)
-        builder.block.operations.append(copy)
+        let (count, tape) = cloneCountingIterations(op, cloner)
         tripCounts[ObjectIdentifier(op)] = count
+        tapes[ObjectIdentifier(op)] = tape
       } else if op.kind == .forOp && needsAdjoint(op), let (lower, upper) = Self.constantBounds(op), upper > lower,
         Self.tapeBytes(op, iterations: upper - lower) <= Self.tapeLimit
       {
-        tapes[ObjectIdentifier(op)] = cloneRecordingStates(op, cloner, lower: lower, iterations: upper - lower)
+        tapes[ObjectIdentifier(op)] = cloneRecordingStates(op, cloner, rows: upper - lower)
+      } else if op.kind == .forOp && needsAdjoint(op) && Self.constantBounds(op) == nil,
+        let tape = cloneTapingIfItFits(op, cloner)
+      {
+        tapes[ObjectIdentifier(op)] = tape
       } else {
         let copy = cloner.clone(op)
         if replay { stripPrints(copy) }
@@ -175,7 +179,7 @@ final class ReverseMode {
       guard let count = tripCount else { return [] }
       return try reverseLoop(
         op, body: op.regions[1], hasIndex: false, lower: builder.scalar(0, .i64), count: count, initial: op.operands,
-        cloner: cloner, resultAdjoints: resultAdjoints)
+        cloner: cloner, resultAdjoints: resultAdjoints, recorded: tapes[ObjectIdentifier(op)])
     case .call(let callee):
       let vjp = try differentiator.vjpFunction(named: callee)
       let cotangents = zip(op.results, resultAdjoints).map { result, adjoint in adjoint ?? zeros(result.type) }
@@ -208,7 +212,8 @@ final class ReverseMode {
   }
 
   /// Runs a loop backwards over its `count` iterations (LoopSweeps.swift): from the forward
-  /// sweep's tape of carried states when it `recorded` one, else from checkpoints.
+  /// sweep's tape of carried states when it `recorded` one (and the count fit it), else from
+  /// checkpoints.
   func reverseLoop(
     _ op: Operation, body: Block, hasIndex: Bool, lower: Value, count: Value, initial: [Value], cloner: Cloner,
     resultAdjoints: [Value?], recorded: LoopTape? = nil
@@ -222,20 +227,30 @@ final class ReverseMode {
     let sweep =
       loop.differentiable.map { resultAdjoints[$0] ?? zeros(carriedTypes[$0]) } + loop.free.map { zeros($0.type) }
     let first = builder.scalar(0, .i64)
-    let end: [Value]
-    if let recorded {
-      end = try backwardSteps(loop, first: first, count: count, sweep: sweep) { i in
+    func fromTape(_ recorded: LoopTape) throws -> [Value] {
+      try backwardSteps(loop, first: first, count: count, sweep: sweep) { i in
         let residuals = read(recorded.residuals.map(\.tape), at: i, types: recorded.residuals.map(\.value.type))
         return (
           read(recorded.states, at: i, types: carriedTypes),
           Dictionary(uniqueKeysWithValues: zip(recorded.residuals.map(\.value), residuals))
         )
       }
-    } else {
+    }
+    func fromCheckpoints() throws -> [Value] {
       let plan = Self.checkpointPlan(stateBytes: loop.stateBytes)
       checkpointedLoops.append((op.location, plan))
-      end = try checkpointedSweep(
+      return try checkpointedSweep(
         loop, plan: plan, level: 0, first: first, count: count, state: initial.map(cloner.lookup), sweep: sweep)
+    }
+    let end: [Value]
+    switch (recorded, recorded?.fits) {
+    case (let recorded?, nil): end = try fromTape(recorded)
+    case (let recorded?, let fits?):
+      let (taped, checkpointed) = (Block(arguments: []), Block(arguments: []))
+      try inside(taped) { builder.create(.yield, try fromTape(recorded), resultTypes: []) }
+      try inside(checkpointed) { builder.create(.yield, try fromCheckpoints(), resultTypes: []) }
+      end = builder.create(.ifOp, [fits], resultTypes: sweep.map(\.type), regions: [taped, checkpointed]).results
+    case (nil, _): end = try fromCheckpoints()
     }
     var contributions: [(Value, Value?)] = []
     for (i, position) in loop.differentiable.enumerated() { contributions.append((initial[position], end[i])) }
@@ -252,13 +267,15 @@ final class ReverseMode {
     return (lower, upper)
   }
 
-  /// What the forward copy of a `for` loop with constant bounds records.
+  /// What the forward copy of a `for` loop records.
   struct LoopTape {
     /// The carried state at the start of every iteration, one stacked tensor per carried value.
     var states: [Value]
     /// Values of the body (`residuals(of:)`) in every iteration, with their stacked tensors.
     var residuals: [(value: Value, tape: Value)]
-    var lower: Int
+    /// For a trip count known only at run time: whether it fit the tape (else the tapes are
+    /// empty and the backward sweep runs from checkpoints).
+    var fits: Value?
   }
 
   static func tapeBytes(_ op: Operation, iterations: Int) -> Int {
@@ -279,7 +296,11 @@ final class ReverseMode {
   /// A copy of a `for` op that also records, in one stacked tensor per value, the carried state
   /// at the start of each iteration and the body's residuals (`residuals(of:)`) in it; returns
   /// the tapes (the copy's extra results).
-  func cloneRecordingStates(_ op: Operation, _ cloner: Cloner, lower: Int, iterations: Int) -> LoopTape {
+  /// `rows` is the trip count, or (`unfilled`) the most a runtime trip count may be, whose tapes
+  /// start as `empty` tensors.
+  func cloneRecordingStates(_ op: Operation, _ cloner: Cloner, rows iterations: Int, unfilled: Bool = false)
+    -> LoopTape
+  {
     let outer = Builder(values: values, block: builder.block)
     let stateBytes = Self.tapeBytes(op, iterations: iterations)
     var residuals = Self.residuals(of: op.regions[0])
@@ -287,7 +308,8 @@ final class ReverseMode {
     if residualBytes.overflow || stateBytes + residualBytes.partialValue > Self.tapeLimit { residuals = [] }
     let recordedTypes = op.results.map(\.type) + residuals.map(\.type)
     let tapeTypes = recordedTypes.map { TensorType($0.dtype, [.known(iterations)] + $0.shape) }
-    let empty = tapeTypes.map { outer.splat(0, like: $0) }
+    let empty = tapeTypes.map { unfilled ? outer.value(.empty, [], type: $0) : outer.splat(0, like: $0) }
+    let lower = cloner.lookup(op.operands[0])
     let copy = cloner.clone(op)
     let region = copy.regions[0]
     let carried = Array(region.arguments.dropFirst())
@@ -298,7 +320,7 @@ final class ReverseMode {
     let terminator = region.operations.removeLast()
     let prologue = Block(arguments: [])
     let record = Builder(values: values, block: prologue)
-    let row = record.binary(.sub, region.arguments[0], record.scalar(Double(lower), .i64))
+    let row = record.binary(.sub, region.arguments[0], lower)
     let epilogue = Builder(values: values, block: region)
     var updated: [Value] = []
     for (index, (tape, type)) in zip(tapeArguments, recordedTypes).enumerated() {
@@ -320,9 +342,45 @@ final class ReverseMode {
     let tapes = Array(recording.results.suffix(tapeTypes.count))
     return LoopTape(
       states: Array(tapes.prefix(carried.count)),
-      residuals: zip(residuals, tapes.dropFirst(carried.count)).map { ($0, $1) },
-      lower: lower)
+      residuals: zip(residuals, tapes.dropFirst(carried.count)).map { ($0, $1) })
   }
+
+  /// Bytes of tape a loop whose trip count is known only at run time may keep.
+  static let runtimeTapeBudget = 4 << 20
+
+  /// A copy of a `for` op whose trip count is known only at run time: when the count fits a tape
+  /// of `runtimeTapeBudget` it runs as `cloneRecordingStates` does (counted first, then taped, as
+  /// Futhark's reverse-mode loops), else as it is; nil when not even two rows fit.
+  func cloneTapingIfItFits(_ op: Operation, _ cloner: Cloner) -> LoopTape? {
+    guard let rows = Self.tapeRows(op.results.map(\.type) + Self.residuals(of: op.regions[0]).map(\.type)) else {
+      return nil
+    }
+    let (lower, upper) = (cloner.lookup(op.operands[0]), cloner.lookup(op.operands[1]))
+    let count = builder.binary(.max, builder.binary(.sub, upper, lower), builder.scalar(0, .i64))
+    let fits = builder.compare(.le, count, builder.scalar(Double(rows), .i64))
+    let (taped, plain) = (Block(arguments: []), Block(arguments: []))
+    let tape = inside(taped) {
+      let tape = cloneRecordingStates(op, cloner, rows: rows, unfilled: true)
+      let recording = builder.block.operations.last!
+      builder.create(.yield, recording.results, resultTypes: [])
+      return tape
+    }
+    let tapeTypes = (tape.states + tape.residuals.map(\.tape)).map(\.type)
+    inside(plain) {
+      let copy = cloner.clone(op)
+      builder.block.operations.append(copy)
+      builder.create(.yield, copy.results + tapeTypes.map { builder.value(.empty, [], type: $0) }, resultTypes: [])
+    }
+    let branch = builder.create(
+      .ifOp, [fits], resultTypes: op.results.map(\.type) + tapeTypes, regions: [taped, plain])
+    for (old, new) in zip(op.results, branch.results) { cloner.map(old, to: new) }
+    let tapes = Array(branch.results.dropFirst(op.results.count))
+    return LoopTape(
+      states: Array(tapes.prefix(op.results.count)),
+      residuals: zip(tape.residuals.map(\.value), tapes.dropFirst(op.results.count)).map { ($0, $1) }, fits: fits)
+  }
+
+  static let maximumTapeRows = 4096
 
   /// The values of a loop body its backward sweep reads from the forward sweep's tape instead of
   /// recomputing them: the floating-point products of the body's own block, which cost more to
@@ -335,26 +393,63 @@ final class ReverseMode {
     }
   }
 
-  /// A copy of a `while` op that also counts its iterations; returns the copy and the count.
-  func cloneCountingIterations(_ op: Operation, _ cloner: Cloner) -> (Operation, Value) {
+  /// A copy of a `while` op that also counts its iterations and, while the count stays within
+  /// a tape of `runtimeTapeBudget` (`tapeRows`), records each iteration's state and residuals as
+  /// `cloneRecordingStates` does (rows past the tape's last overwrite it; the tape is then not
+  /// used: `fits` is false). Appends the copy; returns the count and the tape.
+  func cloneCountingIterations(_ op: Operation, _ cloner: Cloner) -> (Value, LoopTape?) {
+    let outer = Builder(values: values, block: builder.block)
+    let body = op.regions[1]
+    let rows = Self.tapeRows(op.results.map(\.type) + Self.residuals(of: body).map(\.type))
+    let residuals = rows == nil ? [] : Self.residuals(of: body)
+    let recordedTypes = rows == nil ? [] : op.results.map(\.type) + residuals.map(\.type)
+    let tapeTypes = recordedTypes.map { TensorType($0.dtype, [.known(rows ?? 0)] + $0.shape) }
     let copy = cloner.clone(op)
-    let zero = Builder(values: values, block: builder.block).scalar(0, .i64)
-    copy.operands.append(zero)
-    let counters = copy.regions.map { region -> Value in
+    copy.operands += [outer.scalar(0, .i64)] + tapeTypes.map { outer.value(.empty, [], type: $0) }
+    let added = copy.regions.map { region -> [Value] in
       let counter = values.make(TensorType(.i64))
-      region.arguments.append(counter)
-      return counter
+      let tapes = tapeTypes.map(values.make)
+      region.arguments += [counter] + tapes
+      return [counter] + tapes
     }
-    let bodyTerminator = copy.regions[1].operations.removeLast()
-    let next = Builder(values: values, block: copy.regions[1]).binary(
-      .add, counters[1], Builder(values: values, block: copy.regions[1]).scalar(1, .i64))
-    copy.regions[1].operations.append(
-      Operation.make(.yield, bodyTerminator.operands + [next], results: [], location: bodyTerminator.location))
+    let region = copy.regions[1]
+    let carried = Array(region.arguments.prefix(op.results.count))
+    let terminator = region.operations.removeLast()
+    let prologue = Builder(values: values, block: Block(arguments: []))
+    let epilogue = Builder(values: values, block: region)
+    let counter = added[1][0]
+    let row = prologue.binary(.min, counter, prologue.scalar(Double((rows ?? 1) - 1), .i64))
+    var updated: [Value] = []
+    for (index, (tape, type)) in zip(added[1].dropFirst(), recordedTypes).enumerated() {
+      let isState = index < carried.count
+      let at = isState ? prologue : epilogue
+      let value = isState ? carried[index] : cloner.lookup(residuals[index - carried.count])
+      let zeros = type.shape.map { _ in at.scalar(0, .i64) }
+      updated.append(at.value(.dynamicUpdateSlice, [tape, at.reshape(value, [.known(1)] + type.shape), row] + zeros))
+    }
+    region.operations = prologue.block.operations + region.operations
+    let next = epilogue.binary(.add, counter, epilogue.scalar(1, .i64))
+    region.operations.append(
+      Operation.make(.yield, terminator.operands + [next] + updated, results: [], location: terminator.location))
     let counted = Operation.make(
-      .whileOp, copy.operands, resultTypes: copy.results.map(\.type) + [TensorType(.i64)], regions: copy.regions,
-      location: copy.location, values: values)
+      .whileOp, copy.operands, resultTypes: copy.results.map(\.type) + [TensorType(.i64)] + tapeTypes,
+      regions: copy.regions, location: copy.location, values: values)
+    builder.block.operations.append(counted)
     // Keep the cloner's mapping pointing at the results of the counting loop.
     for (old, new) in zip(op.results, counted.results) { cloner.map(old, to: new) }
-    return (counted, counted.results.last!)
+    let count = counted.results[op.results.count]
+    guard let rows else { return (count, nil) }
+    let tapes = Array(counted.results.suffix(tapeTypes.count))
+    let fits = outer.compare(.le, count, outer.scalar(Double(rows), .i64))
+    let tape = LoopTape(
+      states: Array(tapes.prefix(carried.count)),
+      residuals: zip(residuals, tapes.dropFirst(carried.count)).map { ($0, $1) }, fits: fits)
+    return (count, tape)
+  }
+
+  /// Rows of a tape of these values per iteration within `runtimeTapeBudget`, or nil below two.
+  static func tapeRows(_ types: [TensorType]) -> Int? {
+    let rows = min(maximumTapeRows, runtimeTapeBudget / max(types.map(\.byteCount).reduce(0, +), 1))
+    return rows >= 2 ? rows : nil
   }
 }

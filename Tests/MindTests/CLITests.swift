@@ -111,7 +111,7 @@ import Testing
     let lines = result.output.split(separator: "\n").filter { $0.hasPrefix("saved by") || $0.hasPrefix("loop at") }
     #expect(
       lines == [
-        "saved by @vjp.f__f32x8__i64: 0 bytes in 0 values ",
+        "saved by @vjp.f__f32x8__i64: 131073 bytes in 2 values i1, tensor<4096x8xf32>",
         "loop at \(path):3:9 in @vjp.f__f32x8__i64: checkpoints on 2 levels of 4096 states of 32 bytes (at most 262144 bytes, linear up to 16777216 iterations)",
       ], "\(result.output)")
   }

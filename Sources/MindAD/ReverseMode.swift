@@ -139,6 +139,7 @@ final class ReverseMode {
   func zeros(_ type: TensorType) -> Value { builder.splat(0, like: type) }
 
   /// Runs `body` with the builder inside `block`.
+  @discardableResult
   func inside<T>(_ block: Block, _ body: () throws -> T) rethrows -> T {
     let saved = builder
     builder = Builder(values: values, block: block)
@@ -322,15 +323,9 @@ final class ReverseMode {
     let record = Builder(values: values, block: prologue)
     let row = record.binary(.sub, region.arguments[0], lower)
     let epilogue = Builder(values: values, block: region)
-    var updated: [Value] = []
-    for (index, (tape, type)) in zip(tapeArguments, recordedTypes).enumerated() {
-      let isState = index < carried.count
-      let at = isState ? record : epilogue
-      let value = isState ? carried[index] : cloner.lookup(residuals[index - carried.count])
-      let zeros = type.shape.map { _ in at.scalar(0, .i64) }
-      let stacked = at.reshape(value, [.known(1)] + type.shape)
-      updated.append(at.value(.dynamicUpdateSlice, [tape, stacked, row] + zeros))
-    }
+    let updated = recordRow(
+      row, of: carried + residuals.map(cloner.lookup), into: tapeArguments, states: carried.count,
+      prologue: record, epilogue: epilogue)
     region.operations = prologue.operations + region.operations
     region.operations.append(
       Operation.make(.yield, terminator.operands + updated, results: [], location: terminator.location))
@@ -343,6 +338,20 @@ final class ReverseMode {
     return LoopTape(
       states: Array(tapes.prefix(carried.count)),
       residuals: zip(residuals, tapes.dropFirst(carried.count)).map { ($0, $1) })
+  }
+
+  /// Writes row `row` of each tape in a loop body: the first `states` values (the carried state)
+  /// where the body starts (`prologue`), the others (residuals) where it ends (`epilogue`).
+  /// Returns the updated tapes.
+  func recordRow(
+    _ row: Value, of recorded: [Value], into tapes: [Value], states: Int, prologue: Builder, epilogue: Builder
+  ) -> [Value] {
+    zip(recorded, tapes).enumerated().map { index, pair in
+      let (value, tape) = pair
+      let at = index < states ? prologue : epilogue
+      let zeros = value.type.shape.map { _ in at.scalar(0, .i64) }
+      return at.value(.dynamicUpdateSlice, [tape, at.reshape(value, [.known(1)] + value.type.shape), row] + zeros)
+    }
   }
 
   /// Bytes of tape a loop whose trip count is known only at run time may keep.
@@ -419,14 +428,9 @@ final class ReverseMode {
     let epilogue = Builder(values: values, block: region)
     let counter = added[1][0]
     let row = prologue.binary(.min, counter, prologue.scalar(Double((rows ?? 1) - 1), .i64))
-    var updated: [Value] = []
-    for (index, (tape, type)) in zip(added[1].dropFirst(), recordedTypes).enumerated() {
-      let isState = index < carried.count
-      let at = isState ? prologue : epilogue
-      let value = isState ? carried[index] : cloner.lookup(residuals[index - carried.count])
-      let zeros = type.shape.map { _ in at.scalar(0, .i64) }
-      updated.append(at.value(.dynamicUpdateSlice, [tape, at.reshape(value, [.known(1)] + type.shape), row] + zeros))
-    }
+    let updated = recordRow(
+      row, of: carried + residuals.map(cloner.lookup), into: Array(added[1].dropFirst()), states: carried.count,
+      prologue: prologue, epilogue: epilogue)
     region.operations = prologue.block.operations + region.operations
     let next = epilogue.binary(.add, counter, epilogue.scalar(1, .i64))
     region.operations.append(

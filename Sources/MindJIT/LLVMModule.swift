@@ -46,9 +46,11 @@ public final class LLVMModule {
   public static let leanPipelineThreshold = 1500
 
   /// The function passes that matter for mind's loop nests, without the loop canonicalization
-  /// passes that dominate compile time on large gradient functions.
+  /// passes that dominate compile time on large gradient functions. InstCombine named in a
+  /// pipeline string verifies that one run reaches its fixpoint and aborts the process when not
+  /// (`default<O2>` does not ask for that), hence `no-verify-fixpoint`.
   static let leanPipeline =
-    "function(sroa,early-cse<memssa>,instcombine,simplifycfg,loop-mssa(licm),gvn,instcombine,loop-vectorize,slp-vectorizer,instcombine,simplifycfg)"
+    "function(sroa,early-cse<memssa>,instcombine<no-verify-fixpoint>,simplifycfg,loop-mssa(licm),gvn,instcombine<no-verify-fixpoint>,loop-vectorize,slp-vectorizer,instcombine<no-verify-fixpoint>,simplifycfg)"
 
   /// Runs the new pass manager's default pipeline at `-O<level>` (the lean pipeline for very
   /// large modules; nothing at -O0).

@@ -6,6 +6,7 @@
 
 import CLLVM
 import MindIR
+import MindJIT
 
 /// How gemm reads one operand: a buffer, whether it holds the transpose, and the distance
 /// between batches in elements.
@@ -109,6 +110,12 @@ extension FunctionLowering {
     let (m, k, n) = (a.type.extents[r - 2], a.type.extents[r - 1], b.type.extents[r - 1])
     let batch = Array(a.type.extents[..<(r - 2)]).reduce(1, *)
     let (lhs, rhs) = (gemmOperand(a), gemmOperand(b))
+    if lowering.inProcess {
+      // One OpenBLAS thread below BLAS.threadedWork multiply-adds (objects for other programs
+      // leave OpenBLAS's own choice).
+      let single = batch * m * n * k < BLAS.threadedWork
+      ir.call(ir.declare("mind_blas_threads", ir.void, [ir.i32]), [ir.int(single ? 1 : 0, ir.i32)])
+    }
     let scalar = ir.scalarType(dtype)
     let gemm = ir.declare(
       dtype == .f32 ? "cblas_sgemm" : "cblas_dgemm", ir.void,

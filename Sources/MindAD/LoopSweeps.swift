@@ -117,9 +117,10 @@ extension ReverseMode {
         next.append(sum)
         continue
       }
-      let others =
-        held.filter { $0 != contribution } + (held.filter { $0 == contribution }.count > 1 ? [contribution] : [])
-      next.append(addAdjoint(sum, contribution, referenced: Set(others)))
+      // The contribution is held elsewhere only if it is held twice (two free values share it).
+      let sharedElsewhere = held.filter { $0 == contribution }.count > 1
+      next.append(
+        addAdjoint(sum, contribution, referenced: Set(held).subtracting(sharedElsewhere ? [] : [contribution])))
     }
     return next
   }

@@ -43,28 +43,16 @@ extension Simplify {
       var needed = Set(live.map { terminator.operands[$0] })
       for op in body.operations.dropLast() where op.kind.hasSideEffects && !redundant.contains(ObjectIdentifier(op)) {
         needed.formUnion(op.operands)
-        needed.formUnion(op.regions.flatMap(freeValuesOf))
+        needed.formUnion(op.regions.flatMap(freeValues))
       }
       for op in body.operations.dropLast().reversed() where op.results.contains(where: needed.contains) {
         needed.formUnion(op.operands)
-        needed.formUnion(op.regions.flatMap(freeValuesOf))
+        needed.formUnion(op.regions.flatMap(freeValues))
       }
       let grown = live.union(loop.results.indices.filter { needed.contains(body.arguments[$0 + 1]) })
       if grown == live { return live.sorted() }
       live = grown
     }
-  }
-
-  /// Values a region reads from outside it.
-  static func freeValuesOf(_ region: Block) -> [Value] {
-    var defined = Set(region.arguments)
-    var free: [Value] = []
-    for op in region.operations {
-      free += op.operands.filter { !defined.contains($0) }
-      free += op.regions.flatMap(freeValuesOf).filter { !defined.contains($0) }
-      defined.formUnion(op.results)
-    }
-    return free
   }
 
   /// The dynamic slices and updates of `block` whose bounds check an earlier one repeats.

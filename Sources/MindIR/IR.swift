@@ -104,3 +104,23 @@ public final class ValueFactory {
     return Value(id: next, type: type)
   }
 }
+
+/// Values used in `block` (or its regions) but defined outside it.
+public func freeValues(_ block: Block) -> [Value] {
+  var defined: Set<Value> = []
+  var free: [Value] = []
+  var seen: Set<Value> = []
+  func visit(_ block: Block) {
+    for argument in block.arguments { defined.insert(argument) }
+    for op in block.operations {
+      for operand in op.operands where !defined.contains(operand) && !seen.contains(operand) {
+        seen.insert(operand)
+        free.append(operand)
+      }
+      op.regions.forEach(visit)
+      for result in op.results { defined.insert(result) }
+    }
+  }
+  visit(block)
+  return free.filter { !defined.contains($0) }
+}

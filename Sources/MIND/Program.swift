@@ -101,8 +101,9 @@ public final class Program {
     }
   }
 
-  /// Derives the VJP functions `roots` need (in the program's module), and rewrites each pair
-  /// of calls of a shared function and of its VJP into calls of its two halves (SplitCalls).
+  /// Derives the VJP functions `roots` need (in the program's module), rewrites each pair of
+  /// calls of a shared function and of its VJP into calls of its two halves (SplitCalls), then
+  /// builds the batched functions the transforms declared (Batching), which batch those.
   func differentiate(roots: [String]) throws {
     let differentiator = elaborator.differentiator
     do {
@@ -111,6 +112,7 @@ public final class Program {
       throw DiagnosticList([diagnostic])
     }
     SplitCalls.run(elaborator.module, shared: differentiator.shared)
+    elaborator.batcher.derivePending()
   }
 
   /// After `differentiate`: inlines every call but those of shared and checkpointed functions
@@ -145,10 +147,13 @@ extension Program {
   /// Whether a MIR function was made by differentiation (a VJP function or a transform's
   /// wrapper).
   public func isDerivative(_ name: String) -> Bool {
-    ["vjp.", "fwd.", "bwd.", "grad", "value_and_grad", "jvp.", "transpose.", "hessian.", "pullback.", "checkpoint."]
-      .contains {
-        name.hasPrefix($0)
-      }
+    [
+      "vjp.", "fwd.", "bwd.", "grad", "value_and_grad", "jvp.", "transpose.", "hessian.", "pullback.", "checkpoint.",
+      "vmap.",
+    ]
+    .contains {
+      name.hasPrefix($0)
+    }
   }
 
   /// For each derived VJP function: the forward values its adjoint code reads (what the

@@ -76,6 +76,9 @@ public final class Function {
   /// Set while the function is a declared VJP function whose body the differentiator has not
   /// derived yet: the name of the function it is the VJP of. Its body then has arguments only.
   public var derivativeOf: String?
+  /// Set while the function is a declared batched function (Batching) whose body is not built
+  /// yet: the name of the function it batches.
+  public var batchOf: String?
 
   public init(name: String, body: Block, resultTypes: [TensorType], location: SourceSpan) {
     self.name = name

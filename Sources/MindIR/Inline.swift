@@ -95,7 +95,7 @@ extension Module {
     while let name = work.popLast() {
       guard let function = function(named: name) else { continue }
       var next = Inline.callees(function.body)
-      if let original = function.derivativeOf { next.append(original) }
+      if let original = function.derivativeOf ?? function.batchOf { next.append(original) }
       for callee in next where reached.insert(callee).inserted { work.append(callee) }
     }
     return reached

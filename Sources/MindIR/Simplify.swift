@@ -129,6 +129,16 @@ public enum Simplify {
         changed = true
         continue
       }
+      // A reshape of a reshape is one reshape, and none when it gives back the original type.
+      if case .reshape = op.kind, let inner = op.operands[0].definingOp, inner.kind == .reshape {
+        if inner.operands[0].type == op.result.type {
+          replacements[op.result] = inner.operands[0]
+        } else {
+          op.operands = [inner.operands[0]]
+        }
+        changed = true
+        continue
+      }
       // A transpose of a transpose is one transpose (none when the permutations cancel): the
       // adjoint of a product with a transposed operand transposes it back.
       if case .transpose(let outer) = op.kind, let inner = op.operands[0].definingOp,

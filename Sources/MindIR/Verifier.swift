@@ -14,6 +14,9 @@ public struct Verifier {
     if let original = function.derivativeOf {
       throw Diagnostic("E4001", "@\(function.name), the VJP of @\(original), was never derived", at: function.location)
     }
+    if let original = function.batchOf {
+      throw Diagnostic("E4001", "@\(function.name), a batched @\(original), was never built", at: function.location)
+    }
     var verifier = Verifier(module: module, function: function)
     try verifier.check(function.body, visible: [], expectedYield: function.resultTypes, terminator: "return")
   }

@@ -34,6 +34,8 @@ public final class Elaborator {
     differentiator.customVJP = { [unowned self] function in try self.customVJP(function) }
     return differentiator
   }()
+  /// Builds batched functions (vmap) for the transforms, after differentiation (MindIR).
+  public private(set) lazy var batcher = Batcher(module: module)
   /// MIR functions with a `@custom_grad`: the source declaration and the arguments' shapes.
   var customGradients: [String: (decl: FunctionDecl, arguments: [SemaValue], result: SemaValue?)] = [:]
   var uniqueCounter = 0

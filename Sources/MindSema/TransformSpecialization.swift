@@ -194,26 +194,19 @@ extension Elaborator {
       let vjp = try differentiate(g, span: span)
       let n = x.type.elementCount
       let name = "hessian." + g.name
+      // Row i is the VJP of the gradient along the i-th basis vector: all rows at once, as the
+      // VJP batched over an identity matrix of directions.
+      let rows = batcher.batchedFunction(
+        of: vjp, batched: g.parameters.map { _ in false } + [true], size: n, values: values)
       let wrapper = try makeFunction(name, parameters: g.parameters.map(\.type)) { b, parameters in
-        let square = TensorType(x.type.dtype, known: [n, n])
-        let region = MindIR.Block(arguments: [TensorType(.i64), square].map(values.make))
-        let inner = Builder(values: values, block: region)
-        inner.location = b.location
-        let i = region.arguments[0]
-        let flat = TensorType(.i64, known: [n])
-        let positions = inner.value(.iota(axis: 0), [], type: flat)
-        let direction = inner.cast(
-          inner.compare(.eq, positions, inner.value(.broadcast(dims: []), [i], type: flat)), to: x.type.dtype)
-        let outputs = inner.create(
-          .call(callee: vjp.name), parameters + [inner.reshape(direction, x.type.shape)], resultTypes: vjp.resultTypes
-        ).results
-        let row = inner.reshape(outputs[g.resultTypes.count], [.known(1), .known(n)])
-        let updated = inner.value(.dynamicUpdateSlice, [region.arguments[1], row, i, inner.scalar(0, .i64)])
-        inner.create(.yield, [updated], resultTypes: [])
-        let loop = b.create(
-          .forOp, [b.scalar(0, .i64), b.scalar(Double(n), .i64), b.splat(0, like: square)], resultTypes: [square],
-          regions: [region])
-        return [b.reshape(loop.result, x.type.shape + x.type.shape)]
+        let square = TensorType(.i64, known: [n, n])
+        let identity = b.cast(
+          b.compare(.eq, b.value(.iota(axis: 0), [], type: square), b.value(.iota(axis: 1), [], type: square)),
+          to: x.type.dtype)
+        let directions = b.reshape(identity, [.known(n)] + x.type.shape)
+        let outputs = b.create(.call(callee: rows.name), parameters + [directions], resultTypes: rows.resultTypes)
+          .results
+        return [b.reshape(outputs[g.resultTypes.count], x.type.shape + x.type.shape)]
       }
       return Specialized(
         function: wrapper, result: .tensor(values.make(TensorType(x.type.dtype, x.type.shape + x.type.shape))),

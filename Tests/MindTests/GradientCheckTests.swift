@@ -1,7 +1,8 @@
 // Gradients against central finite differences in f64, as JAX's check_grads does: for random
 // inputs x and directions v, ⟨∇f(x), v⟩ must match (f(x + hv) − f(x − hv)) / 2h, and at second
-// order the same holds for x ↦ ⟨∇f(x), u⟩. Every differentiable built-in is covered, with
-// broadcasting, several shapes, closures with captures and control flow. f is
+// order the same holds for x ↦ ⟨∇f(x), u⟩, and uᵀ hessian(f)(x) v equals that second
+// derivative (the Hessian is the batched second-order sweep, so every op's batching rule is
+// covered). Every differentiable built-in is covered, with broadcasting, several shapes, closures with captures and control flow. f is
 // `sum(sin(expression))`, so that linear operations have informative second derivatives.
 
 import Testing
@@ -15,6 +16,9 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
   var domain = "r"
   var yShape: String? = nil
   var yDomain = "r"
+  /// Whether the program also checks `hessian(f)` (off for loops whose second-order code is
+  /// large, so slow to compile in a debug build, when a shorter loop of the same kind checks it).
+  var checksHessian = true
   var testDescription: String { name }
 }
 
@@ -75,7 +79,7 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
     .init(
       name: "matvec_weights_runtime_loop",
       expression: "{ let n = \(runtime(5)); let mut z = y; for i in 0..n { z = tanh(x @ z) * 0.5 + z; } z }",
-      shape: "6, 6", yShape: "6"),
+      shape: "6, 6", yShape: "6", checksHessian: false),
     // at second order the loop-invariant x^T is hoisted and its adjoint is a product the
     // backward loop accumulates, reading a carried adjoint that the same iteration overwrites
     .init(
@@ -126,19 +130,19 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
       shape: "3"),
     // loops whose trip count is only known at run time (checkpointed backward sweeps, LoopSweeps),
     // integrating dz/dt = sin(z) y over t in [0, 1] in n steps, and one with a tape of every step
-    .init(name: "for_runtime_1", expression: runtimeLoop(1), shape: "3", yShape: "3"),
+    .init(name: "for_runtime_1", expression: runtimeLoop(1), shape: "3", yShape: "3", checksHessian: false),
     .init(name: "for_runtime_2", expression: runtimeLoop(2), shape: "3", yShape: "3"),
-    .init(name: "for_runtime_1000", expression: runtimeLoop(1000), shape: "3", yShape: "3"),
-    .init(name: "for_runtime_100000", expression: runtimeLoop(100_000), shape: "3", yShape: "3"),
+    .init(name: "for_runtime_1000", expression: runtimeLoop(1000), shape: "3", yShape: "3", checksHessian: false),
+    .init(name: "for_runtime_100000", expression: runtimeLoop(100_000), shape: "3", yShape: "3", checksHessian: false),
     .init(
       name: "while_runtime_100000",
       expression:
         "{ let n = \(runtime(100_000)); let mut z = x; let mut k = 0; while k < n { z = z + sin(z) * y * (1.0 / cast<f64>(n)); k += 1; } z }",
-      shape: "3", yShape: "3"),
+      shape: "3", yShape: "3", checksHessian: false),
     .init(
       name: "for_taped_100000",
       expression: "{ let mut z = x; for i in 0..100000 { z = z + sin(z) * y * 0.00001; } z }", shape: "3",
-      yShape: "3"),
+      yShape: "3", checksHessian: false),
     .init(
       name: "checkpoint", expression: "checkpoint(|a: Tensor<f64, 2, 3>| sin(a) * a + y)(x) * x", shape: "2, 3",
       yShape: "3"),
@@ -157,6 +161,22 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
     "{ let n = \(runtime(n)); let mut z = x; for i in 0..n { z = z + sin(z) * y * (1.0 / cast<f64>(n)); } z }"
   }
 
+  /// Inputs up to this many elements also have their Hessian checked (a larger one is a batch
+  /// of that many second-order sweeps, slow in a debug build).
+  static let maximumHessianInput = 256
+
+  static func elementCount(_ c: GradientCase) -> Int {
+    c.shape.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces))! }.reduce(1, *)
+  }
+
+  /// Prints uᵀ H v from `hessian(f)` (all rows at once, batched) next to ⟨∇⟨∇f, u⟩, v⟩.
+  static func hessianCheck(_ n: Int) -> String {
+    """
+    let hessian_uv = reshape(u, [1, \(n)]) @ reshape(hessian(f)(x0), [\(n), \(n)]) @ reshape(v, [\(n), 1]);
+        print(sum(grad(g)(x0) * v), sum(hessian_uv));
+    """
+  }
+
   /// The inputs: x0 in the case's domain, y (when the case has one), directions v and u.
   static func prelude(_ c: GradientCase) -> String {
     let y = c.yShape.map { "    let y = { let r = cast<f64>(randn([\($0)], seed=5)); \(c.yDomain) };\n" } ?? ""
@@ -169,6 +189,7 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
 
   static func program(_ c: GradientCase) -> String {
     let type = "Tensor<f64, \(c.shape)>"
+    let n = elementCount(c)
     return """
       fn main() {
       \(prelude(c))
@@ -177,6 +198,7 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
           print(sum(grad(f)(x0) * v), (f(x0 + h * v) - f(x0 - h * v)) / (2.0 * h));
           let g = |x: \(type)| sum(grad(f)(x) * u);
           print(sum(grad(g)(x0) * v), (g(x0 + h * v) - g(x0 - h * v)) / (2.0 * h));
+      \(c.checksHessian && n <= maximumHessianInput ? hessianCheck(n) : "")
       }
       """
   }
@@ -186,8 +208,15 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
     let result = run(Self.program(c), name: "\(c.name).mind", optimizationLevel: 1)
     #expect(result.errors == "", "\(Self.program(c))")
     let lines = result.output.split(separator: "\n").map { numbers(in: String($0)) }
-    try #require(lines.count == 2)
-    for (order, pair) in lines.enumerated() {
+    let checksHessian = c.checksHessian && Self.elementCount(c) <= Self.maximumHessianInput
+    try #require(lines.count == (checksHessian ? 3 : 2))
+    if checksHessian {
+      try #require(lines[2].count == 2)
+      #expect(
+        close([lines[2][1]], [lines[2][0]], relative: 1e-9, absolute: 1e-9),
+        "uᵀ hessian(f) v = \(lines[2][1]) but ⟨∇⟨∇f, u⟩, v⟩ = \(lines[2][0])")
+    }
+    for (order, pair) in lines.prefix(2).enumerated() {
       try #require(pair.count == 2)
       #expect(
         close([pair[0]], [pair[1]], relative: 1e-5, absolute: 1e-6),

@@ -101,18 +101,22 @@ public final class Program {
     }
   }
 
-  /// Derives the VJP functions `roots` need (in the program's module), rewrites each pair of
-  /// calls of a shared function and of its VJP into calls of its two halves (SplitCalls), then
-  /// builds the batched functions the transforms declared (Batching), which batch those.
+  /// Derives the VJP functions `roots` need (in the program's module) and builds the batched
+  /// functions the transforms declared (Batching), each once what it reaches has a body (a VJP
+  /// of a function calling a batched one, a batched VJP), then rewrites each pair of calls of a
+  /// shared function and of its VJP into calls of its two halves (SplitCalls).
   func differentiate(roots: [String]) throws {
     let differentiator = elaborator.differentiator
     do {
-      try differentiator.derivePending(roots: roots)
+      var progress = true
+      while progress {
+        progress = try differentiator.derivePending(roots: roots)
+        progress = elaborator.batcher.derivePending() || progress
+      }
     } catch let diagnostic as Diagnostic {
       throw DiagnosticList([diagnostic])
     }
     SplitCalls.run(elaborator.module, shared: differentiator.shared)
-    elaborator.batcher.derivePending()
   }
 
   /// After `differentiate`: inlines every call but those of shared and checkpointed functions

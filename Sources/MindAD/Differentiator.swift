@@ -94,16 +94,28 @@ public final class Differentiator {
     return vjp
   }
 
-  /// Derives the bodies of every declared VJP function, in declaration order (a VJP function
-  /// of a transform's wrapper needs the VJP functions the wrapper calls), including those
-  /// declared while deriving.
-  public func derivePending(roots: [String]) throws {
+  /// Derives the bodies of the declared VJP functions whose original reaches only functions with
+  /// bodies (a VJP function of a transform's wrapper needs the VJP functions the wrapper calls; a
+  /// function calling a batched function needs that built), including those declared while
+  /// deriving. Returns whether it derived any; the others wait for what they reach.
+  @discardableResult
+  public func derivePending(roots: [String]) throws -> Bool {
     shared.formUnion(SharedFunctions.find(in: module, roots: roots).subtracting(keep))
-    while !pending.isEmpty {
-      let vjp = pending.removeFirst()
-      guard let original = vjp.derivativeOf, let function = module.function(named: original) else { continue }
-      try derive(vjp, of: function)
+    var derivedAny = false
+    var progress = true
+    while progress {
+      progress = false
+      for vjp in pending {
+        guard let original = vjp.derivativeOf, let function = module.function(named: original) else { continue }
+        let reached = module.reachable(from: [original]).compactMap(module.function(named:))
+        guard !reached.contains(where: { $0.derivativeOf != nil || $0.batchOf != nil }) else { continue }
+        pending.removeAll { $0 === vjp }
+        try derive(vjp, of: function)
+        progress = true
+        derivedAny = true
+      }
     }
+    return derivedAny
   }
 
   public var hasPending: Bool { !pending.isEmpty }

@@ -17,8 +17,8 @@
 // per batch element, a `print` of a batched value) makes the whole function a loop over the batch
 // that calls the original per element: the same values, one element at a time.
 //
-// Batched functions are declared first (`batchedFunction`) and derived by `derivePending`, after
-// differentiation has filled the bodies they batch.
+// Batched functions are declared first (`batchedFunction`) and built by `derivePending` once the
+// function they batch has its body (a VJP function is derived first).
 
 import MindFrontend
 
@@ -52,24 +52,39 @@ public final class Batcher {
 
   public var hasPending: Bool { !pending.isEmpty }
 
-  /// Builds the body of every declared batched function, including those declared meanwhile
-  /// (a batched call's callee).
-  public func derivePending() {
-    while !pending.isEmpty {
-      let (function, calleeName, batched, size) = pending.removeFirst()
-      guard let callee = module.function(named: calleeName) else { continue }
-      let values = ValueFactory(startingAfter: module.largestValueID)
-      let body = Block(arguments: function.parameters)
-      do {
-        let rules = BatchingRules(batcher: self, size: size, values: values)
-        try rules.batchFunction(callee, batched: batched, into: body)
-      } catch {
-        body.operations = []
-        elementLoop(callee, batched: batched, size: size, values: values, into: body)
+  /// Builds the body of every declared batched function whose callee has its body (not a VJP
+  /// or batched function still to be derived), including those declared meanwhile (a batched
+  /// call's callee). Returns whether it built any; the others wait for their callee.
+  @discardableResult
+  public func derivePending() -> Bool {
+    var builtAny = false
+    var progress = true
+    while progress {
+      progress = false
+      for (function, calleeName, batched, size) in pending {
+        guard let callee = module.function(named: calleeName), callee.derivativeOf == nil, callee.batchOf == nil
+        else { continue }
+        pending.removeAll { $0.function === function }
+        build(function, batching: callee, batched: batched, size: size)
+        progress = true
+        builtAny = true
       }
-      function.body = body
-      function.batchOf = nil
     }
+    return builtAny
+  }
+
+  func build(_ function: Function, batching callee: Function, batched: [Bool], size: Int) {
+    let values = ValueFactory(startingAfter: module.largestValueID)
+    let body = Block(arguments: function.parameters)
+    do {
+      let rules = BatchingRules(batcher: self, size: size, values: values)
+      try rules.batchFunction(callee, batched: batched, into: body)
+    } catch {
+      body.operations = []
+      elementLoop(callee, batched: batched, size: size, values: values, into: body)
+    }
+    function.body = body
+    function.batchOf = nil
   }
 
   /// The body that calls `callee` once per batch element: each batched argument's element is a

@@ -29,7 +29,7 @@ extension Elaborator {
     switch value {
     case .tensor(let v): return [v]
     case .tuple(let elements), .structure(_, let elements): return elements.flatMap(leaves)
-    case .literal, .function, .string: return []
+    case .literal, .function, .string, .none: return []
     }
   }
 
@@ -43,8 +43,8 @@ extension Elaborator {
       return try elements.flatMap { try leavesMaterialized($0, span: span) }
     case .function(let f):
       throw Diagnostic("E2009", "function value `\(f.name)` cannot be stored or returned here", at: span)
-    case .string:
-      throw Diagnostic("E2009", "a string cannot be stored or returned here", at: span)
+    case .string, .none:
+      throw Diagnostic("E2009", "a \(value.typeDescription) cannot be stored or returned here", at: span)
     }
   }
 
@@ -54,7 +54,7 @@ extension Elaborator {
     case .tensor, .literal: return .tensor(leaves.removeFirst())
     case .tuple(let elements): return .tuple(elements.map { rebuild($0, from: &leaves) })
     case .structure(let decl, let elements): return .structure(decl, elements.map { rebuild($0, from: &leaves) })
-    case .function, .string: return template
+    case .function, .string, .none: return template
     }
   }
 

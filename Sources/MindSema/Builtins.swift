@@ -124,7 +124,9 @@ enum Builtins {
     "squeeze", "flatten", "concat", "stack", "shape", "size", "gather", "zeros", "ones", "full", "eye", "arange",
     "linspace", "randn", "rand", "print", "assert",
   ]
-  static let transforms: Set<String> = ["grad", "value_and_grad", "vjp", "jvp", "hessian", "checkpoint"]
+  static let transforms: Set<String> = [
+    "grad", "value_and_grad", "vjp", "jvp", "hessian", "checkpoint", "vmap", "jacrev", "jacfwd", "jacobian",
+  ]
 
   static func isKnown(_ name: String) -> Bool {
     elementwise[name] != nil || composite.contains(name) || transforms.contains(name)

@@ -102,6 +102,7 @@ extension Elaborator {
       return try elaborate(expr, Scope(parent: nil))
     }
     if Builtins.isKnown(name) { return .function(.builtin(name)) }
+    if name == "None" { return .none }
     throw Diagnostic("E2002", "undefined variable `\(name)`", at: span)
   }
 

@@ -14,6 +14,7 @@ enum Output {
       func add(_ value: SemaValue, _ span: SourceSpan) throws {
         switch value {
         case .string(let s): pieces.append(.text(s))
+        case .none: pieces.append(.text("None"))
         case .tensor, .literal:
           operands.append(try args.e.materialize(value, span: span))
           pieces.append(.operand)

@@ -38,7 +38,12 @@ public enum Transform: Equatable {
   case vjp
   case jvp
   case hessian
+  /// `jacrev(f, wrt=...)` (also spelled `jacobian`) and `jacfwd(f, wrt=...)`.
+  case jacobian(forward: Bool, wrt: Int)
   case checkpoint
+  /// `vmap(f, in_axes=..., out_axes=...)`: per argument, the axis mapped over (nil: none); per
+  /// result element, the axis the batch goes to.
+  case vmap(inAxes: MappedAxes, outAxes: MappedAxes)
 
   var name: String {
     switch self {
@@ -46,7 +51,22 @@ public enum Transform: Equatable {
     case .vjp: return "vjp"
     case .jvp: return "jvp"
     case .hessian: return "hessian"
+    case .jacobian(let forward, _): return forward ? "jacfwd" : "jacrev"
     case .checkpoint: return "checkpoint"
+    case .vmap: return "vmap"
+    }
+  }
+}
+
+/// `vmap`'s axes: one for every argument (or result element), or one each.
+public enum MappedAxes: Equatable {
+  case all(Int?)
+  case each([Int?])
+
+  func axis(_ i: Int) -> Int? {
+    switch self {
+    case .all(let axis): return axis
+    case .each(let axes): return axes[i]
     }
   }
 }
@@ -90,6 +110,8 @@ public indirect enum SemaValue {
   case structure(StructDecl, [SemaValue])
   case function(FunctionValue)
   case string(String)
+  /// `None`: an axis argument that names no axis (`vmap`'s `in_axes`).
+  case none
 
   /// The MIND spelling of the value's type, for messages.
   var typeDescription: String {
@@ -100,6 +122,7 @@ public indirect enum SemaValue {
     case .structure(let decl, _): return decl.name
     case .function(let f): return "function `\(f.name)`"
     case .string: return "string"
+    case .none: return "None"
     }
   }
 }

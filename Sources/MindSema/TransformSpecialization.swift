@@ -51,7 +51,7 @@ extension Elaborator {
       case .tensor(let v): if !values.contains(v) { values.append(v) }
       case .tuple(let parts), .structure(_, let parts): parts.forEach(add)
       case .function(let f): collectCaptures(f, into: &values)
-      case .literal, .string: break
+      case .literal, .string, .none: break
       }
     }
     switch function {
@@ -75,7 +75,7 @@ extension Elaborator {
       case .tuple(let parts): return .tuple(parts.map(map))
       case .structure(let d, let parts): return .structure(d, parts.map(map))
       case .function(let f): return .function(mapCaptures(f, transform))
-      case .literal, .string: return value
+      case .literal, .string, .none: return value
       }
     }
     func mapBindings(_ bindings: [String: Binding]) -> [String: Binding] {
@@ -159,58 +159,19 @@ extension Elaborator {
       let specialized = try specializeValue(inner, primals, span: span)
       let result = specialized.result ?? .tuple([])
       let f = specialized.function
-      let vjp = try differentiate(f, span: span)
-      let primalLeaves = primals.flatMap(leaves).count
-      let transposed = try makeFunction("transpose." + f.name, parameters: f.parameters.map(\.type) + f.resultTypes) {
-        b, parameters in
-        let outputs = b.create(.call(callee: vjp.name), parameters, resultTypes: vjp.resultTypes).results
-        return Array(outputs.dropFirst(f.resultTypes.count).prefix(primalLeaves))
-      }
-      let secondOrder = try differentiate(transposed, span: span)
-      let wrapper = try makeFunction(
-        "jvp." + f.name, parameters: f.parameters.map(\.type) + arguments[n...].flatMap(leaves).map(\.type)
-      ) { b, parameters in
-        let fParameters = Array(parameters.prefix(f.parameters.count))
-        let tangents = Array(parameters.dropFirst(f.parameters.count))
-        let primalResults = b.create(.call(callee: f.name), fParameters, resultTypes: f.resultTypes).results
-        let anyCotangent = f.resultTypes.map { b.splat(0, like: $0) }
-        let outputs = b.create(
-          .call(callee: secondOrder.name), fParameters + anyCotangent + tangents, resultTypes: secondOrder.resultTypes
-        ).results
-        // The adjoints of H's parameters follow its results; those of u follow those of f's.
-        let adjointsOfU = outputs.dropFirst(transposed.resultTypes.count + f.parameters.count).prefix(
-          f.resultTypes.count)
-        return primalResults + adjointsOfU
-      }
+      let wrapper = try forwardFunction(f, primalLeaves: primals.flatMap(leaves).count, span: span)
       // Called with the primal leaves, the captured values, then the tangents.
       return Specialized(function: wrapper, result: .tuple([result, fresh(result)]), extra: specialized.extra)
     case .hessian:
-      let gradient = try specializeTransform(
-        .transform(.grad(wrt: [0], tuple: false, withValue: false), inner), arguments, span: span)
-      guard case .tensor(let x) = arguments[0] else {
+      // The Jacobian of the gradient, row by row (reverse over reverse; forward mode is the
+      // pullback differentiated once more, which would cost the same).
+      guard let x = arguments.first, case .tensor = x else {
         throw Diagnostic("E5005", "`hessian` needs a function of one tensor", at: span)
       }
-      let g = gradient.function
-      let vjp = try differentiate(g, span: span)
-      let n = x.type.elementCount
-      let name = "hessian." + g.name
-      // Row i is the VJP of the gradient along the i-th basis vector: all rows at once, as the
-      // VJP batched over an identity matrix of directions.
-      let rows = batcher.batchedFunction(
-        of: vjp, batched: g.parameters.map { _ in false } + [true], size: n, values: values)
-      let wrapper = try makeFunction(name, parameters: g.parameters.map(\.type)) { b, parameters in
-        let square = TensorType(.i64, known: [n, n])
-        let identity = b.cast(
-          b.compare(.eq, b.value(.iota(axis: 0), [], type: square), b.value(.iota(axis: 1), [], type: square)),
-          to: x.type.dtype)
-        let directions = b.reshape(identity, [.known(n)] + x.type.shape)
-        let outputs = b.create(.call(callee: rows.name), parameters + [directions], resultTypes: rows.resultTypes)
-          .results
-        return [b.reshape(outputs[g.resultTypes.count], x.type.shape + x.type.shape)]
-      }
-      return Specialized(
-        function: wrapper, result: .tensor(values.make(TensorType(x.type.dtype, x.type.shape + x.type.shape))),
-        extra: gradient.extra)
+      let gradient = FunctionValue.transform(.grad(wrt: [0], tuple: false, withValue: false), inner)
+      return try specializeJacobian(forward: false, wrt: 0, gradient, arguments, span: span)
+    case .jacobian(let forward, let wrt):
+      return try specializeJacobian(forward: forward, wrt: wrt, inner, arguments, span: span)
     case .checkpoint:
       let specialized = try specializeValue(inner, arguments, span: span)
       let wrapper = try makeFunction(
@@ -221,6 +182,8 @@ extension Elaborator {
       }
       differentiator.keep.insert(wrapper.name)
       return Specialized(function: wrapper, result: specialized.result, extra: specialized.extra)
+    case .vmap(let inAxes, let outAxes):
+      return try specializeVmap(inAxes, outAxes, inner, arguments, spans: arguments.map { _ in span }, span: span)
     case .vjp:
       throw Diagnostic(
         "E5002", "`vjp(f)` returns a pair, not a function to transform; call it and use the pullback", at: span)

@@ -26,7 +26,11 @@ extension Elaborator {
     guard let first = args.positional.first, case .function(let inner) = first.value else {
       throw Diagnostic("E2019", "`\(name)` takes a function: \(name)(f)", at: args.positional.first?.span ?? args.span)
     }
-    try args.expect(1...1, keywords: name == "grad" || name == "value_and_grad" ? ["wrt"] : [])
+    let keywords = [
+      "grad": ["wrt"], "value_and_grad": ["wrt"], "jacrev": ["wrt"], "jacfwd": ["wrt"], "jacobian": ["wrt"],
+      "vmap": ["in_axes", "out_axes"],
+    ]
+    try args.expect(1...1, keywords: keywords[name] ?? [])
     switch name {
     case "grad", "value_and_grad":
       var wrt = [0]
@@ -43,6 +47,10 @@ extension Elaborator {
     case "vjp": return .function(.transform(.vjp, inner))
     case "jvp": return .function(.transform(.jvp, inner))
     case "hessian": return .function(.transform(.hessian, inner))
+    case "vmap": return try makeVmap(inner, args)
+    case "jacrev", "jacfwd", "jacobian":
+      let wrt = try args.keywordInt("wrt") ?? 0
+      return .function(.transform(.jacobian(forward: name == "jacfwd", wrt: wrt), inner))
     default: return .function(.transform(.checkpoint, inner))
     }
   }
@@ -82,6 +90,8 @@ extension Elaborator {
   ) throws -> SemaValue {
     let whole = FunctionValue.transform(transform, inner)
     switch transform {
+    case .vmap(let inAxes, let outAxes):
+      return try callVmap(inAxes, outAxes, inner, values, spans, span: span)
     case .vjp:
       let arguments = try prepare(inner, values, spans)
       let primal = try call(inner, arguments, spans, span: span)
@@ -182,6 +192,11 @@ extension Elaborator {
       try checkScalarResult(result, inner, span: span)
       guard case .tensor(let x) = try checkedWrtArgument(0, inner, arguments, span: span) else { return result }
       return .tensor(values.make(TensorType(x.type.dtype, x.type.shape + x.type.shape)))
+    case .jacobian(_, let wrt):
+      guard case .tensor(let x) = try checkedWrtArgument(wrt, inner, arguments, span: span),
+        case .tensor(let y) = result
+      else { return result }
+      return .tensor(values.make(TensorType(y.type.dtype, y.type.shape + x.type.shape)))
     default:
       return result
     }

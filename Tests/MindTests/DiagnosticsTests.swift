@@ -49,6 +49,9 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
     .init(
       code: "E2007", location: "1:19", message: "`exp` takes 1 argument", source: "fn main() { print(exp(1.0, 2.0)); }"),
     .init(
+      code: "E2007", location: "1:19", message: "`in_axes` of `vmap` has 3 entries but the function was called with 2",
+      source: "fn main() { print(vmap(|x, y| x * y, in_axes=(0, 0, 0))([1.0, 2.0], [1.0, 2.0])); }"),
+    .init(
       code: "E2008", location: "1:35", message: "has no keyword argument `axsi`",
       source: "fn main() { print(sum([1.0], axsi=[0])); }"),
     .init(
@@ -75,6 +78,9 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
     .init(
       code: "E2018", location: "1:32", message: "is not a function", source: "fn main() { let x = 1.0; print(x(2.0)); }"
     ),
+    .init(
+      code: "E2019", location: "1:19", message: "`vmap` needs at least one argument to map over",
+      source: "fn main() { print(vmap(|x| x, in_axes=None)([1.0, 2.0])); }"),
     .init(
       code: "E2019", location: "1:38", message: "must be a list of integer constants",
       source: "fn main() { let n = 2.0; print(zeros(n)); }"),
@@ -112,6 +118,12 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
       code: "E3006", location: "1:34", message: "ragged array literal",
       source: "fn main() { let x = [[1.0, 2.0], [3.0]]; }"),
     .init(
+      code: "E3004", location: "1:48", message: "`in_axes` names axis 2 of argument 0, which has rank 2",
+      source: "fn main() { print(vmap(|x| x * 2.0, in_axes=2)([[1.0, 2.0]])); }"),
+    .init(
+      code: "E3009", location: "1:50", message: "`vmap` maps over axes of different sizes: 2 and 3",
+      source: "fn main() { print(vmap(|x, y| x * y)([1.0, 2.0], [1.0, 2.0, 3.0])); }"),
+    .init(
       code: "E3007", location: "1:19", message: "cannot reshape [2, 3] (6 elements) to [4, -1]",
       source: "fn main() { print(reshape(zeros([2, 3]), [4, -1])); }"),
     // Differentiation.
@@ -135,6 +147,9 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
     .init(
       code: "E5003", location: "1:14", message: "the gradient function `nope` of `@custom_grad` is not defined",
       source: "@custom_grad(nope)\nfn f(x: f32) -> f32 { x }"),
+    .init(
+      code: "E5002", location: "1:19", message: "`jacrev` needs a function that returns one floating-point tensor",
+      source: "fn main() { print(jacrev(|x| (x, x))([1.0, 2.0])); }"),
     .init(
       code: "E5004", location: "2:19", message: "`wrt=2` is out of range: `f` takes 2 arguments",
       source: "fn f(x: f32, y: f32) -> f32 { x * y }\nfn main() { print(grad(f, wrt=2)(1.0, 2.0)); }"),

@@ -31,10 +31,11 @@ extension Elaborator {
     return .function(.transform(.vmap(inAxes: inAxes, outAxes: outAxes), inner))
   }
 
-  /// The mapped axis of each argument (non-negative), checked against the arguments, and the
-  /// batch extent they agree on.
+  /// The mapped axis of each argument as written, and of each of the arguments' leaves (from the
+  /// front: a negative axis counts from the end of each leaf), checked, and the batch extent
+  /// they agree on.
   func mappedAxes(_ inAxes: MappedAxes, _ arguments: [SemaValue], _ spans: [SourceSpan], span: SourceSpan) throws
-    -> (axes: [Int?], size: Dim)
+    -> (axes: [Int?], leafAxes: [Int?], size: Dim)
   {
     if case .each(let axes) = inAxes, axes.count != arguments.count {
       throw Diagnostic(
@@ -43,24 +44,25 @@ extension Elaborator {
         at: span)
     }
     var size: Dim?
-    var normalized: [Int?] = []
+    var leafAxes: [Int?] = []
     for (i, argument) in arguments.enumerated() {
+      let argumentLeaves = leaves(argument)
       guard let axis = inAxes.axis(i) else {
-        normalized.append(nil)
+        leafAxes += argumentLeaves.map { _ in nil }
         continue
       }
-      let argumentLeaves = leaves(argument)
-      guard let rank = argumentLeaves.first?.type.rank, argumentLeaves.allSatisfy({ $0.type.rank == rank }) else {
+      guard !argumentLeaves.isEmpty else {
         throw Diagnostic(
           "E3004", "argument \(i) of a `vmap`ped function has no axis to map over (pass `None` in `in_axes`)",
           at: spans[i])
       }
-      guard -rank <= axis && axis < rank else {
-        throw Diagnostic(
-          "E3004", "`in_axes` names axis \(axis) of argument \(i), which has rank \(rank)", at: spans[i])
-      }
-      let positive = axis < 0 ? axis + rank : axis
       for leaf in argumentLeaves {
+        let rank = leaf.type.rank
+        guard -rank <= axis && axis < rank else {
+          throw Diagnostic(
+            "E3004", "`in_axes` names axis \(axis) of argument \(i), which has rank \(rank)", at: spans[i])
+        }
+        let positive = axis < 0 ? axis + rank : axis
         let extent = leaf.type.shape[positive]
         if let size, size != extent, size != .unknown, extent != .unknown {
           throw Diagnostic(
@@ -69,23 +71,24 @@ extension Elaborator {
             at: spans[i])
         }
         size = size ?? extent
+        leafAxes.append(positive)
       }
-      normalized.append(positive)
     }
     guard let size else {
       throw Diagnostic("E2019", "`vmap` needs at least one argument to map over (an axis in `in_axes`)", at: span)
     }
-    return (normalized, size)
+    return (arguments.indices.map { inAxes.axis($0) }, leafAxes, size)
   }
 
-  /// Each leaf of `value` without the mapped axis: what one call of the function sees.
+  /// Each leaf of `value` without the mapped axis (counted from the end of each leaf when
+  /// negative): what one call of the function sees.
   func element(of value: SemaValue, axis: Int?) -> SemaValue {
     guard let axis else { return value }
     func strip(_ value: SemaValue) -> SemaValue {
       switch value {
       case .tensor(let v):
         var shape = v.type.shape
-        shape.remove(at: axis)
+        shape.remove(at: axis < 0 ? axis + v.type.rank : axis)
         return .tensor(values.make(TensorType(v.type.dtype, shape)))
       case .tuple(let parts): return .tuple(parts.map(strip))
       case .structure(let d, let parts): return .structure(d, parts.map(strip))
@@ -146,7 +149,7 @@ extension Elaborator {
       return value
     }
     if symbolic {
-      let (axes, size) = try mappedAxes(inAxes, arguments, spans, span: span)
+      let (axes, _, size) = try mappedAxes(inAxes, arguments, spans, span: span)
       let elements = zip(arguments, axes).map { element(of: $0, axis: $1) }
       let result = try call(inner, elements, spans, span: span)
       return stacked(result, size: size, axes: try resultAxes(outAxes, result, span: span))
@@ -160,13 +163,12 @@ extension Elaborator {
     _ inAxes: MappedAxes, _ outAxes: MappedAxes, _ inner: FunctionValue, _ arguments: [SemaValue],
     spans: [SourceSpan], span: SourceSpan
   ) throws -> Specialized {
-    let (axes, size) = try mappedAxes(inAxes, arguments, spans, span: span)
+    let (axes, leafAxes, size) = try mappedAxes(inAxes, arguments, spans, span: span)
     let elements = zip(arguments, axes).map { element(of: $0, axis: $1) }
     let specialized = try specializeValue(inner, elements, span: span)
     let f = specialized.function
     let result = specialized.result ?? .tuple([])
     let outputAxes = try resultAxes(outAxes, result, span: span)
-    let leafAxes = zip(arguments, axes).flatMap { argument, axis in leaves(argument).map { _ in axis } }
     let batched = batcher.batchedFunction(
       of: f, batched: leafAxes.map { $0 != nil } + specialized.extra.map { _ in false }, size: size.value ?? 0,
       values: values)

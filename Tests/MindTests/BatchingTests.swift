@@ -61,6 +61,9 @@ struct VmapCase: CustomTestStringConvertible, Sendable {
     .init(
       name: "out_axis_1", batched: "transpose(vmap(|x| x * 3.0, out_axes=1)(xs))", element: "xs[#] * 3.0"),
     .init(name: "negative_axis", batched: "vmap(|x| x * 3.0, in_axes=-2)(xs)", element: "xs[#] * 3.0"),
+    .init(
+      name: "tuple_argument", batched: "vmap(|p, x| tanh(p.0 @ x + p.1))((m, ys), xs)",
+      element: "tanh(m[#] @ xs[#] + ys[#])"),
     .init(name: "loops", batched: "vmap(steps)(xs)", element: "steps(xs[#])"),
     // a condition, an index that differ per element: the function runs once per element
     .init(name: "per_element_branch", batched: "vmap(branch)(xs)", element: "branch(xs[#])"),

@@ -125,6 +125,7 @@ public final class Program {
   func optimize(_ module: Module, roots: [String]) {
     Inline.run(module, roots: roots, keep: elaborator.differentiator.keptCalls)
     Simplify.run(module)
+    if AccumulatedProducts.run(module) { Simplify.run(module) }
     DeadSignatures.run(module, roots: Set(roots))
     Inline.removeUnreachable(module, roots: roots)
   }

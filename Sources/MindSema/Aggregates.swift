@@ -103,11 +103,19 @@ extension Elaborator {
     case .named(let name):
       guard case .structure(let decl, let fields) = value, decl.name == name else { throw mismatch() }
       var structBindings: [String: Dim] = [:]
-      return .structure(
+      let conformed = SemaValue.structure(
         decl,
         try zip(fields, decl.fields).map { field, declared in
           try conform(field, to: declared.type, bindings: &structBindings, span: span, what: "field `\(declared.name)`")
         })
+      // The struct's extents, under its own name (`MLP.H`): a signature's struct type takes them
+      // from the argument, so that a result of that type has them too (two arguments of one
+      // struct type with different extents leave them unknown).
+      for (symbol, extent) in structBindings {
+        let key = decl.name + "." + symbol
+        bindings[key] = bindings[key].map { $0 == extent ? extent : .unknown } ?? extent
+      }
+      return conformed
     }
   }
 

@@ -124,7 +124,13 @@ extension Elaborator {
       }
       return .tensor(values.make(TensorType(v.type.dtype, shape)))
     case .tuple(let elements): return .tuple(elements.map { substitute($0, bindings) })
-    case .structure(let decl, let elements): return .structure(decl, elements.map { substitute($0, bindings) })
+    case .structure(let decl, let elements):
+      // The struct's own extents (`MLP.H`, bound by an argument of its type) come first.
+      var scoped = bindings
+      for (key, extent) in bindings where key.hasPrefix(decl.name + ".") {
+        scoped[String(key.dropFirst(decl.name.count + 1))] = extent
+      }
+      return .structure(decl, elements.map { substitute($0, scoped) })
     default: return value
     }
   }

@@ -154,7 +154,7 @@ extension Elaborator {
       }
       let now = try leavesMaterialized(binding.value, span: span)
       let was = leaves(initial)
-      guard now.map(\.type) == was.map(\.type) else {
+      guard now.count == was.count, zip(now, was).allSatisfy({ sameCarriedType($0.type, $1.type) }) else {
         throw Diagnostic(
           "E2021",
           "a variable changes type inside this block: \(was.map { describe($0.type) }) became \(now.map { describe($0.type) })",
@@ -163,6 +163,15 @@ extension Elaborator {
       out += now
     }
     return out
+  }
+
+  /// Whether a carried value keeps its type; at a definition with symbolic shapes an extent the
+  /// checker cannot name (`?`, such as a struct result's extents that no argument binds) matches
+  /// any, since every specialization makes it concrete.
+  func sameCarriedType(_ a: TensorType, _ b: TensorType) -> Bool {
+    guard symbolic else { return a == b }
+    return a.dtype == b.dtype && a.rank == b.rank
+      && zip(a.shape, b.shape).allSatisfy { $0 == $1 || $0 == .unknown || $1 == .unknown }
   }
 
   func elaborateIf(

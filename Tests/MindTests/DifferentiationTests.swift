@@ -266,6 +266,35 @@ extension DifferentiationTests {
     #expect(loops.map { program.sources.describe($0.location) } == ["loops.mind:14:9", "loops.mind:21:11"])
   }
 
+  /// The central pattern of a training loop: a struct of parameters with symbolic extents,
+  /// returned by a function that takes it (and its gradient), reassigned in a `for` and a
+  /// `while` loop. The struct type in `update`'s signature takes its extents from the argument,
+  /// so the loops' carried types agree; the results equal the same steps written out.
+  @Test func structParametersUpdatedInLoopsKeepTheirExtents() {
+    let result = run(
+      """
+      struct MLP { w: Tensor<f32, I, H>, b: Tensor<f32, H> }
+      fn loss(p: MLP, x: Tensor<f32, I>) -> f32 { sum(tanh(x @ p.w + p.b) ** 2) }
+      fn update(p: MLP, g: MLP, lr: f32) -> MLP { MLP { w: p.w - lr * g.w, b: p.b - lr * g.b } }
+      fn fresh() -> MLP { MLP { w: reshape(sin(arange(0.0, 32.0, 1.0)), [4, 8]), b: zeros([8]) } }
+      fn main() {
+          let x = [1.0, 2.0, 3.0, 4.0];
+          let mut p = fresh();
+          for i in 0..3 { p = update(p, grad(loss)(p, x), 0.1); }
+          let mut q = fresh();
+          let mut k = 0;
+          while k < 3 { q = update(q, grad(loss)(q, x), 0.1); k += 1; }
+          let r0 = fresh();
+          let r1 = update(r0, grad(loss)(r0, x), 0.1);
+          let r2 = update(r1, grad(loss)(r1, x), 0.1);
+          let r3 = update(r2, grad(loss)(r2, x), 0.1);
+          print(loss(p, x) == loss(r3, x), loss(q, x) == loss(r3, x), loss(r3, x) < loss(r0, x));
+      }
+      """)
+    #expect(result.errors == "")
+    #expect(result.output == "true true true\n")
+  }
+
   @Test func nestedFunctionsBuiltinsAndTuplesAreDifferentiable() {
     let result = run(
       """

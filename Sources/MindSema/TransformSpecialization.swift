@@ -1,5 +1,6 @@
 // Specializing function values to MIR functions, and building the wrapper functions of the
-// transforms (grad, value_and_grad, jvp, hessian, checkpoint) around derived VJP functions.
+// transforms (grad, value_and_grad, jvp, hessian, checkpoint) around derived VJP functions; the
+// Jacobians' wrappers are in Jacobians.swift, vmap's in Vmap.swift.
 
 import MindAD
 import MindFrontend

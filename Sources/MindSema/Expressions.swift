@@ -58,8 +58,17 @@ extension Elaborator {
           throw Diagnostic("E2016", "tuple of \(elements.count) elements has no field `\(name)`", at: expr.span)
         }
         return elements[i]
+      case .tensor(let v) where ["T", "shape", "size", "ndim"].contains(name):
+        // NumPy's attributes: `x.T` reverses the axes; `x.ndim` is the rank.
+        if name == "ndim" { return .literal(Double(v.type.rank), isFloat: false) }
+        return try Builtins.dispatch(
+          name == "T" ? "transpose" : name, self, typeArguments: [], positional: [(base, baseExpr.span)],
+          keywords: [:], span: expr.span)
       default:
-        throw Diagnostic("E2016", "\(base.typeDescription) has no field `\(name)`", at: expr.span)
+        throw Diagnostic(
+          "E2016",
+          "\(base.typeDescription) has no field `\(name)`\(base.isTensor ? " (a tensor has `T`, `shape`, `size` and `ndim`)" : "")",
+          at: expr.span)
       }
     case .if(let condition, let thenBlock, let elseBlock):
       return try elaborateIf(condition, thenBlock, elseBlock, scope, span: expr.span) ?? .tuple([])

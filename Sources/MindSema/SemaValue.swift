@@ -113,6 +113,11 @@ public indirect enum SemaValue {
   /// `None`: an axis argument that names no axis (`vmap`'s `in_axes`).
   case none
 
+  var isTensor: Bool {
+    if case .tensor = self { return true }
+    return false
+  }
+
   /// The MIND spelling of the value's type, for messages.
   var typeDescription: String {
     switch self {

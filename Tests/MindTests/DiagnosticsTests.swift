@@ -70,6 +70,9 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
     ),
     .init(code: "E2015", location: "1:17", message: "cannot destructure", source: "fn main() { let (a, b) = 1.0; }"),
     .init(
+      code: "E2016", location: "1:34", message: "has no field `foo` (a tensor has `T`, `shape`, `size` and `ndim`)",
+      source: "fn main() { let x = [1.0]; print(x.foo); }"),
+    .init(
       code: "E2016", location: "2:41", message: "has no field `c`",
       source: "struct P { a: f32 }\nfn main() { let p = P { a: 1.0 }; print(p.c); }"),
     .init(

@@ -59,6 +59,8 @@ public struct CallArgument {
 public enum IndexItem {
   case single(Expr)
   case slice(start: Expr?, end: Expr?, step: Expr?, span: SourceSpan)
+  /// `...`: as many whole axes as the other items leave.
+  case ellipsis(SourceSpan)
 }
 
 public struct Parameter {

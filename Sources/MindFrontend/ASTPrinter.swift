@@ -107,6 +107,7 @@ public struct ASTPrinter {
           for part in [a, b, c] {
             if let part { expr(part, depth + 2) } else { line(depth + 2, "_") }
           }
+        case .ellipsis: line(depth + 1, "...")
         }
       }
     case .field(let base, let name):

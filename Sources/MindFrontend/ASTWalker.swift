@@ -19,6 +19,7 @@ public enum ASTWalker {
         switch item {
         case .single(let e): visitNames(e, visit)
         case .slice(let a, let b, let c, _): [a, b, c].compactMap { $0 }.forEach { visitNames($0, visit) }
+        case .ellipsis: break
         }
       }
     case .if(let c, let t, let e):

@@ -521,6 +521,7 @@ public struct Parser {
 
   mutating func parseIndexItem() throws -> IndexItem {
     let start = current.span
+    if accept(.ellipsis) { return .ellipsis(start) }
     if accept(.colonColon) {
       // `x[::2]`: `::` is one token.
       var step: Expr?

@@ -16,6 +16,7 @@ public enum Keyword: String, CaseIterable, Sendable {
 
 public enum Punct: String, CaseIterable, Sendable {
   // Longest first, so the lexer can match greedily in this order.
+  case ellipsis = "..."
   case starStar = "**"
   case arrow = "->"
   case fatArrow = "=>"

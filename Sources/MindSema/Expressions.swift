@@ -334,6 +334,7 @@ extension Elaborator {
       return elements[(i + elements.count) % elements.count]
     }
     let x = try materialize(base, span: baseSpan)
+    let (items, newAxes) = try expandingNewAxesAndEllipsis(items, rank: x.type.rank, scope)
     guard items.count <= x.type.rank else {
       throw Diagnostic("E3004", "too many indices: \(items.count) for a tensor of rank \(x.type.rank)", at: span)
     }
@@ -378,6 +379,8 @@ extension Elaborator {
           strides.append(1)
           sliceShape.append(extentDim)
         }
+      case .ellipsis:
+        continue  // replaced by whole-axis slices above
       case .slice(let startExpr, let endExpr, let stepExpr, let sliceSpan):
         func bound(_ e: Expr?) throws -> Int? {
           guard let e else { return nil }
@@ -420,7 +423,44 @@ extension Elaborator {
       }
       result = builder.value(.dynamicSlice, [result] + offsets, type: TensorType(x.type.dtype, windowShape))
     }
-    let finalShape = result.type.shape.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+    var finalShape = result.type.shape.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+    for position in newAxes { finalShape.insert(.known(1), at: position) }
     return .tensor(builder.reshape(result, finalShape))
+  }
+
+  /// NumPy's `None` and `...` in an index: the items without them (`...` replaced by as many
+  /// whole-axis slices as the other items leave of `rank`), and the result positions where a
+  /// `None` inserts an axis of extent 1, in increasing order.
+  func expandingNewAxesAndEllipsis(_ items: [IndexItem], rank: Int, _ scope: Scope) throws -> ([IndexItem], [Int]) {
+    func isNewAxis(_ item: IndexItem) -> Bool {
+      if case .single(let e) = item, case .name("None") = e.kind, scope.lookup("None") == nil { return true }
+      return false
+    }
+    func isEllipsis(_ item: IndexItem) -> Bool {
+      if case .ellipsis = item { return true }
+      return false
+    }
+    let ellipses = items.filter(isEllipsis)
+    if ellipses.count > 1, case .ellipsis(let span) = ellipses[1] {
+      throw Diagnostic("E3005", "an index can have only one `...`", at: span)
+    }
+    let indexing = items.filter { !isNewAxis($0) && !isEllipsis($0) }.count
+    var expanded: [IndexItem] = []
+    var newAxes: [Int] = []
+    var position = 0
+    for item in items {
+      if isNewAxis(item) {
+        newAxes.append(position)
+        position += 1
+      } else if case .ellipsis(let span) = item {
+        let whole = max(0, rank - indexing)
+        expanded += Array(repeating: .slice(start: nil, end: nil, step: nil, span: span), count: whole)
+        position += whole
+      } else {
+        if case .slice = item { position += 1 }
+        expanded.append(item)
+      }
+    }
+    return (expanded, newAxes)
   }
 }

@@ -121,7 +121,8 @@ enum Builtins {
     "log2", "rsqrt", "relu", "softplus", "gelu", "square", "pow", "max", "min", "where", "cast", "clip", "sum",
     "mean", "prod", "logsumexp", "argmax", "argmin", "softmax", "log_softmax", "layer_norm", "one_hot",
     "cross_entropy", "matmul", "dot", "outer", "transpose", "conv2d", "reshape", "broadcast", "expand_dims",
-    "squeeze", "flatten", "concat", "stack", "shape", "size", "gather", "zeros", "ones", "full", "eye", "arange",
+    "squeeze", "flatten", "concat", "stack", "shape", "size", "gather", "dynamic_slice", "dynamic_update_slice",
+    "zeros", "ones", "full", "eye", "arange",
     "linspace", "randn", "rand", "print", "assert",
   ]
   static let transforms: Set<String> = [

@@ -113,9 +113,66 @@ enum ShapeOps {
       guard x.type.rank > 0 else { throw Diagnostic("E3004", "cannot gather from a scalar", at: args.span) }
       let axis = try args.normalizeAxis(try args.keywordInt("axis") ?? 0, rank: x.type.rank, span: args.span)
       return .tensor(b.value(.gather(axis: axis), [x, b.cast(indices, to: .i64)]))
+    case "dynamic_slice":
+      // JAX's lax.dynamic_slice: the window of constant `sizes` at `starts` that may be known only
+      // at run time (negative counting from the end; a window out of bounds is E6001 then).
+      try args.expect(3...3)
+      let x = try args.tensor(0)
+      let starts = try runtimeStarts(args, 1, rank: x.type.rank)
+      let sizes = try args.intList(args.positional[2].value, args.positional[2].span, what: "the window sizes")
+      guard sizes.count == x.type.rank,
+        zip(sizes, x.type.shape).allSatisfy({ size, extent in size >= 0 && extent.value.map { size <= $0 } ?? true })
+      else {
+        throw Diagnostic(
+          "E3005", "a window of sizes \(sizes) does not fit a tensor of shape \(x.type.shapeDescription)",
+          at: args.positional[2].span)
+      }
+      return .tensor(b.value(.dynamicSlice, [x] + starts, type: TensorType(x.type.dtype, known: sizes)))
+    case "dynamic_update_slice":
+      try args.expect(3...3)
+      let x = try args.tensor(0)
+      let update = try args.tensor(1, as: x.type.dtype)
+      guard update.type.dtype == x.type.dtype, update.type.rank == x.type.rank,
+        zip(update.type.shape, x.type.shape).allSatisfy({ size, extent in
+          guard let s = size.value, let e = extent.value else { return true }
+          return s <= e
+        })
+      else {
+        throw Diagnostic(
+          "E3005", "an update of \(describe(update.type)) does not fit a tensor of \(describe(x.type))",
+          at: args.positional[1].span)
+      }
+      let starts = try runtimeStarts(args, 2, rank: x.type.rank)
+      return .tensor(b.value(.dynamicUpdateSlice, [x, update] + starts))
     default:
       return nil
     }
+  }
+
+  /// A window's start on every axis, as i64 scalars: a tuple of integers or a list `[i, 0]`,
+  /// whose elements may be known only at run time.
+  static func runtimeStarts(_ args: BuiltinArguments, _ i: Int, rank: Int) throws -> [Value] {
+    let (value, span) = args.positional[i]
+    let b = args.b
+    let starts: [Value]
+    if case .tuple(let parts) = value {
+      starts = try parts.map { try args.e.materialize($0, as: .i64, span: span) }
+    } else {
+      let list = try args.e.materialize(value, as: .i64, span: span)
+      guard list.type.rank == 1, let count = list.type.shape[0].value else {
+        throw Diagnostic("E2019", "the starts of `\(args.name)` must be a list of integers like [i, 0]", at: span)
+      }
+      starts = (0..<count).map { k in
+        let element = b.value(.slice(starts: [k], strides: [1]), [list], type: TensorType(list.type.dtype, known: [1]))
+        return b.reshape(element, [])
+      }
+    }
+    guard starts.count == rank, starts.allSatisfy({ $0.type.isScalar && $0.type.dtype.isInteger }) else {
+      throw Diagnostic(
+        "E2019", "`\(args.name)` needs one integer start per axis of the tensor (\(rank)), found \(starts.count)",
+        at: span)
+    }
+    return starts.map { b.cast($0, to: .i64) }
   }
 
   /// The shape `reshape(x, requested)` produces; one -1 is inferred (E3007 when counts differ).

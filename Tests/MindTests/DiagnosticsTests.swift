@@ -115,6 +115,9 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
       code: "E3004", location: "1:43", message: "axis 2 is out of range",
       source: "fn main() { print(sum(zeros([2, 3]), axis=2)); }"),
     .init(
+      code: "E3005", location: "1:50", message: "a window of sizes [3] does not fit a tensor of shape [2]",
+      source: "fn main() { print(dynamic_slice([1.0, 2.0], [0], [3])); }"),
+    .init(
       code: "E3005", location: "1:43", message: "an index can have only one `...`",
       source: "fn main() { let x = [[1.0]]; print(x[..., ..., 0]); }"),
     .init(

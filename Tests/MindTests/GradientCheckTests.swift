@@ -69,6 +69,12 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
       expression: "{ let mut z = x; for i in 0..2 { z = z + tanh(z @ y * 0.1) @ (y * 0.1); } z }", shape: "40, 40",
       yShape: "40, 40"),
     .init(name: "matvec", expression: "y @ x", shape: "4", yShape: "3, 4"),
+    .init(
+      name: "dynamic_slice", expression: "dynamic_slice(x, [\(runtime(1)), 0], [2, 2]) * x[0:2]", shape: "3, 2",
+      yShape: "2"),
+    .init(
+      name: "dynamic_update_slice", expression: "dynamic_update_slice(x, x[0:1] * x[1:2], [\(runtime(2)), 0])",
+      shape: "3, 2", yShape: "2"),
     .init(name: "new_axis_outer", expression: "x[:, None] * x[None, :] + x[..., None]", shape: "3"),
     .init(name: "attribute_T", expression: "x.T @ y * cast<f64>(x.ndim)", shape: "3, 2", yShape: "3, 4"),
     // sums of small products, accumulated by the small kernels (rows and dots)

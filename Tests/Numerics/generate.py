@@ -165,7 +165,11 @@ CASES = [
     ("size", "size(T)", T.size), ("attribute_T", "T.T", T.T), ("attribute_shape", "A.shape", np.array(A.shape)),
     ("attribute_size", "A.size", A.size), ("attribute_ndim", "T.ndim", T.ndim),
     ("new_axis", "A[:, None]", A[:, None]), ("new_axis_front", "v[None]", v[None]), ("ellipsis", "T[..., 1]", T[..., 1]),
-    ("ellipsis_new_axis", "T[0, ..., None, 1]", T[0, ..., None, 1]), ("gather", "gather(A, [2, 0, -1], axis=1)", A[:, [2, 0, -1]]), ("gather0", "gather(T, [[1, 0], [1, 1]])", T[[[1, 0], [1, 1]]]),
+    ("ellipsis_new_axis", "T[0, ..., None, 1]", T[0, ..., None, 1]),
+    ("dynamic_slice", "dynamic_slice(T, [cast<i64>(sum(v) * 0.0) + 1, 0, 1], [1, 2, 2])", T[1:2, 0:2, 1:3]),
+    ("dynamic_slice_negative", "dynamic_slice(A, (0, -2), [2, 2])", A[:, 1:3]),
+    ("dynamic_update_slice", "dynamic_update_slice(A, [[9.0, 8.0]], [cast<i64>(sum(v) * 0.0) + 1, 1])",
+     np.array([[0.5, -1.2, 2.0], [3.1, 9.0, 8.0]], dtype=f32)), ("gather", "gather(A, [2, 0, -1], axis=1)", A[:, [2, 0, -1]]), ("gather0", "gather(T, [[1, 0], [1, 1]])", T[[[1, 0], [1, 1]]]),
     ("index", "T[1, -1]", T[1, -1]), ("slice", "T[:, 1:, ::2]", T[:, 1:, ::2]), ("slice_negative", "A[-1, :-1]", A[-1, :-1]), ("slice_step", "arange(10)[1:9:3]", np.arange(10)[1:9:3]),
     # construction
     ("zeros", "zeros([2, 2])", np.zeros((2, 2))), ("ones", "ones([3])", np.ones(3)), ("full", "full([2], 1.5)", np.full(2, 1.5)),

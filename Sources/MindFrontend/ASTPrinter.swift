@@ -9,6 +9,13 @@ public struct ASTPrinter {
     return printer.out
   }
 
+  /// One expression, in the same form (two expressions print alike when they are the same tree).
+  public static func print(_ expression: Expr) -> String {
+    var printer = ASTPrinter()
+    printer.expr(expression, 0)
+    return printer.out
+  }
+
   mutating func line(_ depth: Int, _ text: String) {
     out += String(repeating: "  ", count: depth) + text + "\n"
   }

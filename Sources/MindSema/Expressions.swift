@@ -341,7 +341,7 @@ extension Elaborator {
     var starts: [Int] = []
     var strides: [Int] = []
     var sliceShape: [Dim] = []
-    var dynamic: [(axis: Int, index: Value)] = []
+    var dynamic: [(axis: Int, index: Value, size: Int)] = []
     var removed: Set<Int> = []
     for axis in 0..<x.type.rank {
       let extentDim = x.type.shape[axis]
@@ -374,7 +374,7 @@ extension Elaborator {
             throw Diagnostic("E2004", "an index must be an integer scalar, found \(describe(value.type))", at: e.span)
           }
           builder.location = span
-          dynamic.append((axis, builder.cast(value, to: .i64)))
+          dynamic.append((axis, builder.cast(value, to: .i64), 1))
           starts.append(0)
           strides.append(1)
           sliceShape.append(extentDim)
@@ -382,10 +382,29 @@ extension Elaborator {
       case .ellipsis:
         continue  // replaced by whole-axis slices above
       case .slice(let startExpr, let endExpr, let stepExpr, let sliceSpan):
+        if let startExpr, let size = runtimeWindow(startExpr, endExpr, stepExpr),
+          case let startValue = try elaborate(startExpr, scope), constantInteger(startValue) == nil
+        {
+          // `x[i:i+3]`: a window of constant size at a start known at run time.
+          let start = try materialize(startValue, as: .i64, span: startExpr.span)
+          guard start.type.isScalar, start.type.dtype.isInteger, size >= 0, extent.map({ size <= $0 }) ?? true else {
+            throw Diagnostic(
+              "E3005", "a slice `start:start+\(size)` needs an integer start and a size within the axis",
+              at: sliceSpan)
+          }
+          builder.location = span
+          dynamic.append((axis, builder.cast(start, to: .i64), size))
+          starts.append(0)
+          strides.append(1)
+          sliceShape.append(extentDim)
+          continue
+        }
         func bound(_ e: Expr?) throws -> Int? {
           guard let e else { return nil }
           guard let v = constantInteger(try elaborate(e, scope)) else {
-            throw Diagnostic("E3005", "slice bounds must be integer constants", at: e.span)
+            throw Diagnostic(
+              "E3005", "slice bounds must be integer constants (a window at a start known at run time is `x[i:i+k]`)",
+              at: e.span)
           }
           return v
         }
@@ -416,7 +435,7 @@ extension Elaborator {
       for axis in 0..<x.type.rank {
         if let d = dynamic.first(where: { $0.axis == axis }) {
           offsets.append(d.index)
-          windowShape[axis] = .known(1)
+          windowShape[axis] = .known(d.size)
         } else {
           offsets.append(builder.scalar(0, .i64))
         }
@@ -426,6 +445,18 @@ extension Elaborator {
     var finalShape = result.type.shape.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
     for position in newAxes { finalShape.insert(.known(1), at: position) }
     return .tensor(builder.reshape(result, finalShape))
+  }
+
+  /// The size k of a slice written `start:start+k` (or `start:k+start`) with step 1, the same
+  /// expression twice, whose start may be known only at run time.
+  func runtimeWindow(_ start: Expr, _ end: Expr?, _ step: Expr?) -> Int? {
+    guard let end, step == nil || ASTPrinter.print(step!) == "1\n", case .binary(.add, let a, let b) = end.kind else {
+      return nil
+    }
+    let startText = ASTPrinter.print(start)
+    if case .integer(let k) = b.kind, ASTPrinter.print(a) == startText { return Int(exactly: k) }
+    if case .integer(let k) = a.kind, ASTPrinter.print(b) == startText { return Int(exactly: k) }
+    return nil
   }
 
   /// NumPy's `None` and `...` in an index: the items without them (`...` replaced by as many

@@ -121,7 +121,8 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
       code: "E3005", location: "1:43", message: "an index can have only one `...`",
       source: "fn main() { let x = [[1.0]]; print(x[..., ..., 0]); }"),
     .init(
-      code: "E3005", location: "1:60", message: "slice bounds must be integer constants",
+      code: "E3005", location: "1:60",
+      message: "slice bounds must be integer constants (a window at a start known at run time is `x[i:i+k]`)",
       source: "fn main() { let x = zeros([4]); let i = argmax(x); print(x[i:3]); }"),
     .init(
       code: "E3006", location: "1:34", message: "ragged array literal",

@@ -75,6 +75,8 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
     .init(
       name: "dynamic_update_slice", expression: "dynamic_update_slice(x, x[0:1] * x[1:2], [\(runtime(2)), 0])",
       shape: "3, 2", yShape: "2"),
+    .init(
+      name: "runtime_window", expression: "{ let i = \(runtime(1)); x[i:i+2] * x[0:2] }", shape: "4, 2", yShape: "2"),
     .init(name: "new_axis_outer", expression: "x[:, None] * x[None, :] + x[..., None]", shape: "3"),
     .init(name: "attribute_T", expression: "x.T @ y * cast<f64>(x.ndim)", shape: "3, 2", yShape: "3, 4"),
     // sums of small products, accumulated by the small kernels (rows and dots)

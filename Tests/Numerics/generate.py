@@ -168,6 +168,7 @@ CASES = [
     ("ellipsis_new_axis", "T[0, ..., None, 1]", T[0, ..., None, 1]),
     ("dynamic_slice", "dynamic_slice(T, [cast<i64>(sum(v) * 0.0) + 1, 0, 1], [1, 2, 2])", T[1:2, 0:2, 1:3]),
     ("dynamic_slice_negative", "dynamic_slice(A, (0, -2), [2, 2])", A[:, 1:3]),
+    ("runtime_window", "{ let i = cast<i64>(sum(v) * 0.0) + 1; T[:, i:i+2] }", T[:, 1:3]),
     ("dynamic_update_slice", "dynamic_update_slice(A, [[9.0, 8.0]], [cast<i64>(sum(v) * 0.0) + 1, 1])",
      np.array([[0.5, -1.2, 2.0], [3.1, 9.0, 8.0]], dtype=f32)), ("gather", "gather(A, [2, 0, -1], axis=1)", A[:, [2, 0, -1]]), ("gather0", "gather(T, [[1, 0], [1, 1]])", T[[[1, 0], [1, 1]]]),
     ("index", "T[1, -1]", T[1, -1]), ("slice", "T[:, 1:, ::2]", T[:, 1:, ::2]), ("slice_negative", "A[-1, :-1]", A[-1, :-1]), ("slice_step", "arange(10)[1:9:3]", np.arange(10)[1:9:3]),

@@ -42,7 +42,7 @@ public struct Lexer {
           guard let d = peek() else {
             diagnostics.append(
               Diagnostic(
-                "E1002", "unterminated block comment", at: SourceSpan(file: file, start: start, end: start + 2)))
+                "E1006", "unterminated block comment", at: SourceSpan(file: file, start: start, end: start + 2)))
             return
           }
           if d == UInt8(ascii: "/") && peek(1) == UInt8(ascii: "*") {

@@ -17,7 +17,7 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
     .init(code: "E1001", location: "1:21", message: "unexpected character `$`", source: "fn main() { let x = $; }"),
     .init(code: "E1002", location: "1:19", message: "unterminated string", source: "fn main() { print(\"abc); }"),
     .init(
-      code: "E1002", location: "1:13", message: "unterminated block comment", source: "fn main() { /* never closed"),
+      code: "E1006", location: "1:13", message: "unterminated block comment", source: "fn main() { /* never closed"),
     .init(
       code: "E1003", location: "1:21", message: "malformed number",
       source: "fn main() { let x = 99999999999999999999; }"),

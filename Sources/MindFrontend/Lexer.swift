@@ -92,7 +92,7 @@ public struct Lexer {
     // Skip the rest of a multi-byte UTF-8 character so the caret covers it once.
     while let d = peek(), d & 0xC0 == 0x80 { position += 1 }
     let shown = String(decoding: bytes[start..<position], as: UTF8.self)
-    diagnostics.append(Diagnostic("E1001", "unexpected character `\(shown)`", at: span(start)))
+    diagnostics.append(Diagnostic("E1002", "unexpected character `\(shown)`", at: span(start)))
     return next()
   }
 
@@ -126,7 +126,7 @@ public struct Lexer {
     } else if let value = Int64(text) {
       return Token(kind: .integer(value), span: span(start))
     }
-    diagnostics.append(Diagnostic("E1003", "malformed number `\(text)`", at: span(start)))
+    diagnostics.append(Diagnostic("E1005", "malformed number `\(text)`", at: span(start)))
     return Token(kind: .integer(0), span: span(start))
   }
 
@@ -150,7 +150,7 @@ public struct Lexer {
     if peek() == UInt8(ascii: "\"") {
       position += 1
     } else {
-      diagnostics.append(Diagnostic("E1002", "unterminated string literal", at: span(start)))
+      diagnostics.append(Diagnostic("E1003", "unterminated string literal", at: span(start)))
     }
     return Token(kind: .string(String(decoding: value, as: UTF8.self)), span: span(start))
   }

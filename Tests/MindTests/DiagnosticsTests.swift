@@ -14,12 +14,12 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
 @Suite struct DiagnosticsTests {
   static let cases: [DiagnosticCase] = [
     // Lexing and parsing.
-    .init(code: "E1001", location: "1:21", message: "unexpected character `$`", source: "fn main() { let x = $; }"),
-    .init(code: "E1002", location: "1:19", message: "unterminated string", source: "fn main() { print(\"abc); }"),
+    .init(code: "E1002", location: "1:21", message: "unexpected character `$`", source: "fn main() { let x = $; }"),
+    .init(code: "E1003", location: "1:19", message: "unterminated string", source: "fn main() { print(\"abc); }"),
     .init(
       code: "E1006", location: "1:13", message: "unterminated block comment", source: "fn main() { /* never closed"),
     .init(
-      code: "E1003", location: "1:21", message: "malformed number",
+      code: "E1005", location: "1:21", message: "malformed number",
       source: "fn main() { let x = 99999999999999999999; }"),
     .init(code: "E1010", location: "1:30", message: "expected `]`", source: "fn main() { let x = [1.0, 2.0; }"),
     .init(code: "E1011", location: "1:4", message: "expected a name after `fn`", source: "fn (x: f32) {}"),

@@ -71,11 +71,11 @@ final class ReverseMode {
         let (count, tape) = cloneCountingIterations(op, cloner)
         tripCounts[ObjectIdentifier(op)] = count
         tapes[ObjectIdentifier(op)] = tape
-      } else if op.kind == .forOp && needsAdjoint(op), let (lower, upper) = Self.constantBounds(op), upper > lower,
+      } else if op.kind == .forOp && needsAdjoint(op), let (lower, upper) = op.constantBounds, upper > lower,
         Self.tapeBytes(op, iterations: upper - lower) <= Self.tapeLimit
       {
         tapes[ObjectIdentifier(op)] = cloneRecordingStates(op, cloner, rows: upper - lower)
-      } else if op.kind == .forOp && needsAdjoint(op) && Self.constantBounds(op) == nil,
+      } else if op.kind == .forOp && needsAdjoint(op) && op.constantBounds == nil,
         let tape = cloneTapingIfItFits(op, cloner)
       {
         tapes[ObjectIdentifier(op)] = tape
@@ -257,15 +257,6 @@ final class ReverseMode {
     for (i, position) in loop.differentiable.enumerated() { contributions.append((initial[position], end[i])) }
     for (i, value) in loop.free.enumerated() { contributions.append((value, end[loop.differentiable.count + i])) }
     return contributions
-  }
-
-  static func constantBounds(_ op: Operation) -> (Int, Int)? {
-    func constant(_ v: Value) -> Int? {
-      guard let def = v.definingOp, case .constant(.splat(let x)) = def.kind else { return nil }
-      return Int(exactly: x)
-    }
-    guard let lower = constant(op.operands[0]), let upper = constant(op.operands[1]) else { return nil }
-    return (lower, upper)
   }
 
   /// What the forward copy of a `for` loop records.

@@ -60,10 +60,11 @@ public enum AccumulatedProducts {
     while index < block.operations.count {
       let op = block.operations[index]
       for region in op.regions { changed = rewrite(region, values) || changed }
-      guard op.kind == .forOp, let count = constantTripCount(op), count >= 2 else {
+      guard op.kind == .forOp, let (lower, upper) = op.constantBounds, upper - lower >= 2 else {
         index += 1
         continue
       }
+      let count = upper - lower
       let accumulations = self.accumulations(in: op, count: count)
       guard !accumulations.isEmpty else {
         index += 1
@@ -76,15 +77,6 @@ public enum AccumulatedProducts {
       changed = true
     }
     return changed
-  }
-
-  static func constantTripCount(_ op: Operation) -> Int? {
-    func constant(_ v: Value) -> Int? {
-      guard let def = v.definingOp, case .constant(.splat(let x)) = def.kind else { return nil }
-      return Int(exactly: x)
-    }
-    guard let lower = constant(op.operands[0]), let upper = constant(op.operands[1]) else { return nil }
-    return upper - lower
   }
 
   /// The carried slots of `loop` that only accumulate outer products of values its body computes.

@@ -37,6 +37,16 @@ public final class Operation {
 
   public var result: Value { results[0] }
 
+  /// A `for` loop's bounds, when both are integer constants.
+  public var constantBounds: (lower: Int, upper: Int)? {
+    func constant(_ v: Value) -> Int? {
+      guard let def = v.definingOp, case .constant(.splat(let x)) = def.kind else { return nil }
+      return Int(exactly: x)
+    }
+    guard kind == .forOp, let lower = constant(operands[0]), let upper = constant(operands[1]) else { return nil }
+    return (lower, upper)
+  }
+
   /// An op with given results (for passes that rebuild ops).
   public static func make(
     _ kind: OpKind, _ operands: [Value], results: [Value], regions: [Block] = [], location: SourceSpan

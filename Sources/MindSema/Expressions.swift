@@ -450,9 +450,8 @@ extension Elaborator {
   /// The size k of a slice written `start:start+k` (or `start:k+start`) with step 1, the same
   /// expression twice, whose start may be known only at run time.
   func runtimeWindow(_ start: Expr, _ end: Expr?, _ step: Expr?) -> Int? {
-    guard let end, step == nil || ASTPrinter.print(step!) == "1\n", case .binary(.add, let a, let b) = end.kind else {
-      return nil
-    }
+    let unitStep = step.map { if case .integer(1) = $0.kind { true } else { false } } ?? true
+    guard let end, unitStep, case .binary(.add, let a, let b) = end.kind else { return nil }
     let startText = ASTPrinter.print(start)
     if case .integer(let k) = b.kind, ASTPrinter.print(a) == startText { return Int(exactly: k) }
     if case .integer(let k) = a.kind, ASTPrinter.print(b) == startText { return Int(exactly: k) }

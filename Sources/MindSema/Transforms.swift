@@ -168,11 +168,14 @@ extension Elaborator {
   }
 
   /// The same structure with new placeholder values (symbolic checking).
-  func fresh(_ value: SemaValue) -> SemaValue {
+  func fresh(_ value: SemaValue) -> SemaValue { fresh(value) { $0 } }
+
+  /// `value` with each tensor leaf replaced, in order, by a fresh value of the type `type` gives.
+  func fresh(_ value: SemaValue, _ type: (TensorType) -> TensorType) -> SemaValue {
     switch value {
-    case .tensor(let v): return .tensor(values.make(v.type))
-    case .tuple(let parts): return .tuple(parts.map(fresh))
-    case .structure(let d, let parts): return .structure(d, parts.map(fresh))
+    case .tensor(let v): return .tensor(values.make(type(v.type)))
+    case .tuple(let parts): return .tuple(parts.map { fresh($0, type) })
+    case .structure(let d, let parts): return .structure(d, parts.map { fresh($0, type) })
     default: return value
     }
   }

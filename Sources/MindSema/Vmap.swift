@@ -84,18 +84,11 @@ extension Elaborator {
   /// negative): what one call of the function sees.
   func element(of value: SemaValue, axis: Int?) -> SemaValue {
     guard let axis else { return value }
-    func strip(_ value: SemaValue) -> SemaValue {
-      switch value {
-      case .tensor(let v):
-        var shape = v.type.shape
-        shape.remove(at: axis < 0 ? axis + v.type.rank : axis)
-        return .tensor(values.make(TensorType(v.type.dtype, shape)))
-      case .tuple(let parts): return .tuple(parts.map(strip))
-      case .structure(let d, let parts): return .structure(d, parts.map(strip))
-      default: return value
-      }
+    return fresh(value) { type in
+      var shape = type.shape
+      shape.remove(at: axis < 0 ? axis + type.rank : axis)
+      return TensorType(type.dtype, shape)
     }
-    return strip(value)
   }
 
   /// The batch axis of each leaf of the result, checked (non-negative, in the batched rank).
@@ -126,18 +119,11 @@ extension Elaborator {
   /// The result with the batch axis inserted into each leaf at its axis.
   func stacked(_ result: SemaValue, size: Dim, axes: [Int]) -> SemaValue {
     var remaining = axes[...]
-    func insert(_ value: SemaValue) -> SemaValue {
-      switch value {
-      case .tensor(let v):
-        var shape = v.type.shape
-        shape.insert(size, at: remaining.removeFirst())
-        return .tensor(values.make(TensorType(v.type.dtype, shape)))
-      case .tuple(let parts): return .tuple(parts.map(insert))
-      case .structure(let d, let parts): return .structure(d, parts.map(insert))
-      default: return value
-      }
+    return fresh(result) { type in
+      var shape = type.shape
+      shape.insert(size, at: remaining.removeFirst())
+      return TensorType(type.dtype, shape)
     }
-    return insert(result)
   }
 
   func callVmap(

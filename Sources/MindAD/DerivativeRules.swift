@@ -4,6 +4,7 @@
 // differentiation and derivatives of derivatives work to any depth; `DerivativeRulesTests`
 // enumerates the emitted ops to prove it.
 //
+// Unary elementwise ops take their rule from their record (UnaryOps.swift).
 // Conventions (LANGUAGE.md): relu'(0) = 0 (it is max(x, 0)); ties of max/min send half the
 // adjoint to each side; abs'(0) = 0; comparisons, sign, floor, ceil, round, argmax, casts to
 // integers, integer and bool values carry no gradient. Control flow and calls are handled by
@@ -25,7 +26,7 @@ public enum DerivativeRules {
   public static func classify(_ kind: OpKind) -> Class {
     switch kind {
     case .unary(let u):
-      return [.sign, .floor, .ceil, .round, .not, .stopGradient].contains(u) ? .noGradient : .rule
+      return u.record.tangent == nil ? .noGradient : .rule
     case .binary(let b):
       return b == .and || b == .or ? .noGradient : .rule
     case .compare, .argReduce, .iota, .random, .empty, .constant, .print, .assert: return .noGradient
@@ -47,20 +48,8 @@ public enum DerivativeRules {
     let one = { b.splat(1, like: g.type) }
     switch op.kind {
     case .unary(let u):
-      let v = x[0]
-      switch u {
-      case .neg: out[0] = b.unary(.neg, g)
-      case .abs: out[0] = b.binary(.mul, g, b.unary(.sign, v))
-      case .exp: out[0] = b.binary(.mul, g, y[0])
-      case .log: out[0] = b.binary(.div, g, v)
-      case .sqrt: out[0] = b.binary(.div, g, b.binary(.mul, b.splat(2, like: g.type), y[0]))
-      case .sin: out[0] = b.binary(.mul, g, b.unary(.cos, v))
-      case .cos: out[0] = b.unary(.neg, b.binary(.mul, g, b.unary(.sin, v)))
-      case .tan: out[0] = b.binary(.mul, g, b.binary(.add, one(), b.binary(.mul, y[0], y[0])))
-      case .tanh: out[0] = b.binary(.mul, g, b.binary(.sub, one(), b.binary(.mul, y[0], y[0])))
-      case .logistic: out[0] = b.binary(.mul, g, b.binary(.mul, y[0], b.binary(.sub, one(), y[0])))
-      case .sign, .floor, .ceil, .round, .not, .stopGradient: break
-      }
+      // The tangent rule is its own transpose (UnaryOps.swift).
+      out[0] = u.record.tangent?(b, x[0], y[0], g)
     case .binary(let o):
       let (l, r) = (x[0], x[1])
       switch o {

@@ -1,8 +1,9 @@
 // Elementwise ops (unary, binary, compare, select, cast): one loop over the flat buffer in
 // explicit LLVM vectors of the CPU's width (`<16 x float>` with AVX-512), then a scalar tail.
 // Producers fused into this op (FunctionLowering.planFusion) are computed in the same loop.
-// exp, log and tanh are vector code (VectorMath.swift); ops that need a libm call per element
-// (tan, f64 tanh) use the scalar loop only.
+// A unary op is computed as its record says (UnaryOps.swift): an LLVM intrinsic, a kernel here or
+// in VectorMath.swift (both vector code), or a libm call per element, which uses the scalar loop
+// only.
 // Semantics follow NumPy: `%` takes the divisor's sign, `round` is round-half-to-even, and
 // `max`/`min` propagate NaN.
 
@@ -60,11 +61,10 @@ extension FunctionLowering {
     ir.loop(vectorEnd, end) { i in ir.store(dtype, compute(i, 1), destination, i) }
   }
 
-  /// Ops computed by a libm call per element: tan, and tanh in f64 (VectorMath.swift has the
-  /// rest of the transcendental functions as vector code).
+  /// Ops computed by a libm call per element, as their records say (UnaryOps.swift).
   func needsLibraryCall(_ op: Operation) -> Bool {
-    guard case .unary(let u) = op.kind else { return false }
-    return u == .tan || (u == .tanh && op.operands[0].type.dtype == .f64)
+    guard case .unary(let u) = op.kind, case .libm = u.record.lowering(op.operands[0].type.dtype) else { return false }
+    return true
   }
 
   /// The element(s) of one elementwise op, on registers of `width` lanes.
@@ -76,34 +76,32 @@ extension FunctionLowering {
     switch op.kind {
     case .unary(let u):
       let x = xs[0]
+      switch u.record.lowering(dtype) {
+      case .intrinsic(let name): return ir.intrinsic(name, [x])
+      case .libm(let name):
+        let t = ir.scalarType(dtype)
+        return ir.call(ir.declare(name + (dtype == .f32 ? "f" : ""), t, [t]), [x])
+      case .kernel: break
+      }
+      let math = VectorMath(ir: ir, dtype: dtype, width: width)
       switch u {
       case .neg: return float ? LLVMBuildFNeg(b, x, "") : LLVMBuildNeg(b, x, "")
-      case .abs:
-        return float
-          ? ir.intrinsic("llvm.fabs", [x])
-          : ir.intrinsic("llvm.abs", [x, ir.constant(0, .bool)], overloads: [LLVMTypeOf(x)])
+      case .abs: return ir.intrinsic("llvm.abs", [x, ir.constant(0, .bool)], overloads: [LLVMTypeOf(x)])
       case .sign:
         let positive = float ? LLVMBuildFCmp(b, LLVMRealOGT, x, c(0), "") : LLVMBuildICmp(b, LLVMIntSGT, x, c(0), "")
         let negative = float ? LLVMBuildFCmp(b, LLVMRealOLT, x, c(0), "") : LLVMBuildICmp(b, LLVMIntSLT, x, c(0), "")
         return LLVMBuildSelect(b, positive, c(1), LLVMBuildSelect(b, negative, c(-1), x, ""), "")
-      case .exp: return VectorMath(ir: ir, dtype: dtype, width: width).exp(x)
-      case .log: return VectorMath(ir: ir, dtype: dtype, width: width).log(x)
-      case .sqrt: return ir.intrinsic("llvm.sqrt", [x])
-      case .sin where dtype == .f32, .cos where dtype == .f32:
-        return VectorMath(ir: ir, dtype: dtype, width: width).sinOrCos(x, cosine: u == .cos)
-      case .sin: return ir.intrinsic("llvm.sin", [x])
-      case .cos: return ir.intrinsic("llvm.cos", [x])
-      case .floor: return ir.intrinsic("llvm.floor", [x])
+      case .exp: return math.exp(x)
+      case .log: return math.log(x)
+      case .log1p: return math.log1p(x)
+      case .expm1: return math.expm1(x)
+      case .sin, .cos: return math.sinOrCos(x, cosine: u == .cos)
+      case .tanh: return math.tanh(x)
+      case .logistic: return math.logistic(x)
       case .stopGradient: return x
-      case .ceil: return ir.intrinsic("llvm.ceil", [x])
-      case .round: return ir.intrinsic("llvm.roundeven", [x])
-      case .tanh where dtype == .f32: return VectorMath(ir: ir, dtype: dtype, width: width).tanh(x)
-      case .tan, .tanh:
-        let name = (u == .tan ? "tan" : "tanh") + (dtype == .f32 ? "f" : "")
-        let t = ir.scalarType(dtype)
-        return ir.call(ir.declare(name, t, [t]), [x])
-      case .logistic: return VectorMath(ir: ir, dtype: dtype, width: width).logistic(x)
       case .not: return LLVMBuildNot(b, x, "")
+      case .sqrt, .tan, .floor, .ceil, .round:
+        preconditionFailure("\(u.rawValue) has no kernel: its record names its lowering")
       }
     case .binary(let o):
       let (x, y) = (xs[0], xs[1])

@@ -1,4 +1,4 @@
-// Vector math kernels: exp, log and (f32) sin, cos and tanh as LLVM IR on registers of any width,
+// Vector math kernels: exp, expm1, log, log1p and (f32) sin, cos and tanh as LLVM IR on registers of any width,
 // so elementwise loops that use them stay vectorized (`llvm.exp` and `llvm.log` on vectors become
 // one libm call per lane). The same code serves the scalar tail, so every element of a tensor is
 // computed the same way.
@@ -7,18 +7,20 @@
 //   in n·ln2 and a low part); e^r by a polynomial (Cephes' minimax for f32, the Taylor series
 //   to degree 13 for f64); times 2^n built in the exponent bits, in two halves so that results
 //   down to the smallest subnormal and up to the largest finite number are exact scalings.
-//   Beyond the range: +inf and 0; NaN stays NaN.
+//   Beyond the range: +inf and 0; NaN stays NaN. expm1 shares the reduction and the polynomial
+//   for e^r - 1 (see expm1).
 // - log: x = m·2^e with m in [√½, √2) (subnormals scaled first); log m = 2·atanh(s) with
 //   s = (m - 1)/(m + 1), |s| <= 0.172, by its odd series (arranged as in fdlibm); plus e·ln2
 //   (high and low parts).
-//   log 0 = -inf, log of a negative number or NaN is NaN, log inf = inf.
+//   log 0 = -inf, log of a negative number or NaN is NaN, log inf = inf. log1p corrects log of
+//   the rounded 1 + x by its rounding error (see log1p).
 // - logistic: 1/(1 + e^-|x|) or e^-|x|/(1 + e^-|x|) by x's sign.
 // - sin, cos (f32): Cephes' reduction to |r| <= π/4 and polynomials (see sinOrCos).
 // - tanh (f32): Cephes' odd polynomial below |x| = 0.625, else 1 - 2/(e^(2|x|) + 1) with x's
 //   sign. f64 tanh calls libm per element (see ElementwiseLowering.needsLibraryCall).
 //
-// Accuracy against glibc's libm (VectorMathTests): exp and log within 1 ulp (f32 and f64), tanh
-// and sigmoid within 2 ulps (f32).
+// Accuracy against glibc's libm (VectorMathTests): exp, log and log1p within 1 ulp, expm1 within 2
+// (f32 and f64); tanh and sigmoid within 2 ulps (f32).
 
 import CLLVM
 import MindIR
@@ -70,27 +72,56 @@ struct VectorMath {
     return mul(mul(y, power(half)), power(rest))
   }
 
-  func exp(_ x: LLVMValueRef) -> LLVMValueRef {
-    // Above `high` the result overflows; below `low` it underflows to zero.
-    let (high, low) = isF32 ? (88.72283935546875, -103.972084045410) : (709.782712893384, -745.1332191019412)
+  /// Above `expHigh` e^x overflows; below `expLow` it underflows to zero.
+  private var expHigh: Double { isF32 ? 88.72283935546875 : 709.782712893384 }
+  private var expLow: Double { isF32 ? -103.972084045410 : -745.1332191019412 }
+
+  /// x = n·ln2 + r with n = rint(x / ln2) and |r| <= ln2/2, for x in [expLow, expHigh]; r = x
+  /// exactly when n = 0.
+  private func reducedByLn2(_ x: LLVMValueRef) -> (n: LLVMValueRef, r: LLVMValueRef) {
     let (ln2High, ln2Low) =
       isF32 ? (0.693359375, -2.12194440e-4) : (0.693147180369123816490, 1.90821492927058770002e-10)
-    let clamped = ir.intrinsic("llvm.minnum", [ir.intrinsic("llvm.maxnum", [x, c(low)]), c(high)])
-    let n = ir.intrinsic("llvm.rint", [mul(clamped, c(1.4426950408889634))])
-    let r = fma(n, c(-ln2Low), fma(n, c(-ln2High), clamped))
-    let er: LLVMValueRef
+    let n = ir.intrinsic("llvm.rint", [mul(x, c(1.4426950408889634))])
+    return (n, fma(n, c(-ln2Low), fma(n, c(-ln2High), x)))
+  }
+
+  /// e^r - 1 for |r| <= ln2/2, as r + r²·P(r) (Cephes' minimax P for f32, the Taylor series to
+  /// degree 14 for f64), with full relative accuracy down to r = 0.
+  private func expm1Reduced(_ r: LLVMValueRef) -> LLVMValueRef {
     if isF32 {
       let p = polynomial(
         r, [5.0000001201e-1, 1.6666665459e-1, 4.1665795894e-2, 8.3334519073e-3, 1.3981999507e-3, 1.9875691500e-4])
-      er = add(fma(mul(p, r), r, r), c(1))
-    } else {
-      var factorials = [1.0]
-      for k in 1...13 { factorials.append(factorials[k - 1] * Double(k)) }
-      er = polynomial(r, factorials.map { 1 / $0 })
+      return fma(mul(p, r), r, r)
     }
-    var result = scale(er, byPowerOfTwo: n)
-    result = select(compare(LLVMRealOGT, x, c(high)), c(.infinity), result)
-    result = select(compare(LLVMRealOLT, x, c(low)), c(0), result)
+    var factorials = [1.0, 1.0]
+    for k in 2...14 { factorials.append(factorials[k - 1] * Double(k)) }
+    return fma(mul(r, r), polynomial(r, factorials.dropFirst(2).map { 1 / $0 }), r)
+  }
+
+  func exp(_ x: LLVMValueRef) -> LLVMValueRef {
+    let clamped = ir.intrinsic("llvm.minnum", [ir.intrinsic("llvm.maxnum", [x, c(expLow)]), c(expHigh)])
+    let (n, r) = reducedByLn2(clamped)
+    var result = scale(add(expm1Reduced(r), c(1)), byPowerOfTwo: n)
+    result = select(compare(LLVMRealOGT, x, c(expHigh)), c(.infinity), result)
+    result = select(compare(LLVMRealOLT, x, c(expLow)), c(0), result)
+    return select(compare(LLVMRealUNO, x, x), x, result)
+  }
+
+  /// e^x - 1 = 2^n·(e^r - 1) + (2^n - 1), one rounding by a fused multiply-add; 2^n - 1 is exact
+  /// for n >= -(mantissa bits + 1), below which the result is -1. Where 2^n - 1 is no longer exact
+  /// (n beyond the mantissa), the -1 does not matter and the result is e^x, scaled as exp does.
+  func expm1(_ x: LLVMValueRef) -> LLVMValueRef {
+    let low = -Double(mantissaBits + 1) * 0.6931471805599453
+    let clamped = ir.intrinsic("llvm.minnum", [ir.intrinsic("llvm.maxnum", [x, c(low)]), c(expHigh)])
+    let (n, r) = reducedByLn2(clamped)
+    let p = expm1Reduced(r)
+    let moderate = compare(LLVMRealOLE, n, c(Double(mantissaBits + 1)))
+    let t = scale(c(1), byPowerOfTwo: select(moderate, n, c(0)))
+    var result = select(moderate, fma(t, p, sub(t, c(1))), scale(add(p, c(1)), byPowerOfTwo: n))
+    result = select(compare(LLVMRealOGT, x, c(expHigh)), c(.infinity), result)
+    result = select(compare(LLVMRealOLT, x, c(low)), c(-1), result)
+    // ±0 keeps its sign (and so does a subnormal read as zero); NaN stays NaN.
+    result = select(compare(LLVMRealOEQ, x, c(0)), ir.intrinsic("llvm.copysign", [c(0), x]), result)
     return select(compare(LLVMRealUNO, x, x), x, result)
   }
 
@@ -124,6 +155,20 @@ struct VectorMath {
     result = select(compare(LLVMRealOEQ, x, c(0)), c(-.infinity), result)
     result = select(compare(LLVMRealOEQ, x, c(.infinity)), x, result)
     return select(compare(LLVMRealULT, x, c(0)), c(.nan), result)
+  }
+
+  /// log(1 + x) as log u + c/u, where u = 1 + x rounded and c = x - (u - 1) is the rounding error
+  /// (exact: u - 1 is exact by Sterbenz's lemma where it matters); log(1 + c/u) = c/u to within
+  /// (c/u)²/2, below an ulp. Where c = 0, u is exact and log u is the answer (x = -1: -inf).
+  func log1p(_ x: LLVMValueRef) -> LLVMValueRef {
+    let u = add(c(1), x)
+    let error = sub(x, sub(u, c(1)))
+    let logU = log(u)
+    var result = select(
+      compare(LLVMRealOEQ, error, c(0)), logU, add(logU, LLVMBuildFDiv(b, error, u, "")!))
+    result = select(compare(LLVMRealOEQ, x, c(.infinity)), x, result)
+    // ±0 keeps its sign (and so does a subnormal read as zero).
+    return select(compare(LLVMRealOEQ, x, c(0)), ir.intrinsic("llvm.copysign", [c(0), x]), result)
   }
 
   /// 1/(1 + e^-x), as e^x/(1 + e^x) for negative x (no overflow, full relative accuracy).
@@ -168,7 +213,11 @@ struct VectorMath {
     if cosine { k = LLVMBuildAdd(b, k, int(1), "")! }
     let odd = LLVMBuildICmp(b, LLVMIntNE, LLVMBuildAnd(b, k, int(1), "")!, int(0), "")!
     var negate = LLVMBuildICmp(b, LLVMIntNE, LLVMBuildAnd(b, k, int(2), "")!, int(0), "")!
-    if !cosine { negate = LLVMBuildXor(b, negate, compare(LLVMRealOLT, x, c(0)), "")! }
+    if !cosine {
+      // sin is odd: x's sign bit (so that sin(-0) = -0).
+      let negative = LLVMBuildICmp(b, LLVMIntSLT, LLVMBuildBitCast(b, x, bitsType, "")!, int(0), "")!
+      negate = LLVMBuildXor(b, negate, negative, "")!
+    }
     let unsigned = select(odd, cosR, sinR)
     let reduced = select(negate, LLVMBuildFNeg(b, unsigned, "")!, unsigned)
     let fastEnd = ir.currentBlock
@@ -183,9 +232,9 @@ struct VectorMath {
     let s = mul(x, x)
     let p = polynomial(
       s, [-3.33332819422e-1, 1.33314422036e-1, -5.37397155531e-2, 2.06390887954e-2, -5.70498872745e-3])
-    let small = fma(mul(p, s), x, x)
-    let t = sub(c(1), LLVMBuildFDiv(b, c(2), add(exp(mul(c(2), magnitude)), c(1)), "")!)
-    let large = ir.intrinsic("llvm.copysign", [t, x])
-    return select(compare(LLVMRealOLT, magnitude, c(0.625)), small, large)
+    let small = fma(mul(p, s), magnitude, magnitude)
+    let large = sub(c(1), LLVMBuildFDiv(b, c(2), add(exp(mul(c(2), magnitude)), c(1)), "")!)
+    // tanh is odd: x's sign (so that tanh(-0) = -0).
+    return ir.intrinsic("llvm.copysign", [select(compare(LLVMRealOLT, magnitude, c(0.625)), small, large), x])
   }
 }

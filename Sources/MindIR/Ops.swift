@@ -4,8 +4,9 @@
 // The set is small on purpose: composite built-ins (softmax, gelu, layer_norm, ...) expand into
 // these ops, so that each op needs exactly one lowering and one derivative rule.
 
+/// The unary elementwise ops; each one's facts are its record (UnaryOps.swift).
 public enum UnaryOp: String, Sendable, CaseIterable {
-  case neg, abs, sign, exp, log, sqrt, sin, cos, tan, tanh, floor, ceil, round, not, logistic
+  case neg, abs, sign, exp, log, log1p, expm1, sqrt, sin, cos, tan, tanh, floor, ceil, round, not, logistic
   /// The identity, through which no derivative flows.
   case stopGradient = "stop_gradient"
 }

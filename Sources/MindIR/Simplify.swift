@@ -55,21 +55,7 @@ public enum Simplify {
       }
     }
     switch kind {
-    case .unary(let op) where dtype.isFloat:
-      let x = xs[0]
-      switch op {
-      case .neg: return wrap(-x)
-      case .exp: return wrap(Foundation.exp(x))
-      case .log: return wrap(Foundation.log(x))
-      case .sqrt: return wrap(x.squareRoot())
-      case .abs: return wrap(Swift.abs(x))
-      case .sin: return wrap(Foundation.sin(x))
-      case .cos: return wrap(Foundation.cos(x))
-      case .tanh: return wrap(Foundation.tanh(x))
-      case .logistic: return wrap(1 / (1 + Foundation.exp(-x)))
-      case .sign: return wrap(x > 0 ? 1 : x < 0 ? -1 : x)
-      default: return nil
-      }
+    case .unary(let op): return op.record.fold.flatMap { wrap($0(xs[0])) }
     case .cast: return wrap(xs[0])
     case .compare(let op):
       let (a, b) = (xs[0], xs[1])
@@ -82,7 +68,6 @@ public enum Simplify {
       case .ge: return a >= b ? 1 : 0
       }
     case .select: return xs[0] != 0 ? xs[1] : xs[2]
-    case .unary(.neg) where dtype.isInteger: return wrap(-xs[0])
     case .binary(let op):
       let (a, b) = (xs[0], xs[1])
       switch op {

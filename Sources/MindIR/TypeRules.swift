@@ -16,6 +16,7 @@ public func inferResultTypes(_ kind: OpKind, _ operands: [TensorType]) throws(Ty
   switch kind {
   case .unary(let op):
     guard operands.count == 1 else { throw .mismatch("\(op.rawValue) takes one operand") }
+    guard op.record.accepts(operands[0].dtype) else { throw .mismatch("\(op.rawValue) of \(operands[0].dtype)") }
     return [operands[0]]
   case .binary(let op):
     guard operands.count == 2 else { throw .mismatch("\(op.rawValue) takes two operands") }

@@ -112,11 +112,9 @@ struct BuiltinArguments {
 }
 
 enum Builtins {
-  static let elementwise: [String: UnaryOp] = [
-    "neg": .neg, "abs": .abs, "sign": .sign, "exp": .exp, "log": .log, "sqrt": .sqrt, "sin": .sin, "cos": .cos,
-    "tan": .tan, "tanh": .tanh, "floor": .floor, "ceil": .ceil, "round": .round, "sigmoid": .logistic,
-    "stop_gradient": .stopGradient,
-  ]
+  /// The unary ops a program calls by name, from their records.
+  static let elementwise: [String: UnaryOp] = Dictionary(
+    uniqueKeysWithValues: UnaryOp.allCases.compactMap { op in op.record.builtinName.map { ($0, op) } })
   static let composite: Set<String> = [
     "log2", "rsqrt", "relu", "softplus", "gelu", "square", "pow", "max", "min", "where", "cast", "clip", "sum",
     "mean", "prod", "logsumexp", "argmax", "argmin", "softmax", "log_softmax", "layer_norm", "one_hot",
@@ -178,11 +176,10 @@ enum Builtins {
     }
     if let op = elementwise[name] {
       try args.expect(1...1)
-      let x = [UnaryOp.abs, .sign, .neg, .stopGradient].contains(op) ? try args.tensor(0, as: nil) : try args.float(0)
+      let x = op.record.operands == .floatingPoint ? try args.float(0) : try args.tensor(0, as: nil)
       if x.type.dtype == .bool {
         throw Diagnostic("E2004", "`\(name)` expects a numeric tensor, found bool", at: args.positional[0].span)
       }
-      if [.floor, .ceil, .round].contains(op) && x.type.dtype.isInteger { return .tensor(x) }
       return .tensor(e.builder.unary(op, x))
     }
     if let value = try Elementwise.call(name, args) { return value }

@@ -30,6 +30,8 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
     .init(name: "exp", expression: "exp(x)", shape: "4"),
     .init(name: "log", expression: "log(x)", shape: "2, 2", domain: "abs(r) + 0.5"),
     .init(name: "log2", expression: "log2(x)", shape: "3", domain: "abs(r) + 0.5"),
+    .init(name: "log1p", expression: "log1p(x)", shape: "3", domain: "abs(r) - 0.5"),
+    .init(name: "expm1", expression: "expm1(x)", shape: "2, 2"),
     .init(name: "sqrt", expression: "sqrt(x)", shape: "3", domain: "abs(r) + 0.5"),
     .init(name: "rsqrt", expression: "rsqrt(x)", shape: "3", domain: "abs(r) + 0.5"),
     .init(name: "sin_cos", expression: "sin(x) * cos(x)", shape: "5"),

@@ -1,7 +1,7 @@
 // The vector math kernels (Sources/MindCodegen/VectorMath.swift) against glibc's libm, in ulps,
 // over their whole range and at the special values, through both compilation tiers of the
 // Swift API (the quick first-call code and the optimized code). Measured worst cases here: exp
-// and log 1 ulp (f32 and f64), tanh and sigmoid 2 ulps (f32); the bounds leave one ulp for
+// and log 1 ulp (f32 and f64), tanh and sigmoid 2 ulps (f32), log1p and expm1 (see the cases); the bounds leave one ulp for
 // another libm. sin and cos (f32) are checked to the same 3-ulp bound as tanh over [-9000, 9000],
 // which crosses into libm's own calls beyond 8192. Both subnormal modes: IEEE arithmetic against libm itself, and the default
 // flush-to-zero mode against libm with subnormal inputs and results flushed to zero.
@@ -36,13 +36,24 @@ import Testing
     fn s32(x: Tensor<f32, N>) -> Tensor<f32, N> { sigmoid(x) }
     fn e64(x: Tensor<f64, N>) -> Tensor<f64, N> { exp(x) }
     fn l64(x: Tensor<f64, N>) -> Tensor<f64, N> { log(x) }
+    fn lp32(x: Tensor<f32, N>) -> Tensor<f32, N> { log1p(x) }
+    fn lp64(x: Tensor<f64, N>) -> Tensor<f64, N> { log1p(x) }
+    fn em32(x: Tensor<f32, N>) -> Tensor<f32, N> { expm1(x) }
+    fn em64(x: Tensor<f64, N>) -> Tensor<f64, N> { expm1(x) }
     """
+
+  /// ±10^k for k from -40 to 2 in steps of 1/64: where log1p and expm1 differ from log and exp.
+  static let smallMagnitudes = (-40 * 64...2 * 64).flatMap { k -> [Double] in
+    let v = Foundation.pow(10, Double(k) / 64)
+    return [v, -v]
+  }
 
   struct Case: CustomTestStringConvertible, Sendable {
     let function: String
     let low: Double
     let high: Double
     let maximumUlps: Double
+    var extraInputs: [Double] = []
     let reference: @Sendable (Double) -> Double
     var testDescription: String { function }
   }
@@ -59,6 +70,18 @@ import Testing
     },
     Case(function: "e64", low: -760, high: 720, maximumUlps: 2) { Foundation.exp($0) },
     Case(function: "l64", low: -1, high: 1e6, maximumUlps: 2) { Foundation.log($0) },
+    Case(function: "lp32", low: -1, high: 3e4, maximumUlps: 3, extraInputs: inputs(-1, 1) + smallMagnitudes) {
+      Double(Foundation.log1p(Float($0)))
+    },
+    Case(function: "lp64", low: -1, high: 1e6, maximumUlps: 3, extraInputs: inputs(-1, 1) + smallMagnitudes) {
+      Foundation.log1p($0)
+    },
+    Case(function: "em32", low: -30, high: 95, maximumUlps: 3, extraInputs: inputs(-1, 1) + smallMagnitudes) {
+      Double(Foundation.expm1(Float($0)))
+    },
+    Case(function: "em64", low: -50, high: 720, maximumUlps: 3, extraInputs: inputs(-1, 1) + smallMagnitudes) {
+      Foundation.expm1($0)
+    },
   ]
 
   /// What flush-to-zero arithmetic makes of a value: subnormals become zeros of their sign.
@@ -70,6 +93,7 @@ import Testing
     let xs =
       Self.inputs(c.low, c.high)
       + (c.function.hasPrefix("l") ? Self.inputs(0, 2) + ["1e-310", "5e-324"].map { Double($0)! } : [])
+      + c.extraInputs
     let isF32 = c.function.hasSuffix("32")
     let argument = isF32 ? Tensor(xs.map { Float($0) }) : Tensor(xs)
     for tier in ["quick", "optimized"] {

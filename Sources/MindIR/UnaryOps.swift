@@ -1,0 +1,142 @@
+// The unary elementwise ops, one record each. Everything the compiler knows about such an op is in
+// its entry of `UnaryOp.record`: the name a program calls it by, which dtypes it accepts, how it
+// folds, its derivative, and how codegen computes it. The type rule, the front end's built-in table,
+// Simplify, activity analysis, the derivative rules and the elementwise lowering all read the record;
+// adding an op is one case here (the switch is exhaustive, so a missing facet does not compile) plus,
+// for a `.kernel` lowering, its code in VectorMath. The MIR name is the enum's raw value.
+
+import Foundation
+
+public struct UnaryOpRecord: Sendable {
+  /// The operand dtypes an op accepts.
+  public enum Operands: Sendable {
+    /// f32 and f64.
+    case floatingPoint
+    /// Any integer or floating-point dtype.
+    case numeric
+    /// bool only.
+    case boolean
+  }
+
+  /// How codegen computes an op on elements of one dtype.
+  public enum Lowering: Equatable, Sendable {
+    /// Code written for the op in the elementwise lowering (an instruction or a VectorMath kernel),
+    /// on vectors of any width.
+    case kernel
+    /// An overloaded LLVM intrinsic, on vectors of any width.
+    case intrinsic(String)
+    /// A libm function called once per element (the scalar loop only); `f` is appended for f32.
+    case libm(String)
+  }
+
+  /// A tangent rule: the tangent of `y = op(x)` given `x`, `y` and the tangent `t` of `x`, all of one
+  /// type. An elementwise derivative is a diagonal linear map, so the rule is its own transpose: the
+  /// same rule applied to an adjoint gives the adjoint of `x` (reverse mode uses it that way).
+  public typealias Tangent = @Sendable (_ b: Builder, _ x: Value, _ y: Value, _ t: Value) -> Value
+
+  /// The name a MIND program calls the op by (nil: reached only through an operator).
+  public let builtinName: String?
+  public let operands: Operands
+  /// The op on one element in f64, for constant folding (nil: not folded).
+  public let fold: (@Sendable (Double) -> Double)?
+  /// Nil: the op carries no gradient (its derivative is zero almost everywhere, or it is
+  /// `stop_gradient`), and activity analysis stops at it.
+  public let tangent: Tangent?
+  public let lowering: @Sendable (DType) -> Lowering
+
+  public func accepts(_ dtype: DType) -> Bool {
+    switch operands {
+    case .floatingPoint: return dtype.isFloat
+    case .numeric: return dtype != .bool
+    case .boolean: return dtype == .bool
+    }
+  }
+}
+
+extension UnaryOp {
+  public var record: UnaryOpRecord {
+    typealias R = UnaryOpRecord
+    let kernel: @Sendable (DType) -> R.Lowering = { _ in .kernel }
+    let intrinsic = { (name: String) -> @Sendable (DType) -> R.Lowering in { _ in .intrinsic(name) } }
+    let one: @Sendable (Builder, Value) -> Value = { b, t in b.splat(1, like: t.type) }
+    switch self {
+    case .neg:
+      return R(
+        builtinName: "neg", operands: .numeric, fold: { -$0 }, tangent: { b, _, _, t in b.unary(.neg, t) },
+        lowering: kernel)
+    case .abs:
+      return R(
+        builtinName: "abs", operands: .numeric, fold: { Swift.abs($0) },
+        tangent: { b, x, _, t in b.binary(.mul, t, b.unary(.sign, x)) },
+        lowering: { $0.isFloat ? .intrinsic("llvm.fabs") : .kernel })
+    case .sign:
+      return R(
+        builtinName: "sign", operands: .numeric, fold: { $0 > 0 ? 1 : $0 < 0 ? -1 : $0 }, tangent: nil,
+        lowering: kernel)
+    case .exp:
+      return R(
+        builtinName: "exp", operands: .floatingPoint, fold: Foundation.exp,
+        tangent: { b, _, y, t in b.binary(.mul, t, y) },
+        lowering: kernel)
+    case .log:
+      return R(
+        builtinName: "log", operands: .floatingPoint, fold: Foundation.log,
+        tangent: { b, x, _, t in b.binary(.div, t, x) },
+        lowering: kernel)
+    case .log1p:
+      return R(
+        builtinName: "log1p", operands: .floatingPoint, fold: Foundation.log1p,
+        tangent: { b, x, _, t in b.binary(.div, t, b.binary(.add, one(b, t), x)) }, lowering: kernel)
+    case .expm1:
+      return R(
+        builtinName: "expm1", operands: .floatingPoint, fold: Foundation.expm1,
+        tangent: { b, _, y, t in b.binary(.mul, t, b.binary(.add, y, one(b, t))) }, lowering: kernel)
+    case .sqrt:
+      return R(
+        builtinName: "sqrt", operands: .floatingPoint, fold: { $0.squareRoot() },
+        tangent: { b, _, y, t in b.binary(.div, t, b.binary(.mul, b.splat(2, like: t.type), y)) },
+        lowering: intrinsic("llvm.sqrt"))
+    case .sin:
+      return R(
+        builtinName: "sin", operands: .floatingPoint, fold: Foundation.sin,
+        tangent: { b, x, _, t in b.binary(.mul, t, b.unary(.cos, x)) },
+        lowering: { $0 == .f32 ? .kernel : .intrinsic("llvm.sin") })
+    case .cos:
+      return R(
+        builtinName: "cos", operands: .floatingPoint, fold: Foundation.cos,
+        tangent: { b, x, _, t in b.unary(.neg, b.binary(.mul, t, b.unary(.sin, x))) },
+        lowering: { $0 == .f32 ? .kernel : .intrinsic("llvm.cos") })
+    case .tan:
+      return R(
+        builtinName: "tan", operands: .floatingPoint, fold: Foundation.tan,
+        tangent: { b, _, y, t in b.binary(.mul, t, b.binary(.add, one(b, t), b.binary(.mul, y, y))) },
+        lowering: { _ in .libm("tan") })
+    case .tanh:
+      return R(
+        builtinName: "tanh", operands: .floatingPoint, fold: Foundation.tanh,
+        tangent: { b, _, y, t in b.binary(.mul, t, b.binary(.sub, one(b, t), b.binary(.mul, y, y))) },
+        lowering: { $0 == .f32 ? .kernel : .libm("tanh") })
+    case .logistic:
+      return R(
+        builtinName: "sigmoid", operands: .floatingPoint, fold: { 1 / (1 + Foundation.exp(-$0)) },
+        tangent: { b, _, y, t in b.binary(.mul, t, b.binary(.mul, y, b.binary(.sub, one(b, t), y))) },
+        lowering: kernel)
+    case .floor:
+      return R(
+        builtinName: "floor", operands: .floatingPoint, fold: { $0.rounded(.down) }, tangent: nil,
+        lowering: intrinsic("llvm.floor"))
+    case .ceil:
+      return R(
+        builtinName: "ceil", operands: .floatingPoint, fold: { $0.rounded(.up) }, tangent: nil,
+        lowering: intrinsic("llvm.ceil"))
+    case .round:
+      return R(
+        builtinName: "round", operands: .floatingPoint, fold: { $0.rounded(.toNearestOrEven) }, tangent: nil,
+        lowering: intrinsic("llvm.roundeven"))
+    case .not:
+      return R(builtinName: nil, operands: .boolean, fold: { $0 == 0 ? 1 : 0 }, tangent: nil, lowering: kernel)
+    case .stopGradient:
+      return R(builtinName: "stop_gradient", operands: .numeric, fold: { $0 }, tangent: nil, lowering: kernel)
+    }
+  }
+}

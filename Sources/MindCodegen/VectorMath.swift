@@ -1,26 +1,25 @@
-// Vector math kernels: exp, expm1, log, log1p and (f32) sin, cos and tanh as LLVM IR on registers of any width,
-// so elementwise loops that use them stay vectorized (`llvm.exp` and `llvm.log` on vectors become
-// one libm call per lane). The same code serves the scalar tail, so every element of a tensor is
-// computed the same way.
+// Vector math kernels as LLVM IR on registers of any width, so elementwise loops that use them
+// stay vectorized (`llvm.exp` and `llvm.log` on vectors become one libm call per lane). The same
+// code serves the scalar tail, so every element of a tensor is computed the same way. This file
+// has the helpers and the exponential and logarithm family; VectorMathTrigonometry.swift,
+// VectorMathHyperbolic.swift and VectorMathErrorFunction.swift build on them. Polynomials without
+// a named source are fits from scripts/fit_polynomials.py.
 //
 // - exp: x = n·ln2 + r with n = rint(x / ln2) and |r| <= ln2/2 (ln2 split in a high part exact
-//   in n·ln2 and a low part); e^r by a polynomial (Cephes' minimax for f32, the Taylor series
-//   to degree 13 for f64); times 2^n built in the exponent bits, in two halves so that results
-//   down to the smallest subnormal and up to the largest finite number are exact scalings.
-//   Beyond the range: +inf and 0; NaN stays NaN. expm1 shares the reduction and the polynomial
-//   for e^r - 1 (see expm1).
+//   in n·ln2 and a low part); e^r - 1 by a polynomial (Cephes' minimax for f32, the Taylor
+//   series to degree 14 for f64), plus 1; times 2^n built in the exponent bits, in two halves so
+//   that results down to the smallest subnormal and up to the largest finite number are exact
+//   scalings. Beyond the range: +inf and 0; NaN stays NaN. exp2 reduces by 1 instead of ln2, and
+//   expm1 shares the reduction and the polynomial (see expm1).
 // - log: x = m·2^e with m in [√½, √2) (subnormals scaled first); log m = 2·atanh(s) with
 //   s = (m - 1)/(m + 1), |s| <= 0.172, by its odd series (arranged as in fdlibm); plus e·ln2
 //   (high and low parts).
 //   log 0 = -inf, log of a negative number or NaN is NaN, log inf = inf. log1p corrects log of
 //   the rounded 1 + x by its rounding error (see log1p).
 // - logistic: 1/(1 + e^-|x|) or e^-|x|/(1 + e^-|x|) by x's sign.
-// - sin, cos (f32): Cephes' reduction to |r| <= π/4 and polynomials (see sinOrCos).
-// - tanh (f32): Cephes' odd polynomial below |x| = 0.625, else 1 - 2/(e^(2|x|) + 1) with x's
-//   sign. f64 tanh calls libm per element (see ElementwiseLowering.needsLibraryCall).
 //
-// Accuracy against glibc's libm (VectorMathTests): exp, log and log1p within 1 ulp, expm1 within 2
-// (f32 and f64); tanh and sigmoid within 2 ulps (f32).
+// Accuracy against glibc's libm (VectorMathTests, which lists every kernel's measured bound):
+// exp, exp2, log and log1p within 1 ulp, expm1 within 2 (f32 and f64).
 
 import CLLVM
 import MindIR
@@ -30,37 +29,68 @@ struct VectorMath {
   let dtype: DType
   let width: Int
 
-  private var b: LLVMBuilderRef { ir.ref }
-  private var isF32: Bool { dtype == .f32 }
+  var b: LLVMBuilderRef { ir.ref }
+  var isF32: Bool { dtype == .f32 }
   /// The integer type of the same width as the float, and the float's mantissa bits and bias.
-  private var bitsType: LLVMTypeRef { ir.type(isF32 ? .i32 : .i64, width: width) }
-  private var mantissaBits: Int { isF32 ? 23 : 52 }
-  private var bias: Int { isF32 ? 127 : 1023 }
+  var bitsType: LLVMTypeRef { ir.type(isF32 ? .i32 : .i64, width: width) }
+  var mantissaBits: Int { isF32 ? 23 : 52 }
+  var bias: Int { isF32 ? 127 : 1023 }
 
-  private func c(_ v: Double) -> LLVMValueRef { ir.constant(v, dtype, width: width) }
-  private func int(_ v: Int) -> LLVMValueRef { ir.constant(Double(v), isF32 ? .i32 : .i64, width: width) }
-  private func add(_ x: LLVMValueRef, _ y: LLVMValueRef) -> LLVMValueRef { LLVMBuildFAdd(b, x, y, "")! }
-  private func sub(_ x: LLVMValueRef, _ y: LLVMValueRef) -> LLVMValueRef { LLVMBuildFSub(b, x, y, "")! }
-  private func mul(_ x: LLVMValueRef, _ y: LLVMValueRef) -> LLVMValueRef { LLVMBuildFMul(b, x, y, "")! }
-  private func fma(_ x: LLVMValueRef, _ y: LLVMValueRef, _ z: LLVMValueRef) -> LLVMValueRef {
+  func c(_ v: Double) -> LLVMValueRef { ir.constant(v, dtype, width: width) }
+  func int(_ v: Int) -> LLVMValueRef { ir.constant(Double(v), isF32 ? .i32 : .i64, width: width) }
+  func add(_ x: LLVMValueRef, _ y: LLVMValueRef) -> LLVMValueRef { LLVMBuildFAdd(b, x, y, "")! }
+  func sub(_ x: LLVMValueRef, _ y: LLVMValueRef) -> LLVMValueRef { LLVMBuildFSub(b, x, y, "")! }
+  func mul(_ x: LLVMValueRef, _ y: LLVMValueRef) -> LLVMValueRef { LLVMBuildFMul(b, x, y, "")! }
+  func fma(_ x: LLVMValueRef, _ y: LLVMValueRef, _ z: LLVMValueRef) -> LLVMValueRef {
     ir.intrinsic("llvm.fma", [x, y, z])
   }
-  private func select(_ condition: LLVMValueRef, _ x: LLVMValueRef, _ y: LLVMValueRef) -> LLVMValueRef {
+  func div(_ x: LLVMValueRef, _ y: LLVMValueRef) -> LLVMValueRef { LLVMBuildFDiv(b, x, y, "")! }
+  func abs(_ x: LLVMValueRef) -> LLVMValueRef { ir.intrinsic("llvm.fabs", [x]) }
+  func sqrt(_ x: LLVMValueRef) -> LLVMValueRef { ir.intrinsic("llvm.sqrt", [x]) }
+  /// |x| with the sign of `sign`.
+  func copysign(_ x: LLVMValueRef, _ sign: LLVMValueRef) -> LLVMValueRef { ir.intrinsic("llvm.copysign", [x, sign]) }
+  func select(_ condition: LLVMValueRef, _ x: LLVMValueRef, _ y: LLVMValueRef) -> LLVMValueRef {
     LLVMBuildSelect(b, condition, x, y, "")!
   }
-  private func compare(_ predicate: LLVMRealPredicate, _ x: LLVMValueRef, _ y: LLVMValueRef) -> LLVMValueRef {
+  func compare(_ predicate: LLVMRealPredicate, _ x: LLVMValueRef, _ y: LLVMValueRef) -> LLVMValueRef {
     LLVMBuildFCmp(b, predicate, x, y, "")!
   }
 
   /// Σ coefficients[i]·x^i by Horner's rule (coefficients from the constant term up).
-  private func polynomial(_ x: LLVMValueRef, _ coefficients: [Double]) -> LLVMValueRef {
+  func polynomial(_ x: LLVMValueRef, _ coefficients: [Double]) -> LLVMValueRef {
     var result = c(coefficients.last!)
     for coefficient in coefficients.dropLast().reversed() { result = fma(result, x, c(coefficient)) }
     return result
   }
 
+  /// A polynomial fitted by scripts/fit_polynomials.py: Σ coefficients[i]·u^i with
+  /// u = (v - center) / halfWidth in [-1, 1], one coefficient list per dtype.
+  struct Fit {
+    let center: Double
+    let halfWidth: Double
+    let f32: [Double]
+    let f64: [Double]
+  }
+
+  /// Evaluates, in each lane, the first fit whose condition holds there (the last fit has none):
+  /// one Horner loop whose coefficients and argument are selected per lane.
+  func evaluate(_ pieces: [(fit: Fit, where: LLVMValueRef?)], at v: LLVMValueRef) -> LLVMValueRef {
+    let lists = pieces.map { isF32 ? $0.fit.f32 : $0.fit.f64 }
+    let terms = lists.map(\.count).max()!
+    func choose(_ values: [LLVMValueRef]) -> LLVMValueRef {
+      zip(pieces.dropLast(), values).reversed().reduce(values.last!) { chosen, piece in
+        select(piece.0.where!, piece.1, chosen)
+      }
+    }
+    let u = choose(pieces.map { fma(v, c(1 / $0.fit.halfWidth), c(-$0.fit.center / $0.fit.halfWidth)) })
+    let coefficient = { (i: Int) in choose(lists.map { self.c(i < $0.count ? $0[i] : 0) }) }
+    var result = coefficient(terms - 1)
+    for i in (0..<terms - 1).reversed() { result = fma(result, u, coefficient(i)) }
+    return result
+  }
+
   /// 2^n for an integer-valued float n with |n| <= 2·bias, as the product of two powers of two.
-  private func scale(_ y: LLVMValueRef, byPowerOfTwo n: LLVMValueRef) -> LLVMValueRef {
+  func scale(_ y: LLVMValueRef, byPowerOfTwo n: LLVMValueRef) -> LLVMValueRef {
     let k = LLVMBuildFPToSI(b, n, bitsType, "")!
     let half = LLVMBuildAShr(b, k, int(1), "")!
     let rest = LLVMBuildSub(b, k, half, "")!
@@ -73,12 +103,12 @@ struct VectorMath {
   }
 
   /// Above `expHigh` e^x overflows; below `expLow` it underflows to zero.
-  private var expHigh: Double { isF32 ? 88.72283935546875 : 709.782712893384 }
-  private var expLow: Double { isF32 ? -103.972084045410 : -745.1332191019412 }
+  var expHigh: Double { isF32 ? 88.72283935546875 : 709.782712893384 }
+  var expLow: Double { isF32 ? -103.972084045410 : -745.1332191019412 }
 
   /// x = n·ln2 + r with n = rint(x / ln2) and |r| <= ln2/2, for x in [expLow, expHigh]; r = x
   /// exactly when n = 0.
-  private func reducedByLn2(_ x: LLVMValueRef) -> (n: LLVMValueRef, r: LLVMValueRef) {
+  func reducedByLn2(_ x: LLVMValueRef) -> (n: LLVMValueRef, r: LLVMValueRef) {
     let (ln2High, ln2Low) =
       isF32 ? (0.693359375, -2.12194440e-4) : (0.693147180369123816490, 1.90821492927058770002e-10)
     let n = ir.intrinsic("llvm.rint", [mul(x, c(1.4426950408889634))])
@@ -87,7 +117,7 @@ struct VectorMath {
 
   /// e^r - 1 for |r| <= ln2/2, as r + r²·P(r) (Cephes' minimax P for f32, the Taylor series to
   /// degree 14 for f64), with full relative accuracy down to r = 0.
-  private func expm1Reduced(_ r: LLVMValueRef) -> LLVMValueRef {
+  func expm1Reduced(_ r: LLVMValueRef) -> LLVMValueRef {
     if isF32 {
       let p = polynomial(
         r, [5.0000001201e-1, 1.6666665459e-1, 4.1665795894e-2, 8.3334519073e-3, 1.3981999507e-3, 1.9875691500e-4])
@@ -101,9 +131,27 @@ struct VectorMath {
   func exp(_ x: LLVMValueRef) -> LLVMValueRef {
     let clamped = ir.intrinsic("llvm.minnum", [ir.intrinsic("llvm.maxnum", [x, c(expLow)]), c(expHigh)])
     let (n, r) = reducedByLn2(clamped)
+    return powerOfE(x, n: n, r: r, low: expLow, high: expHigh)
+  }
+
+  /// 2^x = 2^n·e^((x - n)·ln2) with n = rint(x) (x - n is exact).
+  func exp2(_ x: LLVMValueRef) -> LLVMValueRef {
+    let (low, high) = (expLow / 0.6931471805599453, expHigh / 0.6931471805599453)
+    let clamped = ir.intrinsic("llvm.minnum", [ir.intrinsic("llvm.maxnum", [x, c(low)]), c(high)])
+    let n = ir.intrinsic("llvm.rint", [clamped])
+    let f = sub(clamped, n)
+    let ln2High = Double(Float(0.6931471805599453))
+    let r = fma(f, c(ln2High), mul(f, c(0.6931471805599453 - ln2High)))
+    return powerOfE(x, n: n, r: r, low: low, high: high)
+  }
+
+  /// 2^n·e^r for the reduction of x, with exp's results beyond [low, high] (+inf, 0) and NaN.
+  private func powerOfE(_ x: LLVMValueRef, n: LLVMValueRef, r: LLVMValueRef, low: Double, high: Double)
+    -> LLVMValueRef
+  {
     var result = scale(add(expm1Reduced(r), c(1)), byPowerOfTwo: n)
-    result = select(compare(LLVMRealOGT, x, c(expHigh)), c(.infinity), result)
-    result = select(compare(LLVMRealOLT, x, c(expLow)), c(0), result)
+    result = select(compare(LLVMRealOGT, x, c(high)), c(.infinity), result)
+    result = select(compare(LLVMRealOLT, x, c(low)), c(0), result)
     return select(compare(LLVMRealUNO, x, x), x, result)
   }
 
@@ -177,64 +225,5 @@ struct VectorMath {
     let denominator = add(c(1), t)
     let negative = compare(LLVMRealOLT, x, c(0))
     return LLVMBuildFDiv(b, select(negative, t, c(1)), denominator, "")!
-  }
-
-  /// sin or cos, f32 only. |x| = kπ/2 + r with k the nearest integer (even multiples of π/4,
-  /// Cephes' reduction) and r = |x| - k·π/2 by fused multiply-adds with π/4 split in three
-  /// floats (72 bits of π); sin r and cos r by Cephes' polynomials on |r| <= π/4, chosen
-  /// and signed by k mod 4 (cos x is sin(x + π/2): k + 1). Where a lane has |x| > 8192 the
-  /// reduction loses bits, and the whole register takes libm's per-lane calls instead (rare in
-  /// practice; inf and NaN give NaN either way).
-  func sinOrCos(_ x: LLVMValueRef, cosine: Bool) -> LLVMValueRef {
-    let magnitude = ir.intrinsic("llvm.fabs", [x])
-    let beyond = compare(LLVMRealUGT, magnitude, c(8192))
-    let anyBeyond = width == 1 ? beyond : ir.intrinsic("llvm.vector.reduce.or", [beyond])
-    let (fast, slow, join) = (ir.block("sincos.fast"), ir.block("sincos.libm"), ir.block("sincos.join"))
-    ir.branch(if: anyBeyond, slow, else: fast)
-    ir.position(at: slow)
-    let library = ir.intrinsic(cosine ? "llvm.cos" : "llvm.sin", [x])
-    ir.branch(join)
-    ir.position(at: fast)
-    // j = 2k: the integer part of |x|·4/π rounded up to even.
-    let j = LLVMBuildAnd(
-      b, LLVMBuildAdd(b, LLVMBuildFPToSI(b, mul(magnitude, c(4 / Double.pi)), bitsType, "")!, int(1), "")!, int(-2), "")!
-    let jf = LLVMBuildSIToFP(b, j, ir.type(dtype, width: width), "")!
-    // π/4 as three floats; the first step is exact (a multiple of 2^-24 below 1).
-    let p1 = Double(Float(Double.pi / 4))
-    let p2 = Double(Float(Double.pi / 4 - p1))
-    let p3 = Double(Float(Double.pi / 4 - p1 - p2))
-    let r = fma(jf, c(-p3), fma(jf, c(-p2), fma(jf, c(-p1), magnitude)))
-    let z = mul(r, r)
-    let sinR = fma(mul(polynomial(z, [-1.6666654611e-1, 8.3321608736e-3, -1.9515295891e-4]), z), r, r)
-    let cosR = fma(
-      mul(mul(polynomial(z, [4.166664568298827e-2, -1.388731625493765e-3, 2.443315711809948e-5]), z), z), c(1),
-      fma(z, c(-0.5), c(1)))
-    var k = LLVMBuildLShr(b, j, int(1), "")!
-    if cosine { k = LLVMBuildAdd(b, k, int(1), "")! }
-    let odd = LLVMBuildICmp(b, LLVMIntNE, LLVMBuildAnd(b, k, int(1), "")!, int(0), "")!
-    var negate = LLVMBuildICmp(b, LLVMIntNE, LLVMBuildAnd(b, k, int(2), "")!, int(0), "")!
-    if !cosine {
-      // sin is odd: x's sign bit (so that sin(-0) = -0).
-      let negative = LLVMBuildICmp(b, LLVMIntSLT, LLVMBuildBitCast(b, x, bitsType, "")!, int(0), "")!
-      negate = LLVMBuildXor(b, negate, negative, "")!
-    }
-    let unsigned = select(odd, cosR, sinR)
-    let reduced = select(negate, LLVMBuildFNeg(b, unsigned, "")!, unsigned)
-    let fastEnd = ir.currentBlock
-    ir.branch(join)
-    ir.position(at: join)
-    return ir.phi(ir.type(dtype, width: width), [(reduced, fastEnd), (library, slow)])
-  }
-
-  /// f32 only.
-  func tanh(_ x: LLVMValueRef) -> LLVMValueRef {
-    let magnitude = ir.intrinsic("llvm.fabs", [x])
-    let s = mul(x, x)
-    let p = polynomial(
-      s, [-3.33332819422e-1, 1.33314422036e-1, -5.37397155531e-2, 2.06390887954e-2, -5.70498872745e-3])
-    let small = fma(mul(p, s), magnitude, magnitude)
-    let large = sub(c(1), LLVMBuildFDiv(b, c(2), add(exp(mul(c(2), magnitude)), c(1)), "")!)
-    // tanh is odd: x's sign (so that tanh(-0) = -0).
-    return ir.intrinsic("llvm.copysign", [select(compare(LLVMRealOLT, magnitude, c(0.625)), small, large), x])
   }
 }

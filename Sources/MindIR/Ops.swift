@@ -6,7 +6,8 @@
 
 /// The unary elementwise ops; each one's facts are its record (UnaryOps.swift).
 public enum UnaryOp: String, Sendable, CaseIterable {
-  case neg, abs, sign, exp, log, log1p, expm1, sqrt, sin, cos, tan, tanh, floor, ceil, round, not, logistic
+  case neg, abs, sign, exp, exp2, expm1, log, log1p, sqrt, sin, cos, tan, asin, acos, atan
+  case tanh, sinh, cosh, asinh, acosh, atanh, erf, erfc, floor, ceil, round, not, logistic
   /// The identity, through which no derivative flows.
   case stopGradient = "stop_gradient"
 }

@@ -59,6 +59,11 @@ extension UnaryOp {
     let kernel: @Sendable (DType) -> R.Lowering = { _ in .kernel }
     let intrinsic = { (name: String) -> @Sendable (DType) -> R.Lowering in { _ in .intrinsic(name) } }
     let one: @Sendable (Builder, Value) -> Value = { b, t in b.splat(1, like: t.type) }
+    /// (1 - x)(1 + x): 1 - x² without cancellation near ±1.
+    let oneMinusSquare: @Sendable (Builder, Value) -> Value = { b, x in
+      let o = b.splat(1, like: x.type)
+      return b.binary(.mul, b.binary(.sub, o, x), b.binary(.add, o, x))
+    }
     switch self {
     case .neg:
       return R(
@@ -91,6 +96,11 @@ extension UnaryOp {
       return R(
         builtinName: "expm1", operands: .floatingPoint, fold: Foundation.expm1,
         tangent: { b, _, y, t in b.binary(.mul, t, b.binary(.add, y, one(b, t))) }, lowering: kernel)
+    case .exp2:
+      return R(
+        builtinName: "exp2", operands: .floatingPoint, fold: Foundation.exp2,
+        tangent: { b, _, y, t in b.binary(.mul, t, b.binary(.mul, y, b.splat(0.6931471805599453, like: t.type))) },
+        lowering: kernel)
     case .sqrt:
       return R(
         builtinName: "sqrt", operands: .floatingPoint, fold: { $0.squareRoot() },
@@ -111,11 +121,58 @@ extension UnaryOp {
         builtinName: "tan", operands: .floatingPoint, fold: Foundation.tan,
         tangent: { b, _, y, t in b.binary(.mul, t, b.binary(.add, one(b, t), b.binary(.mul, y, y))) },
         lowering: { _ in .libm("tan") })
+    case .asin:
+      return R(
+        builtinName: "asin", operands: .floatingPoint, fold: Foundation.asin,
+        tangent: { b, x, _, t in b.binary(.div, t, b.unary(.sqrt, oneMinusSquare(b, x))) }, lowering: kernel)
+    case .acos:
+      return R(
+        builtinName: "acos", operands: .floatingPoint, fold: Foundation.acos,
+        tangent: { b, x, _, t in b.unary(.neg, b.binary(.div, t, b.unary(.sqrt, oneMinusSquare(b, x)))) },
+        lowering: kernel)
+    case .atan:
+      return R(
+        builtinName: "atan", operands: .floatingPoint, fold: Foundation.atan,
+        tangent: { b, x, _, t in b.binary(.div, t, b.binary(.add, one(b, t), b.binary(.mul, x, x))) },
+        lowering: kernel)
     case .tanh:
       return R(
         builtinName: "tanh", operands: .floatingPoint, fold: Foundation.tanh,
         tangent: { b, _, y, t in b.binary(.mul, t, b.binary(.sub, one(b, t), b.binary(.mul, y, y))) },
-        lowering: { $0 == .f32 ? .kernel : .libm("tanh") })
+        lowering: kernel)
+    case .sinh:
+      return R(
+        builtinName: "sinh", operands: .floatingPoint, fold: Foundation.sinh,
+        tangent: { b, x, _, t in b.binary(.mul, t, b.unary(.cosh, x)) }, lowering: kernel)
+    case .cosh:
+      return R(
+        builtinName: "cosh", operands: .floatingPoint, fold: Foundation.cosh,
+        tangent: { b, x, _, t in b.binary(.mul, t, b.unary(.sinh, x)) }, lowering: kernel)
+    case .asinh:
+      return R(
+        builtinName: "asinh", operands: .floatingPoint, fold: Foundation.asinh,
+        tangent: { b, x, _, t in
+          b.binary(.div, t, b.unary(.sqrt, b.binary(.add, b.binary(.mul, x, x), one(b, t))))
+        }, lowering: kernel)
+    case .acosh:
+      return R(
+        builtinName: "acosh", operands: .floatingPoint, fold: Foundation.acosh,
+        tangent: { b, x, _, t in
+          let o = one(b, t)
+          return b.binary(.div, t, b.unary(.sqrt, b.binary(.mul, b.binary(.sub, x, o), b.binary(.add, x, o))))
+        }, lowering: kernel)
+    case .atanh:
+      return R(
+        builtinName: "atanh", operands: .floatingPoint, fold: Foundation.atanh,
+        tangent: { b, x, _, t in b.binary(.div, t, oneMinusSquare(b, x)) }, lowering: kernel)
+    case .erf, .erfc:
+      let sign = self == .erf ? 1.0 : -1.0
+      return R(
+        builtinName: rawValue, operands: .floatingPoint, fold: self == .erf ? Foundation.erf : Foundation.erfc,
+        tangent: { b, x, _, t in
+          let gaussian = b.unary(.exp, b.unary(.neg, b.binary(.mul, x, x)))
+          return b.binary(.mul, t, b.binary(.mul, b.splat(sign * 1.1283791670955126, like: t.type), gaussian))
+        }, lowering: kernel)
     case .logistic:
       return R(
         builtinName: "sigmoid", operands: .floatingPoint, fold: { 1 / (1 + Foundation.exp(-$0)) },

@@ -116,7 +116,7 @@ enum Builtins {
   static let elementwise: [String: UnaryOp] = Dictionary(
     uniqueKeysWithValues: UnaryOp.allCases.compactMap { op in op.record.builtinName.map { ($0, op) } })
   static let composite: Set<String> = [
-    "log2", "rsqrt", "relu", "softplus", "gelu", "square", "pow", "max", "min", "where", "cast", "clip", "sum",
+    "log2", "log10", "rsqrt", "relu", "softplus", "gelu", "square", "pow", "max", "min", "where", "cast", "clip", "sum",
     "mean", "prod", "logsumexp", "argmax", "argmin", "softmax", "log_softmax", "layer_norm", "one_hot",
     "cross_entropy", "matmul", "dot", "outer", "transpose", "conv2d", "reshape", "broadcast", "expand_dims",
     "squeeze", "flatten", "concat", "stack", "shape", "size", "gather", "dynamic_slice", "dynamic_update_slice",

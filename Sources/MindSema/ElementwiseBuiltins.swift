@@ -1,5 +1,5 @@
-// Elementwise built-ins that are not single primitives: log2 rsqrt relu softplus gelu square
-// pow max min where clip.
+// Elementwise built-ins that are not single primitives: log2 log10 rsqrt relu softplus gelu
+// square pow max min where clip.
 
 import MindFrontend
 import MindIR
@@ -8,7 +8,7 @@ enum Elementwise {
   static func call(_ name: String, _ args: BuiltinArguments) throws -> SemaValue? {
     let b = args.b
     switch name {
-    case "log2", "rsqrt", "relu", "softplus", "gelu", "square":
+    case "log2", "log10", "rsqrt", "relu", "softplus", "gelu", "square":
       try args.expect(1...1)
       let x = name == "relu" || name == "square" ? try args.tensor(0) : try args.float(0)
       guard x.type.dtype != .bool else {
@@ -17,6 +17,7 @@ enum Elementwise {
       let c = { (v: Double) in b.splat(v, like: x.type) }
       switch name {
       case "log2": return .tensor(b.binary(.div, b.unary(.log, x), c(0.6931471805599453)))
+      case "log10": return .tensor(b.binary(.div, b.unary(.log, x), c(2.302585092994046)))
       case "rsqrt": return .tensor(b.binary(.div, c(1), b.unary(.sqrt, x)))
       case "relu": return .tensor(b.binary(.max, x, c(0)))
       case "square": return .tensor(b.binary(.mul, x, x))

@@ -32,6 +32,13 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
     .init(name: "log2", expression: "log2(x)", shape: "3", domain: "abs(r) + 0.5"),
     .init(name: "log1p", expression: "log1p(x)", shape: "3", domain: "abs(r) - 0.5"),
     .init(name: "expm1", expression: "expm1(x)", shape: "2, 2"),
+    .init(name: "exp2_log10", expression: "exp2(x) * log10(x)", shape: "3", domain: "abs(r) + 0.5"),
+    .init(name: "inverse_trig", expression: "asin(x) * acos(x) + atan(x * 3.0)", shape: "4", domain: "tanh(r) * 0.9"),
+    .init(name: "hyperbolic", expression: "sinh(x) * cosh(x * 0.5)", shape: "3"),
+    .init(
+      name: "inverse_hyperbolic", expression: "asinh(x * 2.0) * atanh(x) + acosh(x + 2.0)", shape: "4",
+      domain: "tanh(r) * 0.9"),
+    .init(name: "erf_erfc", expression: "erf(x) * erfc(x * 0.5)", shape: "4"),
     .init(name: "sqrt", expression: "sqrt(x)", shape: "3", domain: "abs(r) + 0.5"),
     .init(name: "rsqrt", expression: "rsqrt(x)", shape: "3", domain: "abs(r) + 0.5"),
     .init(name: "sin_cos", expression: "sin(x) * cos(x)", shape: "5"),

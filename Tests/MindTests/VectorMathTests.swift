@@ -1,10 +1,12 @@
-// The vector math kernels (Sources/MindCodegen/VectorMath.swift) against glibc's libm, in ulps,
+// The vector math kernels (Sources/MindCodegen/VectorMath*.swift) against glibc's libm, in ulps,
 // over their whole range and at the special values, through both compilation tiers of the
-// Swift API (the quick first-call code and the optimized code). Measured worst cases here: exp
-// and log 1 ulp (f32 and f64), tanh and sigmoid 2 ulps (f32), log1p and expm1 (see the cases); the bounds leave one ulp for
-// another libm. sin and cos (f32) are checked to the same 3-ulp bound as tanh over [-9000, 9000],
-// which crosses into libm's own calls beyond 8192. Both subnormal modes: IEEE arithmetic against libm itself, and the default
-// flush-to-zero mode against libm with subnormal inputs and results flushed to zero.
+// Swift API (the quick first-call code and the optimized code). Each bound is the worst case
+// measured here plus one ulp for another libm: 1 ulp for exp, exp2, log, log1p, atan, asinh, f32
+// sin, cos and acosh, erf and f64 cosh; 2 for expm1, asin, acos, tanh, sinh, f32 cosh and atanh,
+// sigmoid, f64 acosh and erf; 3 for f64 atanh; 4 for erfc (near its underflow). sin and cos (f32)
+// cross into libm's own calls beyond 8192. Both subnormal modes: IEEE arithmetic against libm
+// itself, and the default flush-to-zero mode against libm with subnormal inputs and results
+// flushed to zero.
 
 import Foundation
 import MIND
@@ -27,62 +29,88 @@ import Testing
     return sweep + [0, -0.0, 1e-30, -1e-30, 1e-40, 1, -1, 0.625, -0.625, 1e30, -1e30, .infinity, -.infinity, .nan]
   }
 
-  static let source = """
-    fn e32(x: Tensor<f32, N>) -> Tensor<f32, N> { exp(x) }
-    fn l32(x: Tensor<f32, N>) -> Tensor<f32, N> { log(x) }
-    fn t32(x: Tensor<f32, N>) -> Tensor<f32, N> { tanh(x) }
-    fn sin32(x: Tensor<f32, N>) -> Tensor<f32, N> { sin(x) }
-    fn cos32(x: Tensor<f32, N>) -> Tensor<f32, N> { cos(x) }
-    fn s32(x: Tensor<f32, N>) -> Tensor<f32, N> { sigmoid(x) }
-    fn e64(x: Tensor<f64, N>) -> Tensor<f64, N> { exp(x) }
-    fn l64(x: Tensor<f64, N>) -> Tensor<f64, N> { log(x) }
-    fn lp32(x: Tensor<f32, N>) -> Tensor<f32, N> { log1p(x) }
-    fn lp64(x: Tensor<f64, N>) -> Tensor<f64, N> { log1p(x) }
-    fn em32(x: Tensor<f32, N>) -> Tensor<f32, N> { expm1(x) }
-    fn em64(x: Tensor<f64, N>) -> Tensor<f64, N> { expm1(x) }
-    """
-
-  /// ±10^k for k from -40 to 2 in steps of 1/64: where log1p and expm1 differ from log and exp.
+  /// ±10^k for k from -40 to 2 in steps of 1/64: where log1p and expm1 differ from log and exp,
+  /// and the odd functions are x to first order.
   static let smallMagnitudes = (-40 * 64...2 * 64).flatMap { k -> [Double] in
     let v = Foundation.pow(10, Double(k) / 64)
     return [v, -v]
   }
+  /// Near zero and subnormal, for the logarithms.
+  static let nearZero = inputs(0, 2) + [1e-310, 5e-324]
 
   struct Case: CustomTestStringConvertible, Sendable {
-    let function: String
+    let builtin: String
+    let isF32: Bool
     let low: Double
     let high: Double
     let maximumUlps: Double
-    var extraInputs: [Double] = []
+    let extraInputs: [Double]
     let reference: @Sendable (Double) -> Double
+    var function: String { builtin + (isF32 ? "32" : "64") }
     var testDescription: String { function }
+
+    /// A case against glibc's f32 function.
+    static func f32(
+      _ builtin: String, _ low: Double, _ high: Double, ulps: Double, extra: [Double] = [],
+      _ reference: @escaping @Sendable (Float) -> Float
+    ) -> Case {
+      Case(
+        builtin: builtin, isF32: true, low: low, high: high, maximumUlps: ulps, extraInputs: extra,
+        reference: { Double(reference(Float($0))) })
+    }
+
+    static func f64(
+      _ builtin: String, _ low: Double, _ high: Double, ulps: Double, extra: [Double] = [],
+      _ reference: @escaping @Sendable (Double) -> Double
+    ) -> Case {
+      Case(
+        builtin: builtin, isF32: false, low: low, high: high, maximumUlps: ulps, extraInputs: extra,
+        reference: reference)
+    }
   }
 
   static let cases: [Case] = [
-    Case(function: "e32", low: -110, high: 95, maximumUlps: 2) { Double(Foundation.exp(Float($0))) },
-    Case(function: "l32", low: -1, high: 3e4, maximumUlps: 2) { Double(Foundation.log(Float($0))) },
-    Case(function: "t32", low: -12, high: 12, maximumUlps: 3) { Double(Foundation.tanh(Float($0))) },
-    Case(function: "sin32", low: -9000, high: 9000, maximumUlps: 3) { Double(Foundation.sin(Float($0))) },
-    Case(function: "cos32", low: -9000, high: 9000, maximumUlps: 3) { Double(Foundation.cos(Float($0))) },
-    Case(function: "s32", low: -100, high: 30, maximumUlps: 3) { x in
-      let x = Double(Float(x))
-      return Double(Float(1 / (1 + Foundation.exp(-x))))
-    },
-    Case(function: "e64", low: -760, high: 720, maximumUlps: 2) { Foundation.exp($0) },
-    Case(function: "l64", low: -1, high: 1e6, maximumUlps: 2) { Foundation.log($0) },
-    Case(function: "lp32", low: -1, high: 3e4, maximumUlps: 3, extraInputs: inputs(-1, 1) + smallMagnitudes) {
-      Double(Foundation.log1p(Float($0)))
-    },
-    Case(function: "lp64", low: -1, high: 1e6, maximumUlps: 3, extraInputs: inputs(-1, 1) + smallMagnitudes) {
-      Foundation.log1p($0)
-    },
-    Case(function: "em32", low: -30, high: 95, maximumUlps: 3, extraInputs: inputs(-1, 1) + smallMagnitudes) {
-      Double(Foundation.expm1(Float($0)))
-    },
-    Case(function: "em64", low: -50, high: 720, maximumUlps: 3, extraInputs: inputs(-1, 1) + smallMagnitudes) {
-      Foundation.expm1($0)
-    },
+    .f32("exp", -110, 95, ulps: 2, Foundation.exp),
+    .f64("exp", -760, 720, ulps: 2, Foundation.exp),
+    .f32("exp2", -160, 130, ulps: 2, Foundation.exp2),
+    .f64("exp2", -1100, 1030, ulps: 2, Foundation.exp2),
+    .f32("expm1", -30, 95, ulps: 3, extra: inputs(-1, 1) + smallMagnitudes, Foundation.expm1),
+    .f64("expm1", -50, 720, ulps: 3, extra: inputs(-1, 1) + smallMagnitudes, Foundation.expm1),
+    .f32("log", -1, 3e4, ulps: 2, extra: nearZero, Foundation.log),
+    .f64("log", -1, 1e6, ulps: 2, extra: nearZero, Foundation.log),
+    .f32("log1p", -1, 3e4, ulps: 2, extra: nearZero + inputs(-1, 1) + smallMagnitudes, Foundation.log1p),
+    .f64("log1p", -1, 1e6, ulps: 2, extra: nearZero + inputs(-1, 1) + smallMagnitudes, Foundation.log1p),
+    .f32("sigmoid", -100, 30, ulps: 3) { x in Float(1 / (1 + Foundation.exp(-Double(x)))) },
+    .f32("sin", -9000, 9000, ulps: 2, Foundation.sin),
+    .f32("cos", -9000, 9000, ulps: 2, Foundation.cos),
+    .f32("atan", -30, 30, ulps: 2, extra: smallMagnitudes, Foundation.atan),
+    .f64("atan", -30, 30, ulps: 2, extra: smallMagnitudes, Foundation.atan),
+    .f32("asin", -1.1, 1.1, ulps: 3, extra: smallMagnitudes, Foundation.asin),
+    .f64("asin", -1.1, 1.1, ulps: 3, extra: smallMagnitudes, Foundation.asin),
+    .f32("acos", -1.1, 1.1, ulps: 3, extra: smallMagnitudes, Foundation.acos),
+    .f64("acos", -1.1, 1.1, ulps: 3, extra: smallMagnitudes, Foundation.acos),
+    .f32("tanh", -12, 12, ulps: 3, extra: smallMagnitudes, Foundation.tanh),
+    .f64("tanh", -25, 25, ulps: 3, extra: smallMagnitudes, Foundation.tanh),
+    .f32("sinh", -95, 95, ulps: 3, extra: smallMagnitudes, Foundation.sinh),
+    .f64("sinh", -715, 715, ulps: 3, extra: smallMagnitudes, Foundation.sinh),
+    .f32("cosh", -95, 95, ulps: 3, extra: smallMagnitudes, Foundation.cosh),
+    .f64("cosh", -715, 715, ulps: 2, extra: smallMagnitudes, Foundation.cosh),
+    .f32("asinh", -2e4, 2e4, ulps: 2, extra: inputs(-3, 3) + smallMagnitudes, Foundation.asinh),
+    .f64("asinh", -3e8, 3e8, ulps: 2, extra: inputs(-3, 3) + smallMagnitudes, Foundation.asinh),
+    .f32("acosh", 0, 2e4, ulps: 2, extra: inputs(0.9, 3) + smallMagnitudes.map { 1 + $0 }, Foundation.acosh),
+    .f64("acosh", 0, 3e8, ulps: 3, extra: inputs(0.9, 3) + smallMagnitudes.map { 1 + $0 }, Foundation.acosh),
+    .f32("atanh", -1.1, 1.1, ulps: 3, extra: smallMagnitudes, Foundation.atanh),
+    .f64("atanh", -1.1, 1.1, ulps: 4, extra: smallMagnitudes, Foundation.atanh),
+    .f32("erf", -7, 7, ulps: 2, extra: smallMagnitudes, Foundation.erf),
+    .f64("erf", -7, 7, ulps: 3, extra: smallMagnitudes, Foundation.erf),
+    .f32("erfc", -7, 11, ulps: 5, extra: smallMagnitudes, Foundation.erfc),
+    .f64("erfc", -7, 28, ulps: 5, extra: smallMagnitudes, Foundation.erfc),
   ]
+
+  static let source = cases.map { c in
+    let type = "Tensor<\(c.isF32 ? "f32" : "f64"), N>"
+    return "fn \(c.function)(x: \(type)) -> \(type) { \(c.builtin)(x) }"
+  }.joined(separator: "\n")
 
   /// What flush-to-zero arithmetic makes of a value: subnormals become zeros of their sign.
   static func flushed<F: BinaryFloatingPoint>(_ x: F) -> F { x.isSubnormal ? (x < 0 ? -0.0 : 0) : x }
@@ -90,11 +118,8 @@ import Testing
   @Test(arguments: cases, [false, true]) func matchesLibm(_ c: Case, flushesSubnormals: Bool) throws {
     let session = try Session(source: Self.source, cacheDirectory: nil, flushesSubnormals: flushesSubnormals)
     let function = try session.function(c.function)
-    let xs =
-      Self.inputs(c.low, c.high)
-      + (c.function.hasPrefix("l") ? Self.inputs(0, 2) + ["1e-310", "5e-324"].map { Double($0)! } : [])
-      + c.extraInputs
-    let isF32 = c.function.hasSuffix("32")
+    let xs = Self.inputs(c.low, c.high) + c.extraInputs
+    let isF32 = c.isF32
     let argument = isF32 ? Tensor(xs.map { Float($0) }) : Tensor(xs)
     for tier in ["quick", "optimized"] {
       if tier == "optimized" { session.waitForOptimizedCode() }

@@ -1,4 +1,4 @@
-// Reductions: sum mean prod max min logsumexp argmax argmin, with `axes=`/`axis=` and
+// Reductions: sum mean prod max min logsumexp norm argmax argmin, with `axes=`/`axis=` and
 // `keepdims=`.
 
 import MindFrontend
@@ -24,9 +24,9 @@ enum Reductions {
   static func call(_ name: String, _ args: BuiltinArguments) throws -> SemaValue? {
     let b = args.b
     switch name {
-    case "sum", "mean", "prod", "max", "min", "logsumexp":
+    case "sum", "mean", "prod", "max", "min", "logsumexp", "norm":
       try args.expect(1...1, keywords: ["axes", "axis", "keepdims"])
-      let x = name == "mean" || name == "logsumexp" ? try args.float(0) : try args.tensor(0)
+      let x = ["mean", "logsumexp", "norm"].contains(name) ? try args.float(0) : try args.tensor(0)
       guard x.type.dtype != .bool else {
         throw Diagnostic("E2004", "`\(name)` expects a numeric tensor, found bool", at: args.positional[0].span)
       }
@@ -40,6 +40,9 @@ enum Reductions {
       case "prod": return .tensor(reduce(b, .prod, x, axes: axes, keepdims: keepdims))
       case "max": return .tensor(reduce(b, .max, x, axes: axes, keepdims: keepdims))
       case "min": return .tensor(reduce(b, .min, x, axes: axes, keepdims: keepdims))
+      case "norm":
+        // The 2-norm of a vector, the Frobenius norm of a matrix (NumPy's default `ord`).
+        return .tensor(b.unary(.sqrt, reduce(b, .sum, b.binary(.mul, x, x), axes: axes, keepdims: keepdims)))
       case "mean":
         let total = reduce(b, .sum, x, axes: axes, keepdims: keepdims)
         return .tensor(b.binary(.div, total, b.splat(count(x, axes: axes) ?? 1, like: total.type)))

@@ -115,6 +115,15 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
       code: "E3004", location: "1:43", message: "axis 2 is out of range",
       source: "fn main() { print(sum(zeros([2, 3]), axis=2)); }"),
     .init(
+      code: "E3004", location: "1:46", message: "axis -3 is out of range for a tensor of rank 2",
+      source: "fn main() { print(cumsum(zeros([2, 3]), axis=-3)); }"),
+    .init(
+      code: "E3004", location: "1:37", message: "`cumprod` along an axis of a scalar",
+      source: "fn main() { print(cumprod(1.0, axis=0)); }"),
+    .init(
+      code: "E2004", location: "1:19", message: "`atan2` expects floating-point tensors, found Tensor<i64, 2>",
+      source: "fn main() { print(atan2([1, 2], 3)); }"),
+    .init(
       code: "E3005", location: "1:50", message: "a window of sizes [3] does not fit a tensor of shape [2]",
       source: "fn main() { print(dynamic_slice([1.0, 2.0], [0], [3])); }"),
     .init(

@@ -200,12 +200,15 @@ extension Program {
             )
           ])
         }
-        var values = [Float](repeating: 0, count: max(count, 1))
-        values.withUnsafeMutableBufferPointer {
-          RandomFill.fill($0.baseAddress!, count: count, seed: seed, normal: normal)
+        func filled<F: BinaryFloatingPoint>(_: F.Type) -> [Double] {
+          var values = [F](repeating: 0, count: max(count, 1))
+          values.withUnsafeMutableBufferPointer {
+            RandomFill.fill($0.baseAddress!, count: count, seed: seed, normal: normal)
+          }
+          return values.prefix(max(count, 1)).map { Double($0) }
         }
-        op.kind = .constant(
-          op.result.type.isScalar ? .splat(Double(values[0])) : .dense(values.prefix(count).map(Double.init)))
+        let values = op.result.type.dtype == .f64 ? filled(Double.self) : filled(Float.self)
+        op.kind = .constant(op.result.type.isScalar ? .splat(values[0]) : .dense(Array(values.prefix(count))))
       }
     }
     for function in module.functions { try visit(function.body) }

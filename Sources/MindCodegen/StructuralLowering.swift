@@ -460,11 +460,15 @@ extension FunctionLowering {
 
   func lowerRandom(_ op: Operation, normal: Bool, seed: UInt64) {
     let result = op.result
-    let destination = allocate(result.type.with(dtype: .f32))
-    let fill = ir.declare("mind_random_fill", ir.void, [ir.ptr, ir.i64, ir.i64, ir.i32])
+    let dtype = result.type.dtype
+    let destination = allocate(result.type)
+    let fill = ir.declare("mind_random_fill", ir.void, [ir.ptr, ir.i64, ir.i64, ir.i32, ir.i32])
     ir.call(
       fill,
-      [destination, ir.int(result.type.elementCount), LLVMConstInt(ir.i64, seed, 0), ir.int(normal ? 1 : 0, ir.i32)])
-    values[result] = result.type.isScalar ? ir.load(.f32, destination, ir.int(0)) : destination
+      [
+        destination, ir.int(result.type.elementCount), LLVMConstInt(ir.i64, seed, 0), ir.int(normal ? 1 : 0, ir.i32),
+        ir.int(dtype == .f64 ? 1 : 0, ir.i32),
+      ])
+    values[result] = result.type.isScalar ? ir.load(dtype, destination, ir.int(0)) : destination
   }
 }

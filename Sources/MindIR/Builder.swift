@@ -35,8 +35,15 @@ public final class Builder {
     create(kind, operands, resultTypes: type.map { [$0] }).result
   }
 
+  /// A constant; f32 elements are rounded to f32 here, so that folding computes with the values
+  /// the compiled code holds.
   public func constant(_ data: ConstantData, _ type: TensorType) -> Value {
-    value(.constant(data), [], type: type)
+    guard type.dtype == .f32 else { return value(.constant(data), [], type: type) }
+    let rounded = { (v: Double) in Double(Float(v)) }
+    switch data {
+    case .splat(let v): return value(.constant(.splat(rounded(v))), [], type: type)
+    case .dense(let values): return value(.constant(.dense(values.map(rounded))), [], type: type)
+    }
   }
 
   public func scalar(_ v: Double, _ dtype: DType) -> Value { constant(.splat(v), TensorType(dtype)) }

@@ -7,7 +7,7 @@ public enum HostFunctions {
     @convention(c) (UnsafeMutableRawPointer?, UnsafeRawPointer?, Int32, Int64, UnsafePointer<Int64>?) -> Void
   public typealias PrintEnd = @convention(c) (UnsafeMutableRawPointer?) -> Void
   public typealias ReportError = @convention(c) (UnsafeMutableRawPointer?, Int64, Int64, Int64) -> Void
-  public typealias RandomFillFunction = @convention(c) (UnsafeMutablePointer<Float>?, Int64, UInt64, Int32) -> Void
+  public typealias RandomFillFunction = @convention(c) (UnsafeMutableRawPointer?, Int64, UInt64, Int32, Int32) -> Void
   public typealias TakeBlock = @convention(c) (Int64) -> UnsafeMutableRawPointer?
   public typealias GiveBlock = @convention(c) (UnsafeMutableRawPointer?, Int64) -> Void
 
@@ -37,9 +37,14 @@ public enum HostFunctions {
     RuntimeContext.from(context)?.report(site: Int(site), a, b)
   }
 
-  static let randomFill: RandomFillFunction = { data, count, seed, normal in
+  /// Fills f32 elements, or f64 ones when `double` is nonzero.
+  static let randomFill: RandomFillFunction = { data, count, seed, normal, double in
     guard let data else { return }
-    RandomFill.fill(data, count: Int(count), seed: seed, normal: normal != 0)
+    if double != 0 {
+      RandomFill.fill(data.assumingMemoryBound(to: Double.self), count: Int(count), seed: seed, normal: normal != 0)
+    } else {
+      RandomFill.fill(data.assumingMemoryBound(to: Float.self), count: Int(count), seed: seed, normal: normal != 0)
+    }
   }
 
   /// A block of at least `bytes` for a call's buffers (null if memory is exhausted).

@@ -9,7 +9,14 @@ extension Elaborator {
   /// A tensor value for `value`; literals get `dtype` (or their default: f32 / i64).
   func materialize(_ value: SemaValue, as dtype: DType? = nil, span: SourceSpan) throws -> Value {
     switch value {
-    case .tensor(let v): return v
+    case .tensor(let v):
+      // An array literal takes the dtype asked for: any float dtype, or an integer one when its
+      // elements are integers.
+      if let dtype, dtype != v.type.dtype, let weak = weakArrays[v], dtype.isFloat || (!weak.isFloat && dtype != .bool)
+      {
+        return builder.constant(.dense(weak.elements), v.type.with(dtype: dtype))
+      }
+      return v
     case .literal(let number, let isFloat):
       let target = dtype ?? (isFloat ? .f32 : .i64)
       if isFloat && !target.isFloat {
@@ -29,7 +36,7 @@ extension Elaborator {
     switch value {
     case .tensor(let v): return [v]
     case .tuple(let elements), .structure(_, let elements): return elements.flatMap(leaves)
-    case .literal, .function, .string, .none: return []
+    case .literal, .function, .string, .none, .dtype: return []
     }
   }
 
@@ -43,7 +50,7 @@ extension Elaborator {
       return try elements.flatMap { try leavesMaterialized($0, span: span) }
     case .function(let f):
       throw Diagnostic("E2009", "function value `\(f.name)` cannot be stored or returned here", at: span)
-    case .string, .none:
+    case .string, .none, .dtype:
       throw Diagnostic("E2009", "a \(value.typeDescription) cannot be stored or returned here", at: span)
     }
   }
@@ -54,7 +61,7 @@ extension Elaborator {
     case .tensor, .literal: return .tensor(leaves.removeFirst())
     case .tuple(let elements): return .tuple(elements.map { rebuild($0, from: &leaves) })
     case .structure(let decl, let elements): return .structure(decl, elements.map { rebuild($0, from: &leaves) })
-    case .function, .string, .none: return template
+    case .function, .string, .none, .dtype: return template
     }
   }
 

@@ -59,6 +59,17 @@ struct BuiltinArguments {
     return try constantInt(k.value, k.span, what: "`\(key)`")
   }
 
+  /// `dtype=`: one of the dtypes the built-in can make.
+  func keywordDType(allowed: [DType] = DType.allCases) throws -> DType? {
+    guard let k = keywords["dtype"] else { return nil }
+    guard case .dtype(let d) = k.value, allowed.contains(d) else {
+      throw Diagnostic(
+        "E2019", "`dtype` of `\(name)` must be one of \(allowed.map(\.sourceName).joined(separator: ", "))",
+        at: k.span)
+    }
+    return d
+  }
+
   func keywordBool(_ key: String) throws -> Bool? {
     guard let k = keywords[key] else { return nil }
     if case .tensor(let v) = k.value, v.type == TensorType(.bool), let op = v.definingOp,

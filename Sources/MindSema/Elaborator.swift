@@ -41,6 +41,10 @@ public final class Elaborator {
   var uniqueCounter = 0
   /// True while checking a definition with symbolic shapes.
   var symbolic = false
+  /// Constants written as array literals of numbers, with their elements as written: like a
+  /// number literal, such an array takes the dtype its context asks for (a declared type, a
+  /// parameter, `cast`, the other operand), exactly, and is f32 (or i64) otherwise.
+  var weakArrays: [Value: (elements: [Double], isFloat: Bool)] = [:]
 
   struct Specialization {
     let function: Function

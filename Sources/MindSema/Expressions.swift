@@ -112,6 +112,7 @@ extension Elaborator {
     }
     if Builtins.isKnown(name) { return .function(.builtin(name)) }
     if name == "None" { return .none }
+    if let d = DType(sourceName: name) { return .dtype(d) }
     throw Diagnostic("E2002", "undefined variable `\(name)`", at: span)
   }
 
@@ -119,12 +120,15 @@ extension Elaborator {
   /// elements (which must agree in shape) along a new leading axis.
   func elaborateArray(_ expr: Expr, _ elements: [Expr], _ scope: Scope) throws -> SemaValue {
     if let (numbers, shape, isFloat) = try literalArray(expr) {
-      let type = TensorType(isFloat ? .f32 : .i64, known: shape)
-      return .tensor(builder.constant(.dense(numbers), type))
+      let constant = builder.constant(.dense(numbers), TensorType(isFloat ? .f32 : .i64, known: shape))
+      weakArrays[constant] = (numbers, isFloat)
+      return .tensor(constant)
     }
     if elements.isEmpty {
       // `[]` is an empty f32 vector (as in NumPy); `axes=[]` reads it as an empty list.
-      return .tensor(builder.constant(.dense([]), TensorType(.f32, known: [0])))
+      let constant = builder.constant(.dense([]), TensorType(.f32, known: [0]))
+      weakArrays[constant] = ([], true)
+      return .tensor(constant)
     }
     let values = try elements.map { try elaborate($0, scope) }
     var dtype: DType?
@@ -199,13 +203,17 @@ extension Elaborator {
   {
     var dtype = forced
     if dtype == nil {
-      for case (.tensor(let v), _) in operands { dtype = dtype ?? v.type.dtype }
+      for case (.tensor(let v), _) in operands where weakArrays[v] == nil { dtype = dtype ?? v.type.dtype }
     }
-    if dtype == nil,
-      operands.contains(where: { if case .literal(_, true) = $0.0 { return true } else { return false } })
-    {
-      dtype = .f32
+    // Only literals: f32 when one of them is a float.
+    let isFloatLiteral = { (value: SemaValue) -> Bool in
+      switch value {
+      case .literal(_, let isFloat): return isFloat
+      case .tensor(let v): return self.weakArrays[v]?.isFloat ?? false
+      default: return false
+      }
     }
+    if dtype == nil, operands.contains(where: { isFloatLiteral($0.0) }) { dtype = .f32 }
     let tensors = try operands.map { try materialize($0.0, as: dtype, span: $0.1) }
     for tensor in tensors where tensor.type.dtype != tensors[0].type.dtype {
       throw Diagnostic(

@@ -15,6 +15,7 @@ enum Output {
         switch value {
         case .string(let s): pieces.append(.text(s))
         case .none: pieces.append(.text("None"))
+        case .dtype(let d): pieces.append(.text(d.sourceName))
         case .tensor, .literal:
           operands.append(try args.e.materialize(value, span: span))
           pieces.append(.operand)

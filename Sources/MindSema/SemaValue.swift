@@ -112,6 +112,8 @@ public indirect enum SemaValue {
   case string(String)
   /// `None`: an axis argument that names no axis (`vmap`'s `in_axes`).
   case none
+  /// A dtype named as a value: `zeros([3], dtype=f64)`.
+  case dtype(DType)
 
   var isTensor: Bool {
     if case .tensor = self { return true }
@@ -128,6 +130,7 @@ public indirect enum SemaValue {
     case .function(let f): return "function `\(f.name)`"
     case .string: return "string"
     case .none: return "None"
+    case .dtype(let d): return "dtype " + d.sourceName
     }
   }
 }

@@ -52,7 +52,7 @@ extension Elaborator {
       case .tensor(let v): if !values.contains(v) { values.append(v) }
       case .tuple(let parts), .structure(_, let parts): parts.forEach(add)
       case .function(let f): collectCaptures(f, into: &values)
-      case .literal, .string, .none: break
+      case .literal, .string, .none, .dtype: break
       }
     }
     switch function {
@@ -76,7 +76,7 @@ extension Elaborator {
       case .tuple(let parts): return .tuple(parts.map(map))
       case .structure(let d, let parts): return .structure(d, parts.map(map))
       case .function(let f): return .function(mapCaptures(f, transform))
-      case .literal, .string, .none: return value
+      case .literal, .string, .none, .dtype: return value
       }
     }
     func mapBindings(_ bindings: [String: Binding]) -> [String: Binding] {

@@ -38,8 +38,8 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
       code: "E2002", location: "1:25", message: "undefined variable `nope`", source: "fn main() { let x = 1 + nope; }"),
     .init(code: "E2003", location: "1:9", message: "unknown type `Missing`", source: "fn f(x: Missing) {}"),
     .init(
-      code: "E2004", location: "1:56", message: "mismatched dtypes f32 and f64",
-      source: "fn main() { let a = [1.0]; let b = cast<f64>(a); print(a + b); }"),
+      code: "E2004", location: "1:60", message: "mismatched dtypes f32 and f64",
+      source: "fn main() { let a = ones([1]); let b = cast<f64>(a); print(a + b); }"),
     .init(code: "E2004", location: "1:16", message: "must be a bool", source: "fn main() { if 1.0 { print(1); } }"),
     .init(code: "E2005", location: "1:21", message: "must return f32", source: "fn f(x: f32) -> f32 { let y = x; }"),
     .init(code: "E2006", location: "1:23", message: "has type i64, expected f32", source: "fn f(x: i64) -> f32 { x }"),
@@ -120,6 +120,12 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
     .init(
       code: "E3004", location: "1:37", message: "`cumprod` along an axis of a scalar",
       source: "fn main() { print(cumprod(1.0, axis=0)); }"),
+    .init(
+      code: "E2019", location: "1:36", message: "`dtype` of `zeros` must be one of f32, f64, i32, i64, bool",
+      source: "fn main() { print(zeros([2], dtype=3)); }"),
+    .init(
+      code: "E2019", location: "1:35", message: "`dtype` of `rand` must be one of f32, f64",
+      source: "fn main() { print(rand([2], dtype=i64)); }"),
     .init(
       code: "E2004", location: "1:19", message: "`atan2` expects floating-point tensors, found Tensor<i64, 2>",
       source: "fn main() { print(atan2([1, 2], 3)); }"),

@@ -99,6 +99,23 @@ struct BuiltinArguments {
     throw Diagnostic("E2019", "\(what) of `\(name)` must be a list of integer constants like [2, 3]", at: span)
   }
 
+  /// A shape: a list of integer constants, in a shape-polymorphic function also of its dimension
+  /// names and arithmetic on them (`[B, S * D]`, `shape(x)`), which are integers in a
+  /// specialization and stand for their extents while the definition is checked.
+  func extents(_ value: SemaValue, _ span: SourceSpan, what: String) throws -> [Dim] {
+    if let dims = e.standsForExtents(value) { return dims }
+    if case .tuple(let parts) = value, parts.contains(where: { e.standsForExtents($0) != nil }) {
+      return try parts.map { try extent($0, span, what: what) }
+    }
+    return try intList(value, span, what: what).map(Dim.known)
+  }
+
+  /// One extent: an integer constant, or a value standing for one (see `extents`).
+  func extent(_ value: SemaValue, _ span: SourceSpan, what: String) throws -> Dim {
+    if let dims = e.standsForExtents(value), dims.count == 1 { return dims[0] }
+    return .known(try constantInt(value, span, what: what))
+  }
+
   func normalizeAxis(_ axis: Int, rank: Int, span: SourceSpan) throws -> Int {
     guard axis >= -rank && axis < max(rank, 1) else {
       throw Diagnostic("E3004", "axis \(axis) is out of range for a tensor of rank \(rank)", at: span)
@@ -132,7 +149,7 @@ enum Builtins {
     "mean", "prod", "logsumexp", "argmax", "argmin", "softmax", "log_softmax", "layer_norm", "one_hot",
     "cross_entropy", "matmul", "dot", "outer", "transpose", "conv2d", "reshape", "broadcast", "expand_dims",
     "squeeze", "flatten", "concat", "stack", "shape", "size", "gather", "dynamic_slice", "dynamic_update_slice",
-    "zeros", "ones", "full", "eye", "arange",
+    "zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "eye", "arange",
     "linspace", "randn", "rand", "print", "assert",
   ]
   static let transforms: Set<String> = [

@@ -1,4 +1,5 @@
-// Construction built-ins: zeros ones full eye arange linspace randn rand (NumPy semantics,
+// Construction built-ins: zeros ones full zeros_like ones_like full_like eye arange linspace
+// randn rand (NumPy semantics,
 // `dtype=` as NumPy's; `randn`/`rand` are deterministic per seed on every machine, f32 or f64).
 
 import MindFrontend
@@ -7,47 +8,72 @@ import MindIR
 enum Construction {
   static func call(_ name: String, _ args: BuiltinArguments) throws -> SemaValue? {
     let b = args.b
-    func shapeArgument(_ i: Int) throws -> [Int] {
-      let shape = try args.intList(args.positional[i].value, args.positional[i].span, what: "the shape")
-      guard shape.allSatisfy({ $0 >= 0 }) else {
-        throw Diagnostic("E3007", "extents must be non-negative, found \(shape)", at: args.positional[i].span)
+    func shapeArgument(_ i: Int) throws -> [Dim] {
+      let shape = try args.extents(args.positional[i].value, args.positional[i].span, what: "the shape")
+      guard shape.allSatisfy({ ($0.value ?? 0) >= 0 }) else {
+        throw Diagnostic(
+          "E3007", "extents must be non-negative, found \(shape.map(\.description))", at: args.positional[i].span)
       }
       return shape
     }
+    /// A constant of `dtype`; its elements (`elements(n)` for a known extent n) only where every
+    /// extent is known, which is always so in a specialization.
+    func constant(_ dtype: DType, _ shape: [Dim], _ elements: (Int) -> [Double]) -> Value {
+      let type = TensorType(dtype, shape)
+      guard type.isConcrete else { return b.constant(.splat(0), type) }
+      return b.constant(.dense(elements(type.elementCount)), type)
+    }
     let floats: [DType] = [.f32, .f64]
+    /// A tensor of `shape` filled with the scalar second argument, of `dtype` when given.
+    func filled(_ shape: [Dim], dtype: DType?) throws -> Value {
+      let fill = args.positional[1]
+      if case .literal(let v, let isFloat) = fill.value {
+        let scalar = try args.e.materialize(.literal(v, isFloat: isFloat), as: dtype, span: fill.span)
+        return b.constant(.splat(v), TensorType(scalar.type.dtype, shape))
+      }
+      var v = try args.tensor(1)
+      guard v.type.isScalar else {
+        throw Diagnostic("E2004", "the fill value of `\(name)` must be a scalar", at: fill.span)
+      }
+      if let dtype { v = b.cast(v, to: dtype) }
+      return b.broadcast(v, to: shape)
+    }
     switch name {
     case "zeros", "ones":
       try args.expect(1...1, keywords: ["dtype"])
       let dtype = try args.keywordDType() ?? .f32
-      return .tensor(b.constant(.splat(name == "ones" ? 1 : 0), TensorType(dtype, known: try shapeArgument(0))))
+      return .tensor(b.constant(.splat(name == "ones" ? 1 : 0), TensorType(dtype, try shapeArgument(0))))
     case "full":
       try args.expect(2...2, keywords: ["dtype"])
-      let shape = try shapeArgument(0)
-      let dtype = try args.keywordDType()
-      switch args.positional[1].value {
-      case .literal(let v, let isFloat):
-        let scalar = try args.e.materialize(.literal(v, isFloat: isFloat), as: dtype, span: args.positional[1].span)
-        return .tensor(b.constant(.splat(v), TensorType(scalar.type.dtype, known: shape)))
-      default:
-        var v = try args.tensor(1)
-        guard v.type.isScalar else {
-          throw Diagnostic("E2004", "the fill value of `full` must be a scalar", at: args.positional[1].span)
-        }
-        if let dtype { v = b.cast(v, to: dtype) }
-        return .tensor(b.broadcast(v, to: shape.map { .known($0) }))
-      }
+      return .tensor(try filled(try shapeArgument(0), dtype: try args.keywordDType()))
+    case "zeros_like", "ones_like":
+      try args.expect(1...1, keywords: ["dtype"])
+      let x = try args.tensor(0)
+      let dtype = try args.keywordDType() ?? x.type.dtype
+      return .tensor(b.constant(.splat(name == "ones_like" ? 1 : 0), TensorType(dtype, x.type.shape)))
+    case "full_like":
+      try args.expect(2...2, keywords: ["dtype"])
+      let x = try args.tensor(0)
+      return .tensor(try filled(x.type.shape, dtype: try args.keywordDType() ?? x.type.dtype))
     case "eye":
       try args.expect(1...1, keywords: ["dtype"])
       let dtype = try args.keywordDType() ?? .f32
-      let n = try args.constantInt(args.positional[0].value, args.positional[0].span, what: "the size")
-      guard n >= 0 && n <= 1 << 12 else {
+      let n = try args.extent(args.positional[0].value, args.positional[0].span, what: "the size")
+      guard (0...(1 << 12)).contains(n.value ?? 0) else {
         throw Diagnostic("E3007", "`eye` needs a size between 0 and 4096, found \(n)", at: args.span)
       }
-      var data = [Double](repeating: 0, count: n * n)
-      for i in 0..<n { data[i * n + i] = 1 }
-      return .tensor(b.constant(.dense(data), TensorType(dtype, known: [n, n])))
+      return .tensor(
+        constant(dtype, [n, n]) { count in
+          let k = n.value!
+          return (0..<count).map { $0 / k == $0 % k ? 1 : 0 }
+        })
     case "arange":
       try args.expect(1...3, keywords: ["dtype"])
+      // arange(n) of an extent only named: n integers.
+      if args.positional.count == 1, let n = args.e.standsForExtents(args.positional[0].value), n.count == 1 {
+        let dtype = try args.keywordDType(allowed: [.i32, .i64, .f32, .f64]) ?? .i64
+        return .tensor(b.constant(.splat(0), TensorType(dtype, n)))
+      }
       let numbers = try args.positional.map { p -> (Double, Bool) in
         guard case .literal(let v, let isFloat) = p.value else {
           throw Diagnostic("E2019", "the arguments of `arange` must be number constants", at: p.span)
@@ -76,10 +102,14 @@ enum Construction {
       else {
         throw Diagnostic("E2019", "the bounds of `linspace` must be number constants", at: args.span)
       }
-      let n = try args.constantInt(args.positional[2].value, args.positional[2].span, what: "the count")
-      guard n >= 0 && n <= 1 << 24 else { throw Diagnostic("E3007", "bad `linspace` count \(n)", at: args.span) }
-      let data = (0..<n).map { i in n == 1 ? start : start + (stop - start) * Double(i) / Double(n - 1) }
-      return .tensor(b.constant(.dense(data), TensorType(dtype, known: [n])))
+      let count = try args.extent(args.positional[2].value, args.positional[2].span, what: "the count")
+      guard (0...(1 << 24)).contains(count.value ?? 0) else {
+        throw Diagnostic("E3007", "bad `linspace` count \(count)", at: args.span)
+      }
+      return .tensor(
+        constant(dtype, [count]) { n in
+          (0..<n).map { i in n == 1 ? start : start + (stop - start) * Double(i) / Double(n - 1) }
+        })
     case "randn", "rand":
       try args.expect(1...1, keywords: ["seed", "dtype"])
       let dtype = try args.keywordDType(allowed: floats) ?? .f32
@@ -87,7 +117,7 @@ enum Construction {
       return .tensor(
         b.value(
           .random(normal: name == "randn", seed: UInt64(bitPattern: Int64(seed))), [],
-          type: TensorType(dtype, known: try shapeArgument(0))))
+          type: TensorType(dtype, try shapeArgument(0))))
     default:
       return nil
     }

@@ -45,6 +45,11 @@ public final class Elaborator {
   /// number literal, such an array takes the dtype its context asks for (a declared type, a
   /// parameter, `cast`, the other operand), exactly, and is f32 (or i64) otherwise.
   var weakArrays: [Value: (elements: [Double], isFloat: Bool)] = [:]
+  /// While a definition is checked with symbolic shapes: integer values that stand for extents
+  /// (a dimension name `H` is an i64 placeholder for `.symbol("H")`; `shape(x)` is x's extents;
+  /// `S * D` an extent not known yet), so that `zeros([H])` has shape [H]. In a specialization a
+  /// dimension name is its integer, and nothing is recorded here.
+  var extentsOf: [Value: [Dim]] = [:]
 
   struct Specialization {
     let function: Function
@@ -237,6 +242,14 @@ public final class Elaborator {
     for (parameter, argument) in zip(decl.parameters, arguments) {
       scope.define(parameter.name, Binding(value: argument, mutable: false, span: parameter.span))
     }
+    var bindings: [String: Dim] = [:]
+    for (parameter, argument) in zip(decl.parameters, arguments) {
+      _ = try? conform(argument, to: parameter.type!, bindings: &bindings, span: parameter.span, what: "value")
+    }
+    // The signature's dimension names are integer values in the body (a parameter of that name wins).
+    for (name, extent) in bindings where !name.contains(".") && scope.lookup(name) == nil {
+      scope.define(name, Binding(value: extentValue(extent), mutable: false, span: decl.nameSpan))
+    }
     let value = try elaborateFunctionBlock(decl.body, scope: scope)
     guard let returnType = decl.returnType else {
       return nil
@@ -246,12 +259,23 @@ public final class Elaborator {
         "E2005", "function `\(decl.name)` must return \(returnType.type.spelled) but its body has no value",
         at: decl.body.span)
     }
-    var bindings: [String: Dim] = [:]
-    for (parameter, argument) in zip(decl.parameters, arguments) {
-      _ = try? conform(argument, to: parameter.type!, bindings: &bindings, span: parameter.span, what: "value")
-    }
     let span = decl.body.result?.span ?? decl.body.span
     return try conform(value, to: returnType, bindings: &bindings, span: span, what: "the result of `\(decl.name)`")
+  }
+
+  /// An extent as a value: its integer, or (checking a definition) a placeholder standing for it.
+  func extentValue(_ extent: Dim) -> SemaValue {
+    if let n = extent.value { return .literal(Double(n), isFloat: false) }
+    let placeholder = values.make(TensorType(.i64))
+    extentsOf[placeholder] = [extent]
+    return .tensor(placeholder)
+  }
+
+  /// The extents an integer value stands for while a definition is checked: recorded ones, or
+  /// one unknown extent per element of an integer scalar or vector derived from them.
+  func standsForExtents(_ value: SemaValue) -> [Dim]? {
+    guard symbolic, case .tensor(let v) = value, v.type.dtype.isInteger, v.type.rank <= 1 else { return nil }
+    return extentsOf[v]
   }
 
   /// The function's top-level block: like any block, but `return` may end it.

@@ -131,6 +131,24 @@ extension Elaborator {
       return .tensor(constant)
     }
     let values = try elements.map { try elaborate($0, scope) }
+    // Numbers known only as values (`[H, 2 * H]` in a specialization) are a literal array too.
+    let numbers = values.compactMap { value -> (Double, Bool)? in
+      if case .literal(let v, let isFloat) = value { return (v, isFloat) }
+      return nil
+    }
+    if numbers.count == values.count {
+      let isFloat = numbers.contains { $0.1 }
+      let constant = builder.constant(
+        .dense(numbers.map(\.0)), TensorType(isFloat ? .f32 : .i64, known: [values.count]))
+      weakArrays[constant] = (numbers.map(\.0), isFloat)
+      return .tensor(constant)
+    }
+    // Checking a definition: `[B, S * D]` is a list of extents.
+    if values.contains(where: { standsForExtents($0)?.count == 1 }), values.allSatisfy(isScalarExtent) {
+      let placeholder = self.values.make(TensorType(.i64, known: [values.count]))
+      extentsOf[placeholder] = values.map { constantInteger($0).map(Dim.known) ?? standsForExtents($0)![0] }
+      return .tensor(placeholder)
+    }
     var dtype: DType?
     for case .tensor(let v) in values { dtype = dtype ?? v.type.dtype }
     let tensors = try zip(values, elements).map { try materialize($0, as: dtype, span: $1.span) }
@@ -189,9 +207,15 @@ extension Elaborator {
       } else if y == .unknown {
         out.append(x)
       } else {
+        // A named extent against a number: the definition cannot know they agree.
+        let named = [x, y].compactMap { d -> String? in if case .symbol(let s) = d { return s } else { return nil } }
+        let hint =
+          named.count != 1
+          ? ""
+          : "; `\(named[0])` is known only when the function is called: write that extent as `\(named[0])` (a dimension name is an integer in the body), or declare it static"
         throw Diagnostic(
           "E3001",
-          "shapes \(TensorType(.f32, a).shapeDescription) and \(TensorType(.f32, b).shapeDescription) cannot be broadcast together (dimension \(axis): \(x) vs \(y))",
+          "shapes \(TensorType(.f32, a).shapeDescription) and \(TensorType(.f32, b).shapeDescription) cannot be broadcast together (dimension \(axis): \(x) vs \(y))\(hint)",
           at: span)
       }
     }
@@ -227,6 +251,20 @@ extension Elaborator {
     return tensors.map { builder.broadcast($0, to: shape) }
   }
 
+  /// An integer constant or (checking a definition) a value standing for one extent.
+  func isScalarExtent(_ value: SemaValue) -> Bool {
+    constantInteger(value) != nil || standsForExtents(value)?.count == 1
+  }
+
+  /// Checking a definition, `+`, `-` and `*` of extents (at least one only named) stand for an
+  /// extent not known until the function is called.
+  func arithmeticOnExtents(_ op: BinaryOperator, _ lhs: SemaValue, _ rhs: SemaValue) throws -> SemaValue? {
+    guard [.add, .subtract, .multiply].contains(op), isScalarExtent(lhs), isScalarExtent(rhs),
+      standsForExtents(lhs) != nil || standsForExtents(rhs) != nil
+    else { return nil }
+    return extentValue(.unknown)
+  }
+
   func elaborateBinary(
     _ op: BinaryOperator, _ lhs: SemaValue, _ rhs: SemaValue, lhsSpan: SourceSpan, rhsSpan: SourceSpan, span: SourceSpan
   ) throws -> SemaValue {
@@ -235,6 +273,7 @@ extension Elaborator {
     {
       return folded
     }
+    if let extent = try arithmeticOnExtents(op, lhs, rhs) { return extent }
     if op == .matmul {
       return try Builtins.matmul(
         self, try materialize(lhs, span: lhsSpan), try materialize(rhs, span: rhsSpan), span: span)

@@ -40,7 +40,7 @@ enum NeuralNetwork {
         throw Diagnostic(
           "E2004", "`one_hot` labels must be integers, found \(describe(labels.type))", at: args.positional[0].span)
       }
-      let n = try args.constantInt(args.positional[1].value, args.positional[1].span, what: "the class count")
+      let n = try args.extent(args.positional[1].value, args.positional[1].span, what: "the class count")
       return .tensor(oneHot(b, b.cast(labels, to: .i64), n, dtype: .f32))
     case "cross_entropy":
       try args.expect(2...2)
@@ -60,7 +60,7 @@ enum NeuralNetwork {
           "`cross_entropy` batch sizes differ: \(logits.type.shape[0]) logits vs \(labels.type.shape[0]) labels",
           at: args.span)
       }
-      let classes = logits.type.shape[1].value ?? 1
+      let classes = logits.type.shape[1]
       let m = Reductions.reduce(b, .max, logits, axes: [1], keepdims: true)
       let shifted = b.binary(.sub, logits, b.broadcast(m, to: logits.type.shape))
       let logSum = b.unary(.log, Reductions.reduce(b, .sum, b.unary(.exp, shifted), axes: [1], keepdims: true))
@@ -77,8 +77,8 @@ enum NeuralNetwork {
     }
   }
 
-  static func oneHot(_ b: Builder, _ labels: Value, _ n: Int, dtype: DType) -> Value {
-    let shape = labels.type.shape + [.known(n)]
+  static func oneHot(_ b: Builder, _ labels: Value, _ n: Dim, dtype: DType) -> Value {
+    let shape = labels.type.shape + [n]
     let classes = b.value(.iota(axis: labels.type.rank), [], type: TensorType(.i64, shape))
     let column = b.reshape(labels, labels.type.shape + [.known(1)])
     let equal = b.compare(.eq, b.broadcast(column, to: shape), classes)

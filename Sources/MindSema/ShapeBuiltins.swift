@@ -48,8 +48,13 @@ enum ShapeOps {
     case "reshape":
       try args.expect(2...2)
       let x = try args.tensor(0)
-      let requested = try args.intList(args.positional[1].value, args.positional[1].span, what: "the shape")
-      return .tensor(b.reshape(x, try reshapeTarget(x.type, requested, span: args.span)))
+      let requested = try args.extents(args.positional[1].value, args.positional[1].span, what: "the shape")
+      let known = requested.compactMap(\.value)
+      guard known.count == requested.count else {
+        // Checking a definition with extents only named: the target as written, -1 unknown.
+        return .tensor(b.reshape(x, requested.map { $0 == .known(-1) ? .unknown : $0 }))
+      }
+      return .tensor(b.reshape(x, try reshapeTarget(x.type, known, span: args.span)))
     case "flatten":
       try args.expect(1...1)
       let x = try args.tensor(0)
@@ -57,9 +62,7 @@ enum ShapeOps {
     case "broadcast":
       try args.expect(2...2)
       let x = try args.tensor(0)
-      let shape = try args.intList(args.positional[1].value, args.positional[1].span, what: "the shape").map {
-        Dim.known($0)
-      }
+      let shape = try args.extents(args.positional[1].value, args.positional[1].span, what: "the shape")
       let merged = try e.broadcastShapes(x.type.shape, shape, span: args.span)
       guard
         merged == shape || x.type.shape.contains(.unknown)
@@ -95,12 +98,16 @@ enum ShapeOps {
     case "shape":
       try args.expect(1...1)
       let x = try args.tensor(0)
-      guard x.type.isConcrete else { return .tensor(b.values.make(TensorType(.i64, known: [x.type.rank]))) }
+      guard x.type.isConcrete else {
+        let placeholder = b.values.make(TensorType(.i64, known: [x.type.rank]))
+        args.e.extentsOf[placeholder] = x.type.shape
+        return .tensor(placeholder)
+      }
       return .tensor(b.constant(.dense(x.type.extents.map(Double.init)), TensorType(.i64, known: [x.type.rank])))
     case "size":
       try args.expect(1...1)
       let x = try args.tensor(0)
-      guard x.type.isConcrete else { return .tensor(b.values.make(TensorType(.i64))) }
+      guard x.type.isConcrete else { return args.e.extentValue(.unknown) }
       return .tensor(b.scalar(Double(x.type.elementCount), .i64))
     case "gather":
       try args.expect(2...2, keywords: ["axis"])

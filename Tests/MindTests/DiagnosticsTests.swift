@@ -104,6 +104,14 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
       code: "E3001", location: "1:64", message: "shapes [3] and [4] cannot be broadcast together (dimension 0: 3 vs 4)",
       source: "fn main() { let a = [1.0, 2.0, 3.0]; let b = zeros([4]); print(a - b); }"),
     .init(
+      code: "E3001", location: "1:51",
+      message: "`B` is known only when the function is called: write that extent as `B`",
+      source:
+        "fn f(x: Tensor<f32, B, C>) -> Tensor<f32, B, C> { x + zeros([2, 4]) }\nfn main() { print(f(zeros([2, 4]))); }"),
+    .init(
+      code: "E3001", location: "1:57", message: "shapes [H] and [I] cannot be broadcast together (dimension 0: H vs I)",
+      source: "fn f(x: Tensor<f32, I>, y: Tensor<f32, H>) -> f32 { sum(zeros([H]) + x) }"),
+    .init(
       code: "E3002", location: "2:33", message: "dimension 0 must be `N` = 2",
       source:
         "fn f(a: Tensor<f32, N>, b: Tensor<f32, N>) -> f32 { sum(a * b) }\nfn main() { print(f([1.0, 2.0], [1.0, 2.0, 3.0])); }"

@@ -351,7 +351,7 @@ final class FunctionLowering {
     case .whileOp: try lowerWhile(op)
     case .print(let pieces): lowerPrint(op, pieces)
     case .assert(let message):
-      check(scalar(op.operands[0]), code: "E6002", message: message, at: op.location)
+      check(scalar(op.operands[0]), code: "E6011", message: message, at: op.location)
     case .yield, .returnOp:
       preconditionFailure("terminator inside a block")
     }

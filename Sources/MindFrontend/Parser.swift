@@ -258,7 +258,7 @@ public struct Parser {
     let (dtypeName, dtypeSpan) = try expectIdentifier("for the element type")
     guard let dtype = ScalarTypeName(rawValue: dtypeName) else {
       throw Diagnostic(
-        "E2010", "unknown element type `\(dtypeName)` (expected f32, f64, i32, i64 or bool)", at: dtypeSpan)
+        "E2002", "unknown element type `\(dtypeName)` (expected f32, f64, i32, i64 or bool)", at: dtypeSpan)
     }
     var dims: [TypeExpr.DimExpr] = []
     while accept(.comma) {

@@ -63,7 +63,7 @@ public struct Verifier {
       try checkStructure(op, visible: visible)
       for result in op.results where result.type.isConcrete && result.type.byteCount > TensorType.maximumByteCount {
         throw Diagnostic(
-          "E3008", "a tensor of shape \(result.type.shapeDescription) is too large (the limit is 16 GiB)",
+          "E6009", "a tensor of shape \(result.type.shapeDescription) is too large (the limit is 16 GiB)",
           at: op.location)
       }
       for result in op.results { visible.insert(result) }

@@ -20,14 +20,14 @@ extension Elaborator {
     case .literal(let number, let isFloat):
       let target = dtype ?? (isFloat ? .f32 : .i64)
       if isFloat && !target.isFloat {
-        throw Diagnostic("E2004", "a float literal cannot be used as \(target.sourceName)", at: span)
+        throw Diagnostic("E2001", "a float literal cannot be used as \(target.sourceName)", at: span)
       }
       if target == .bool {
-        throw Diagnostic("E2004", "a number cannot be used as bool", at: span)
+        throw Diagnostic("E2001", "a number cannot be used as bool", at: span)
       }
       return builder.scalar(number, target)
     default:
-      throw Diagnostic("E2004", "expected a tensor or number, found \(value.typeDescription)", at: span)
+      throw Diagnostic("E2001", "expected a tensor or number, found \(value.typeDescription)", at: span)
     }
   }
 
@@ -70,7 +70,7 @@ extension Elaborator {
     _ value: SemaValue, to annotation: TypeAnnotation, bindings: inout [String: Dim], span: SourceSpan, what: String
   ) throws -> SemaValue {
     func mismatch() -> Diagnostic {
-      Diagnostic("E2006", "\(what) has type \(value.typeDescription), expected \(annotation.type.spelled)", at: span)
+      Diagnostic("E2001", "\(what) has type \(value.typeDescription), expected \(annotation.type.spelled)", at: span)
     }
     switch annotation.type {
     case .scalar(let s):
@@ -90,7 +90,7 @@ extension Elaborator {
           if let bound = bindings[name] {
             if bound != actual && bound != .unknown && actual != .unknown {
               throw Diagnostic(
-                "E3002",
+                "E3003",
                 "\(what) has shape \(v.type.shapeDescription), but dimension \(axis) must be `\(name)` = \(bound)",
                 at: span)
             }

@@ -42,7 +42,7 @@ struct BuiltinArguments {
     let v = try tensor(i, as: nil)
     guard v.type.dtype.isFloat else {
       throw Diagnostic(
-        "E2004", "`\(name)` expects a floating-point tensor, found \(describe(v.type))", at: positional[i].span)
+        "E2005", "`\(name)` expects a floating-point tensor, found \(describe(v.type))", at: positional[i].span)
     }
     return v
   }
@@ -129,7 +129,7 @@ struct BuiltinArguments {
       let list = try intList(k.value, k.span, what: "`axes`")
       if list.isEmpty { return Array(0..<rank) }
       let axes = try list.map { try normalizeAxis($0, rank: rank, span: k.span) }
-      guard Set(axes).count == axes.count else { throw Diagnostic("E3004", "repeated axis in `axes`", at: k.span) }
+      guard Set(axes).count == axes.count else { throw Diagnostic("E3005", "repeated axis in `axes`", at: k.span) }
       return axes.sorted()
     }
     if let k = keywords["axis"] {
@@ -207,7 +207,7 @@ enum Builtins {
       try args.expect(1...1)
       let x = op.record.operands == .floatingPoint ? try args.float(0) : try args.tensor(0, as: nil)
       if x.type.dtype == .bool {
-        throw Diagnostic("E2004", "`\(name)` expects a numeric tensor, found bool", at: args.positional[0].span)
+        throw Diagnostic("E2005", "`\(name)` expects a numeric tensor, found bool", at: args.positional[0].span)
       }
       return .tensor(e.builder.unary(op, x))
     }
@@ -274,11 +274,11 @@ enum Builtins {
     let builder = e.builder
     guard a.type.rank >= 1, b.type.rank >= 1 else {
       throw Diagnostic(
-        "E3003", "matmul needs operands of rank 1 or more, found \(describe(a.type)) and \(describe(b.type))", at: span)
+        "E3002", "matmul needs operands of rank 1 or more, found \(describe(a.type)) and \(describe(b.type))", at: span)
     }
     guard a.type.dtype == b.type.dtype, a.type.dtype.isFloat else {
       throw Diagnostic(
-        "E2004",
+        "E2005",
         "matmul needs two floating-point operands of one dtype, found \(a.type.dtype.sourceName) and \(b.type.dtype.sourceName)",
         at: span)
     }

@@ -96,7 +96,7 @@ extension Elaborator {
       guard let returnType = decl.returnType else { return .tuple([]) }
       guard let result else {
         throw Diagnostic(
-          "E2005", "function `\(decl.name)` must return \(returnType.type.spelled) but its body has no value",
+          "E2001", "function `\(decl.name)` must return \(returnType.type.spelled) but its body has no value",
           at: decl.body.span)
       }
       return try conform(

@@ -12,7 +12,8 @@ enum Construction {
       let shape = try args.extents(args.positional[i].value, args.positional[i].span, what: "the shape")
       guard shape.allSatisfy({ ($0.value ?? 0) >= 0 }) else {
         throw Diagnostic(
-          "E3007", "extents must be non-negative, found \(shape.map(\.description))", at: args.positional[i].span)
+          "E3006", "extents must be non-negative, found \(TensorType(.f32, shape).shapeDescription)",
+          at: args.positional[i].span)
       }
       return shape
     }
@@ -33,7 +34,7 @@ enum Construction {
       }
       var v = try args.tensor(1)
       guard v.type.isScalar else {
-        throw Diagnostic("E2004", "the fill value of `\(name)` must be a scalar", at: fill.span)
+        throw Diagnostic("E2001", "the fill value of `\(name)` must be a scalar", at: fill.span)
       }
       if let dtype { v = b.cast(v, to: dtype) }
       return b.broadcast(v, to: shape)
@@ -60,7 +61,7 @@ enum Construction {
       let dtype = try args.keywordDType() ?? .f32
       let n = try args.extent(args.positional[0].value, args.positional[0].span, what: "the size")
       guard (0...(1 << 12)).contains(n.value ?? 0) else {
-        throw Diagnostic("E3007", "`eye` needs a size between 0 and 4096, found \(n)", at: args.span)
+        throw Diagnostic("E6009", "`eye` needs a size between 0 and 4096, found \(n)", at: args.span)
       }
       return .tensor(
         constant(dtype, [n, n]) { count in
@@ -86,10 +87,10 @@ enum Construction {
       var (start, stop, step) = (0.0, numbers[0].0, 1.0)
       if numbers.count >= 2 { (start, stop) = (numbers[0].0, numbers[1].0) }
       if numbers.count == 3 { step = numbers[2].0 }
-      guard step != 0 else { throw Diagnostic("E3007", "`arange` step must not be zero", at: args.span) }
+      guard step != 0 else { throw Diagnostic("E3012", "`arange` step must not be zero", at: args.span) }
       let steps = ((stop - start) / step).rounded(.up)
       guard steps.isFinite, steps <= Double(1 << 24) else {
-        throw Diagnostic("E3007", "`arange` of \(steps) elements is too large (the limit is 2^24)", at: args.span)
+        throw Diagnostic("E6009", "`arange` of \(steps) elements is too large (the limit is 2^24)", at: args.span)
       }
       let count = max(0, Int(steps))
       let data = (0..<count).map { start + Double($0) * step }
@@ -104,7 +105,7 @@ enum Construction {
       }
       let count = try args.extent(args.positional[2].value, args.positional[2].span, what: "the count")
       guard (0...(1 << 24)).contains(count.value ?? 0) else {
-        throw Diagnostic("E3007", "bad `linspace` count \(count)", at: args.span)
+        throw Diagnostic("E3006", "bad `linspace` count \(count)", at: args.span)
       }
       return .tensor(
         constant(dtype, [count]) { n in

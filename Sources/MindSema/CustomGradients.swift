@@ -1,6 +1,6 @@
 // `@custom_grad(g)` on `f(x1, ..., xn) -> R`: the VJP function of f calls the user's
 // `g(x1, ..., xn, upstream: R)`, which returns the gradient of the one parameter (n = 1) or a
-// tuple of all of them. The signature is checked at f's definition (E5003).
+// tuple of all of them. The signature is checked at f's definition (E5011).
 
 import MindAD
 import MindFrontend
@@ -34,7 +34,7 @@ extension Elaborator {
         perParameter = parts
       } else {
         throw Diagnostic(
-          "E5003", "`\(gradient.name)` must return a tuple of \(decl.parameters.count) gradients", at: attribute.span)
+          "E5011", "`\(gradient.name)` must return a tuple of \(decl.parameters.count) gradients", at: attribute.span)
       }
       var adjoints: [Value] = []
       for (part, argument) in zip(perParameter, boundArguments) {
@@ -42,7 +42,7 @@ extension Elaborator {
         let partLeaves = try leavesMaterialized(part, span: attribute.span)
         guard partLeaves.map(\.type) == argumentLeaves.map(\.type) else {
           throw Diagnostic(
-            "E5003",
+            "E5011",
             "`\(gradient.name)` returns \(part.typeDescription) for an argument of type \(argument.typeDescription)",
             at: attribute.span)
         }
@@ -56,11 +56,11 @@ extension Elaborator {
   func customGradientFunction(_ decl: FunctionDecl, _ attribute: Attribute) throws -> FunctionDecl {
     guard attribute.arguments.count == 1, case .name(let name) = attribute.arguments[0].kind else {
       throw Diagnostic(
-        "E5003", "`@custom_grad` takes the name of the gradient function: @custom_grad(g)", at: attribute.span)
+        "E5011", "`@custom_grad` takes the name of the gradient function: @custom_grad(g)", at: attribute.span)
     }
     guard let gradient = functions[name] else {
       throw Diagnostic(
-        "E5003", "the gradient function `\(name)` of `@custom_grad` is not defined", at: attribute.arguments[0].span)
+        "E5011", "the gradient function `\(name)` of `@custom_grad` is not defined", at: attribute.arguments[0].span)
     }
     return gradient
   }
@@ -81,7 +81,7 @@ extension Elaborator {
         "(" + actualParameters.map(\.spelled).joined(separator: ", ") + ") -> "
         + (gradient.returnType?.type.spelled ?? "()")
       throw Diagnostic(
-        "E5003",
+        "E5011",
         "`\(gradient.name)` cannot be the custom gradient of `\(decl.name)`: it must have the signature \(wanted), but has \(found)",
         at: attribute.span, notes: [Note("`\(gradient.name)` is defined here", at: gradient.nameSpan)])
     }

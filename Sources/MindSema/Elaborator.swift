@@ -168,7 +168,7 @@ public final class Elaborator {
         try elements.map { try symbolicValue(of: TypeAnnotation(type: $0, span: annotation.span), name: name) })
     case .named(let structName):
       guard let decl = structs[structName] else {
-        throw Diagnostic("E2003", "unknown type `\(structName)`", at: annotation.span)
+        throw Diagnostic("E2002", "unknown type `\(structName)`", at: annotation.span)
       }
       return .structure(decl, try decl.fields.map { try symbolicValue(of: $0.type, name: name) })
     }
@@ -256,7 +256,7 @@ public final class Elaborator {
     }
     guard let value else {
       throw Diagnostic(
-        "E2005", "function `\(decl.name)` must return \(returnType.type.spelled) but its body has no value",
+        "E2001", "function `\(decl.name)` must return \(returnType.type.spelled) but its body has no value",
         at: decl.body.span)
     }
     let span = decl.body.result?.span ?? decl.body.span

@@ -12,7 +12,7 @@ enum Elementwise {
       try args.expect(1...1)
       let x = name == "relu" || name == "square" ? try args.tensor(0) : try args.float(0)
       guard x.type.dtype != .bool else {
-        throw Diagnostic("E2004", "`\(name)` expects a numeric tensor, found bool", at: args.positional[0].span)
+        throw Diagnostic("E2005", "`\(name)` expects a numeric tensor, found bool", at: args.positional[0].span)
       }
       let c = { (v: Double) in b.splat(v, like: x.type) }
       switch name {
@@ -41,7 +41,7 @@ enum Elementwise {
       try args.expect(2...2)
       let xs = try args.e.harmonize(args.positional.map { ($0.value, $0.span) }, span: args.span)
       guard xs[0].type.dtype != .bool else {
-        throw Diagnostic("E2004", "`\(name)` expects numeric tensors, found bool", at: args.span)
+        throw Diagnostic("E2005", "`\(name)` expects numeric tensors, found bool", at: args.span)
       }
       return .tensor(b.binary(name == "max" ? .max : .min, xs[0], xs[1]))
     case "atan2", "hypot", "logaddexp":
@@ -49,7 +49,7 @@ enum Elementwise {
       let xs = try args.e.harmonize(args.positional.map { ($0.value, $0.span) }, span: args.span)
       guard xs[0].type.dtype.isFloat else {
         throw Diagnostic(
-          "E2004", "`\(name)` expects floating-point tensors, found \(describe(xs[0].type))", at: args.span)
+          "E2005", "`\(name)` expects floating-point tensors, found \(describe(xs[0].type))", at: args.span)
       }
       switch name {
       case "atan2": return .tensor(atan2(xs[0], xs[1], b))
@@ -65,7 +65,7 @@ enum Elementwise {
       let condition = try args.tensor(0, as: .bool)
       guard condition.type.dtype == .bool else {
         throw Diagnostic(
-          "E2004", "the condition of `where` must be bool, found \(describe(condition.type))",
+          "E2005", "the condition of `where` must be bool, found \(describe(condition.type))",
           at: args.positional[0].span)
       }
       let branches = try args.e.harmonize(args.positional.dropFirst().map { ($0.value, $0.span) }, span: args.span)

@@ -23,13 +23,13 @@ extension Elaborator {
       case (.negate, _):
         let v = try materialize(operand, span: operandExpr.span)
         guard v.type.dtype != .bool else {
-          throw Diagnostic("E2004", "cannot negate a bool tensor (use `!`)", at: expr.span)
+          throw Diagnostic("E2005", "cannot negate a bool tensor (use `!`)", at: expr.span)
         }
         return .tensor(builder.unary(.neg, v))
       case (.not, _):
         let v = try materialize(operand, as: .bool, span: operandExpr.span)
         guard v.type.dtype == .bool else {
-          throw Diagnostic("E2004", "`!` needs a bool operand, found \(describe(v.type))", at: expr.span)
+          throw Diagnostic("E2005", "`!` needs a bool operand, found \(describe(v.type))", at: expr.span)
         }
         return .tensor(builder.unary(.not, v))
       }
@@ -79,7 +79,7 @@ extension Elaborator {
         .closure(Closure(parameters: parameters, body: body, captured: scope.snapshot(), span: expr.span)))
     case .structLiteral(let name, let fields):
       guard let decl = structs[name] else {
-        throw Diagnostic("E2003", "unknown struct `\(name)`", at: expr.span)
+        throw Diagnostic("E2002", "unknown struct `\(name)`", at: expr.span)
       }
       var bindings: [String: Dim] = [:]
       var values: [SemaValue] = []
@@ -155,7 +155,7 @@ extension Elaborator {
     builder.location = expr.span
     for (tensor, element) in zip(tensors, elements) where tensor.type != tensors[0].type {
       throw Diagnostic(
-        "E3006", "array elements differ: \(describe(tensors[0].type)) and \(describe(tensor.type))", at: element.span)
+        "E3010", "array elements differ: \(describe(tensors[0].type)) and \(describe(tensor.type))", at: element.span)
     }
     let rows = tensors.map { builder.reshape($0, [.known(1)] + $0.type.shape) }
     if rows.count == 1 { return .tensor(rows[0]) }
@@ -178,7 +178,7 @@ extension Elaborator {
         guard let (values, s, f) = try literalArray(element) else { return nil }
         if let shape, shape != s {
           throw Diagnostic(
-            "E3006", "ragged array literal: an element has shape \(s), another \(shape)", at: element.span)
+            "E3010", "ragged array literal: an element has shape \(s), another \(shape)", at: element.span)
         }
         shape = s
         isFloat = isFloat || f
@@ -283,7 +283,7 @@ extension Elaborator {
     let dtype = a.type.dtype
     func requireNumeric() throws {
       guard dtype != .bool else {
-        throw Diagnostic("E2004", "`\(op.rawValue)` needs numeric operands, found bool", at: span)
+        throw Diagnostic("E2005", "`\(op.rawValue)` needs numeric operands, found bool", at: span)
       }
     }
     switch op {
@@ -299,7 +299,7 @@ extension Elaborator {
     case .divide:
       try requireNumeric()
       guard dtype.isFloat else {
-        throw Diagnostic("E2004", "`/` on integers: convert to a float type first with cast<f32>(x)", at: span)
+        throw Diagnostic("E2005", "`/` on integers: convert to a float type first with cast<f32>(x)", at: span)
       }
       return .tensor(builder.binary(.div, a, b))
     case .remainder:
@@ -307,7 +307,7 @@ extension Elaborator {
       return .tensor(builder.binary(.rem, a, b))
     case .power:
       guard dtype.isFloat else {
-        throw Diagnostic("E2004", "`**` needs floating-point operands, found \(dtype.sourceName)", at: span)
+        throw Diagnostic("E2005", "`**` needs floating-point operands, found \(dtype.sourceName)", at: span)
       }
       return .tensor(builder.binary(.pow, a, b))
     case .equal: return .tensor(builder.compare(.eq, a, b))
@@ -326,7 +326,7 @@ extension Elaborator {
       return .tensor(builder.compare(.ge, a, b))
     case .and, .or:
       guard dtype == .bool else {
-        throw Diagnostic("E2004", "`\(op.rawValue)` needs bool operands, found \(dtype.sourceName)", at: span)
+        throw Diagnostic("E2005", "`\(op.rawValue)` needs bool operands, found \(dtype.sourceName)", at: span)
       }
       return .tensor(builder.binary(op == .and ? .and : .or, a, b))
     case .matmul: fatalError("handled above")
@@ -376,14 +376,14 @@ extension Elaborator {
   {
     if case .tuple(let elements) = base, items.count == 1, case .single(let e) = items[0] {
       guard let i = constantInteger(try elaborate(e, scope)), i >= -elements.count, i < elements.count else {
-        throw Diagnostic("E3005", "a tuple index must be a constant in range", at: e.span)
+        throw Diagnostic("E3011", "a tuple index must be a constant in range", at: e.span)
       }
       return elements[(i + elements.count) % elements.count]
     }
     let x = try materialize(base, span: baseSpan)
     let (items, newAxes) = try expandingNewAxesAndEllipsis(items, rank: x.type.rank, scope)
     guard items.count <= x.type.rank else {
-      throw Diagnostic("E3004", "too many indices: \(items.count) for a tensor of rank \(x.type.rank)", at: span)
+      throw Diagnostic("E3002", "too many indices: \(items.count) for a tensor of rank \(x.type.rank)", at: span)
     }
     var starts: [Int] = []
     var strides: [Int] = []
@@ -418,7 +418,7 @@ extension Elaborator {
         } else {
           let value = try materialize(index, as: .i64, span: e.span)
           guard value.type.isScalar, value.type.dtype.isInteger else {
-            throw Diagnostic("E2004", "an index must be an integer scalar, found \(describe(value.type))", at: e.span)
+            throw Diagnostic("E2001", "an index must be an integer scalar, found \(describe(value.type))", at: e.span)
           }
           builder.location = span
           dynamic.append((axis, builder.cast(value, to: .i64), 1))
@@ -436,7 +436,7 @@ extension Elaborator {
           let start = try materialize(startValue, as: .i64, span: startExpr.span)
           guard start.type.isScalar, start.type.dtype.isInteger, size >= 0, extent.map({ size <= $0 }) ?? true else {
             throw Diagnostic(
-              "E3005", "a slice `start:start+\(size)` needs an integer start and a size within the axis",
+              "E3011", "a slice `start:start+\(size)` needs an integer start and a size within the axis",
               at: sliceSpan)
           }
           builder.location = span
@@ -450,13 +450,13 @@ extension Elaborator {
           guard let e else { return nil }
           guard let v = constantInteger(try elaborate(e, scope)) else {
             throw Diagnostic(
-              "E3005", "slice bounds must be integer constants (a window at a start known at run time is `x[i:i+k]`)",
+              "E3011", "slice bounds must be integer constants (a window at a start known at run time is `x[i:i+k]`)",
               at: e.span)
           }
           return v
         }
         let step = try bound(stepExpr) ?? 1
-        guard step > 0 else { throw Diagnostic("E3005", "slice step must be positive", at: sliceSpan) }
+        guard step > 0 else { throw Diagnostic("E3011", "slice step must be positive", at: sliceSpan) }
         guard let extent else {
           starts.append(0)
           strides.append(step)
@@ -519,7 +519,7 @@ extension Elaborator {
     }
     let ellipses = items.filter(isEllipsis)
     if ellipses.count > 1, case .ellipsis(let span) = ellipses[1] {
-      throw Diagnostic("E3005", "an index can have only one `...`", at: span)
+      throw Diagnostic("E3011", "an index can have only one `...`", at: span)
     }
     let indexing = items.filter { !isNewAxis($0) && !isEllipsis($0) }.count
     var expanded: [IndexItem] = []

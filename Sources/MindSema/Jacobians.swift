@@ -57,7 +57,7 @@ extension Elaborator {
     let f = specialized.function
     guard case .tensor(let y)? = specialized.result, y.type.dtype.isFloat else {
       throw Diagnostic(
-        "E5002",
+        "E5010",
         "`\(name)` needs a function that returns one floating-point tensor, but `\(inner.name)` returns \((specialized.result ?? .tuple([])).typeDescription)",
         at: span)
     }

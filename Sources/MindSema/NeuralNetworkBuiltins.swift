@@ -38,7 +38,7 @@ enum NeuralNetwork {
       let labels = try args.tensor(0, as: .i64)
       guard labels.type.dtype.isInteger else {
         throw Diagnostic(
-          "E2004", "`one_hot` labels must be integers, found \(describe(labels.type))", at: args.positional[0].span)
+          "E2005", "`one_hot` labels must be integers, found \(describe(labels.type))", at: args.positional[0].span)
       }
       let n = try args.extent(args.positional[1].value, args.positional[1].span, what: "the class count")
       return .tensor(oneHot(b, b.cast(labels, to: .i64), n, dtype: .f32))
@@ -48,7 +48,7 @@ enum NeuralNetwork {
       let labels = try args.tensor(1, as: .i64)
       guard logits.type.rank == 2, labels.type.rank == 1, labels.type.dtype.isInteger else {
         throw Diagnostic(
-          "E3004",
+          "E3002",
           "`cross_entropy` takes logits [B, C] and integer labels [B], found \(describe(logits.type)) and \(describe(labels.type))",
           at: args.span)
       }
@@ -94,7 +94,7 @@ enum NeuralNetwork {
     let w = try args.float(1)
     guard x.type.rank == 4, w.type.rank == 4, x.type.dtype == w.type.dtype else {
       throw Diagnostic(
-        "E3004",
+        "E3002",
         "`conv2d` takes x [N, H, W, C] and w [KH, KW, C, F] of one dtype, found \(describe(x.type)) and \(describe(w.type))",
         at: args.span)
     }
@@ -131,7 +131,7 @@ enum NeuralNetwork {
       input = pad(b, input, axis: 2, before: padW / 2, after: padW - padW / 2)
     }
     guard h >= kh || same, wd >= kw || same, oh > 0, ow > 0 else {
-      throw Diagnostic("E3004", "`conv2d` kernel \(kh)x\(kw) is larger than the input \(h)x\(wd)", at: args.span)
+      throw Diagnostic("E3003", "`conv2d` kernel \(kh)x\(kw) is larger than the input \(h)x\(wd)", at: args.span)
     }
     var total: Value?
     for i in 0..<kh {

@@ -52,7 +52,7 @@ enum Output {
       let condition = try args.tensor(0, as: .bool)
       guard condition.type.dtype == .bool else {
         throw Diagnostic(
-          "E2004", "`assert` needs a bool condition, found \(describe(condition.type))", at: args.positional[0].span)
+          "E2005", "`assert` needs a bool condition, found \(describe(condition.type))", at: args.positional[0].span)
       }
       var message = "assertion failed"
       if args.positional.count == 2 {

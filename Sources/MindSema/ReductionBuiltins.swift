@@ -28,12 +28,12 @@ enum Reductions {
       try args.expect(1...1, keywords: ["axes", "axis", "keepdims"])
       let x = ["mean", "logsumexp", "norm"].contains(name) ? try args.float(0) : try args.tensor(0)
       guard x.type.dtype != .bool else {
-        throw Diagnostic("E2004", "`\(name)` expects a numeric tensor, found bool", at: args.positional[0].span)
+        throw Diagnostic("E2005", "`\(name)` expects a numeric tensor, found bool", at: args.positional[0].span)
       }
       let axes = try args.reductionAxes(rank: x.type.rank)
       let keepdims = try args.keywordBool("keepdims") ?? false
       if ["max", "min"].contains(name), axes.contains(where: { x.type.shape[$0] == .known(0) }) {
-        throw Diagnostic("E3004", "`\(name)` of an empty axis has no identity", at: args.span)
+        throw Diagnostic("E3006", "`\(name)` of an empty axis has no identity", at: args.span)
       }
       switch name {
       case "sum": return .tensor(reduce(b, .sum, x, axes: axes, keepdims: keepdims))

@@ -15,7 +15,7 @@ enum Scans {
     try args.expect(1...1, keywords: ["axis"])
     var x = try args.tensor(0)
     guard x.type.dtype != .bool else {
-      throw Diagnostic("E2004", "`\(name)` expects a numeric tensor, found bool", at: args.positional[0].span)
+      throw Diagnostic("E2005", "`\(name)` expects a numeric tensor, found bool", at: args.positional[0].span)
     }
     var axis = 0
     if let k = args.keywords["axis"] {

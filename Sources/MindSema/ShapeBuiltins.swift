@@ -40,7 +40,7 @@ enum ShapeOps {
           try args.normalizeAxis($0, rank: x.type.rank, span: k.span)
         }
         guard perm.sorted() == Array(0..<x.type.rank) else {
-          throw Diagnostic("E3004", "`perm` must be a permutation of 0..<\(x.type.rank), found \(perm)", at: k.span)
+          throw Diagnostic("E3008", "`perm` must be a permutation of 0..<\(x.type.rank), found \(perm)", at: k.span)
         }
       }
       if perm == Array(0..<x.type.rank) { return .tensor(x) }
@@ -91,7 +91,7 @@ enum ShapeOps {
       if args.keywords["axis"] != nil || args.keywords["axes"] != nil {
         axes = Set(try args.reductionAxes(rank: x.type.rank))
         for axis in axes where x.type.shape[axis] != .known(1) && x.type.shape[axis] != .unknown {
-          throw Diagnostic("E3004", "cannot squeeze axis \(axis) of size \(x.type.shape[axis])", at: args.span)
+          throw Diagnostic("E3009", "cannot squeeze axis \(axis) of size \(x.type.shape[axis])", at: args.span)
         }
       }
       return .tensor(b.reshape(x, x.type.shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)))
@@ -115,9 +115,9 @@ enum ShapeOps {
       let indices = try args.tensor(1, as: .i64)
       guard indices.type.dtype.isInteger else {
         throw Diagnostic(
-          "E2004", "gather indices must be integers, found \(describe(indices.type))", at: args.positional[1].span)
+          "E2005", "gather indices must be integers, found \(describe(indices.type))", at: args.positional[1].span)
       }
-      guard x.type.rank > 0 else { throw Diagnostic("E3004", "cannot gather from a scalar", at: args.span) }
+      guard x.type.rank > 0 else { throw Diagnostic("E3002", "cannot gather from a scalar", at: args.span) }
       let axis = try args.normalizeAxis(try args.keywordInt("axis") ?? 0, rank: x.type.rank, span: args.span)
       return .tensor(b.value(.gather(axis: axis), [x, b.cast(indices, to: .i64)]))
     case "dynamic_slice":
@@ -131,7 +131,7 @@ enum ShapeOps {
         zip(sizes, x.type.shape).allSatisfy({ size, extent in size >= 0 && extent.value.map { size <= $0 } ?? true })
       else {
         throw Diagnostic(
-          "E3005", "a window of sizes \(sizes) does not fit a tensor of shape \(x.type.shapeDescription)",
+          "E3011", "a window of sizes \(sizes) does not fit a tensor of shape \(x.type.shapeDescription)",
           at: args.positional[2].span)
       }
       return .tensor(b.value(.dynamicSlice, [x] + starts, type: TensorType(x.type.dtype, known: sizes)))
@@ -146,7 +146,7 @@ enum ShapeOps {
         })
       else {
         throw Diagnostic(
-          "E3005", "an update of \(describe(update.type)) does not fit a tensor of \(describe(x.type))",
+          "E3011", "an update of \(describe(update.type)) does not fit a tensor of \(describe(x.type))",
           at: args.positional[1].span)
       }
       let starts = try runtimeStarts(args, 2, rank: x.type.rank)

@@ -180,7 +180,7 @@ extension Elaborator {
     let condition = try materialize(try elaborate(conditionExpr, scope), span: conditionExpr.span)
     guard condition.type == TensorType(.bool) else {
       throw Diagnostic(
-        "E2004", "an `if` condition must be a bool scalar, found \(describe(condition.type))", at: conditionExpr.span)
+        "E2001", "an `if` condition must be a bool scalar, found \(describe(condition.type))", at: conditionExpr.span)
     }
     let carried = try carriedBindings([thenBlock] + (elseBlock.map { [$0] } ?? []), scope)
     let initial = carried.map(\.value)
@@ -250,7 +250,7 @@ extension Elaborator {
       let y = try inside(rb) { try materialize(b, as: dtype, span: span) }
       guard x.type == y.type else {
         throw Diagnostic(
-          "E2006", "the branches of this `if` have different types: \(describe(x.type)) and \(describe(y.type))",
+          "E2001", "the branches of this `if` have different types: \(describe(x.type)) and \(describe(y.type))",
           at: span)
       }
       return (.tensor(x), [x], [y])
@@ -266,7 +266,7 @@ extension Elaborator {
   func loopBound(_ expr: Expr, _ scope: Scope) throws -> Value {
     let value = try materialize(try elaborate(expr, scope), as: .i64, span: expr.span)
     guard value.type.isScalar, value.type.dtype.isInteger else {
-      throw Diagnostic("E2004", "a loop bound must be an integer scalar, found \(describe(value.type))", at: expr.span)
+      throw Diagnostic("E2001", "a loop bound must be an integer scalar, found \(describe(value.type))", at: expr.span)
     }
     return builder.cast(value, to: .i64)
   }
@@ -309,7 +309,7 @@ extension Elaborator {
       let condition = try materialize(try elaborate(conditionExpr, scope), span: conditionExpr.span)
       guard condition.type == TensorType(.bool) else {
         throw Diagnostic(
-          "E2004", "a `while` condition must be a bool scalar, found \(describe(condition.type))",
+          "E2001", "a `while` condition must be a bool scalar, found \(describe(condition.type))",
           at: conditionExpr.span)
       }
       builder.create(.yield, [condition], resultTypes: [])

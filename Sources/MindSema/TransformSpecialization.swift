@@ -187,7 +187,7 @@ extension Elaborator {
       return try specializeVmap(inAxes, outAxes, inner, arguments, spans: arguments.map { _ in span }, span: span)
     case .vjp:
       throw Diagnostic(
-        "E5002", "`vjp(f)` returns a pair, not a function to transform; call it and use the pullback", at: span)
+        "E5010", "`vjp(f)` returns a pair, not a function to transform; call it and use the pullback", at: span)
     }
   }
 

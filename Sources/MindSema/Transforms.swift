@@ -159,11 +159,11 @@ extension Elaborator {
     case (_, .tensor(let target)):
       let v = try materialize(value, as: target.type.dtype, span: span)
       guard v.type.dtype == target.type.dtype, v.type.shape == target.type.shape || symbolic else {
-        throw Diagnostic("E3002", "\(what) has type \(describe(v.type)), expected \(describe(target.type))", at: span)
+        throw Diagnostic("E2001", "\(what) has type \(describe(v.type)), expected \(describe(target.type))", at: span)
       }
       return .tensor(v)
     default:
-      throw Diagnostic("E2006", "\(what) has type \(value.typeDescription), expected \(like.typeDescription)", at: span)
+      throw Diagnostic("E2001", "\(what) has type \(value.typeDescription), expected \(like.typeDescription)", at: span)
     }
   }
 
@@ -208,7 +208,7 @@ extension Elaborator {
   func checkScalarResult(_ result: SemaValue, _ inner: FunctionValue, span: SourceSpan) throws {
     guard case .tensor(let r) = result, r.type.isScalar, r.type.dtype.isFloat else {
       throw Diagnostic(
-        "E5002",
+        "E5010",
         "`grad` needs a function that returns a floating-point scalar, but `\(inner.name)` returns \(result.typeDescription) (use vjp for other results)",
         at: span)
     }
@@ -220,7 +220,7 @@ extension Elaborator {
   {
     guard index >= 0 && index < arguments.count else {
       throw Diagnostic(
-        "E5004",
+        "E5012",
         "`wrt=\(index)` is out of range: `\(inner.name)` takes \(arguments.count) argument\(arguments.count == 1 ? "" : "s")",
         at: span)
     }

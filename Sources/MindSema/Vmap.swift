@@ -66,7 +66,7 @@ extension Elaborator {
         let extent = leaf.type.shape[positive]
         if let size, size != extent, size != .unknown, extent != .unknown {
           throw Diagnostic(
-            "E3009",
+            "E3003",
             "`vmap` maps over axes of different sizes: \(size) and \(extent) (axis \(positive) of argument \(i))",
             at: spans[i])
         }

@@ -48,7 +48,7 @@ import Testing
     let result = try mind("jit \(path)")
     #expect(result.status == 1)
     #expect(result.output == "before\n")
-    #expect(result.error.contains("error[E6002]: impossible"))
+    #expect(result.error.contains("error[E6011]: impossible"))
   }
 
   @Test func errorsInImportedFilesShowTheirOwnSource() throws {

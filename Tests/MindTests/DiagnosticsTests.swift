@@ -36,13 +36,13 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
     // Names and types.
     .init(
       code: "E2002", location: "1:25", message: "undefined variable `nope`", source: "fn main() { let x = 1 + nope; }"),
-    .init(code: "E2003", location: "1:9", message: "unknown type `Missing`", source: "fn f(x: Missing) {}"),
+    .init(code: "E2002", location: "1:9", message: "unknown type `Missing`", source: "fn f(x: Missing) {}"),
     .init(
       code: "E2004", location: "1:60", message: "mismatched dtypes f32 and f64",
       source: "fn main() { let a = ones([1]); let b = cast<f64>(a); print(a + b); }"),
-    .init(code: "E2004", location: "1:16", message: "must be a bool", source: "fn main() { if 1.0 { print(1); } }"),
-    .init(code: "E2005", location: "1:21", message: "must return f32", source: "fn f(x: f32) -> f32 { let y = x; }"),
-    .init(code: "E2006", location: "1:23", message: "has type i64, expected f32", source: "fn f(x: i64) -> f32 { x }"),
+    .init(code: "E2001", location: "1:16", message: "must be a bool", source: "fn main() { if 1.0 { print(1); } }"),
+    .init(code: "E2001", location: "1:21", message: "must return f32", source: "fn f(x: f32) -> f32 { let y = x; }"),
+    .init(code: "E2001", location: "1:23", message: "has type i64, expected f32", source: "fn f(x: i64) -> f32 { x }"),
     .init(
       code: "E2007", location: "2:19", message: "takes 1 argument but 2 were given",
       source: "fn f(x: f32) -> f32 { x }\nfn main() { print(f(1.0, 2.0)); }"),
@@ -57,7 +57,7 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
     .init(
       code: "E2009", location: "1:21", message: "function value `exp` cannot be stored",
       source: "fn main() { let mut f = exp; for i in 0..2 { f = sin; } }"),
-    .init(code: "E2010", location: "1:16", message: "unknown element type `f16`", source: "fn f(x: Tensor<f16, 3>) {}"),
+    .init(code: "E2002", location: "1:16", message: "unknown element type `f16`", source: "fn f(x: Tensor<f16, 3>) {}"),
     .init(code: "E2011", location: "2:4", message: "`f` is defined twice", source: "fn f() {}\nfn f() {}"),
     .init(
       code: "E2012", location: "1:1", message: "has no item `nothing`", source: "import diff::nothing;\nfn main() {}"),
@@ -112,7 +112,7 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
       code: "E3001", location: "1:57", message: "shapes [H] and [I] cannot be broadcast together (dimension 0: H vs I)",
       source: "fn f(x: Tensor<f32, I>, y: Tensor<f32, H>) -> f32 { sum(zeros([H]) + x) }"),
     .init(
-      code: "E3002", location: "2:33", message: "dimension 0 must be `N` = 2",
+      code: "E3003", location: "2:33", message: "dimension 0 must be `N` = 2",
       source:
         "fn f(a: Tensor<f32, N>, b: Tensor<f32, N>) -> f32 { sum(a * b) }\nfn main() { print(f([1.0, 2.0], [1.0, 2.0, 3.0])); }"
     ),
@@ -135,33 +135,60 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
       code: "E2019", location: "1:35", message: "`dtype` of `rand` must be one of f32, f64",
       source: "fn main() { print(rand([2], dtype=i64)); }"),
     .init(
-      code: "E2004", location: "1:19", message: "`atan2` expects floating-point tensors, found Tensor<i64, 2>",
+      code: "E2005", location: "1:19", message: "`atan2` expects floating-point tensors, found Tensor<i64, 2>",
       source: "fn main() { print(atan2([1, 2], 3)); }"),
     .init(
-      code: "E3005", location: "1:50", message: "a window of sizes [3] does not fit a tensor of shape [2]",
+      code: "E3011", location: "1:50", message: "a window of sizes [3] does not fit a tensor of shape [2]",
       source: "fn main() { print(dynamic_slice([1.0, 2.0], [0], [3])); }"),
     .init(
-      code: "E3005", location: "1:43", message: "an index can have only one `...`",
+      code: "E3011", location: "1:43", message: "an index can have only one `...`",
       source: "fn main() { let x = [[1.0]]; print(x[..., ..., 0]); }"),
     .init(
-      code: "E3005", location: "1:60",
+      code: "E3011", location: "1:60",
       message: "slice bounds must be integer constants (a window at a start known at run time is `x[i:i+k]`)",
       source: "fn main() { let x = zeros([4]); let i = argmax(x); print(x[i:3]); }"),
     .init(
-      code: "E3006", location: "1:34", message: "ragged array literal",
+      code: "E3002", location: "1:19", message: "cannot gather from a scalar",
+      source: "fn main() { print(gather(1.0, [0])); }"),
+    .init(
+      code: "E3005", location: "1:43", message: "repeated axis in `axes`",
+      source: "fn main() { print(sum(zeros([2, 3]), axes=[0, 0])); }"),
+    .init(
+      code: "E3006", location: "1:25", message: "extents must be non-negative, found [2, -1]",
+      source: "fn main() { print(zeros([2, -1])); }"),
+    .init(
+      code: "E3006", location: "1:19", message: "`max` of an empty axis has no identity",
+      source: "fn main() { print(max(zeros([0, 3]), axis=0)); }"),
+    .init(
+      code: "E3008", location: "1:49", message: "`perm` must be a permutation of 0..<2, found [0, 0]",
+      source: "fn main() { print(transpose(zeros([2, 3]), perm=[0, 0])); }"),
+    .init(
+      code: "E3009", location: "1:19", message: "cannot squeeze axis 0 of size 2",
+      source: "fn main() { print(squeeze(zeros([2, 3]), axis=0)); }"),
+    .init(
+      code: "E3012", location: "1:19", message: "`arange` step must not be zero",
+      source: "fn main() { print(arange(0, 5, 0)); }"),
+    .init(
+      code: "E6009", location: "1:19", message: "is too large (the limit is 2^24)",
+      source: "fn main() { print(arange(0, 100000000)); }"),
+    .init(
+      code: "E6009", location: "1:23", message: "is too large (the limit is 16 GiB)",
+      source: "fn main() { print(sum(zeros([100000, 100000, 10]))); }"),
+    .init(
+      code: "E3010", location: "1:34", message: "ragged array literal",
       source: "fn main() { let x = [[1.0, 2.0], [3.0]]; }"),
     .init(
       code: "E3004", location: "1:48", message: "`in_axes` names axis 2 of argument 0, which has rank 2",
       source: "fn main() { print(vmap(|x| x * 2.0, in_axes=2)([[1.0, 2.0]])); }"),
     .init(
-      code: "E3009", location: "1:50", message: "`vmap` maps over axes of different sizes: 2 and 3",
+      code: "E3003", location: "1:50", message: "`vmap` maps over axes of different sizes: 2 and 3",
       source: "fn main() { print(vmap(|x, y| x * y)([1.0, 2.0], [1.0, 2.0, 3.0])); }"),
     .init(
       code: "E3007", location: "1:19", message: "cannot reshape [2, 3] (6 elements) to [4, -1]",
       source: "fn main() { print(reshape(zeros([2, 3]), [4, -1])); }"),
     // Differentiation.
     .init(
-      code: "E5002", location: "2:19", message: "but `vjp(f)` returns (f32, function `pullback of f`)",
+      code: "E5010", location: "2:19", message: "but `vjp(f)` returns (f32, function `pullback of f`)",
       source: "fn f(x: f32) -> f32 { x * x }\nfn main() { print(grad(vjp(f))(1.0)); }"),
     .init(
       code: "E5001", location: "2:33", message: "`f` is not differentiable: converting to i64",
@@ -170,21 +197,21 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
       code: "E5001", location: "2:19", message: "`g` is not differentiable",
       source: "fn g(x: f32) -> f32 { cast<f32>(x > 1.0 && cast<bool>(x)) }\nfn main() { print(grad(g)(2.0)); }"),
     .init(
-      code: "E5002", location: "2:19",
+      code: "E5010", location: "2:19",
       message: "`grad` needs a function that returns a floating-point scalar, but `f` returns Tensor<f32, 2>",
       source: "fn f(x: f32) -> Tensor<f32, 2> { [x, x] }\nfn main() { print(grad(f)(1.0)); }"),
     .init(
-      code: "E5003", location: "1:1",
+      code: "E5011", location: "1:1",
       message: "`g` cannot be the custom gradient of `f`: it must have the signature (f32, f32) -> f32",
       source: "@custom_grad(g)\nfn f(x: f32) -> f32 { x }\nfn g(x: f32) -> f32 { x }"),
     .init(
-      code: "E5003", location: "1:14", message: "the gradient function `nope` of `@custom_grad` is not defined",
+      code: "E5011", location: "1:14", message: "the gradient function `nope` of `@custom_grad` is not defined",
       source: "@custom_grad(nope)\nfn f(x: f32) -> f32 { x }"),
     .init(
-      code: "E5002", location: "1:19", message: "`jacrev` needs a function that returns one floating-point tensor",
+      code: "E5010", location: "1:19", message: "`jacrev` needs a function that returns one floating-point tensor",
       source: "fn main() { print(jacrev(|x| (x, x))([1.0, 2.0])); }"),
     .init(
-      code: "E5004", location: "2:19", message: "`wrt=2` is out of range: `f` takes 2 arguments",
+      code: "E5012", location: "2:19", message: "`wrt=2` is out of range: `f` takes 2 arguments",
       source: "fn f(x: f32, y: f32) -> f32 { x * y }\nfn main() { print(grad(f, wrt=2)(1.0, 2.0)); }"),
     .init(
       code: "E5005", location: "2:19", message: "cannot differentiate with respect to argument 1 of `f`: it is i64",
@@ -200,7 +227,7 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
       code: "E6001", location: "1:19", message: "gather index 7 is out of bounds",
       source: "fn main() { print(gather([1.0, 2.0], [0, 7])); }"),
     .init(
-      code: "E6002", location: "1:27", message: "x must be positive",
+      code: "E6011", location: "1:27", message: "x must be positive",
       source: "fn main() { let x = -1.0; assert(x > 0.0, \"x must be positive\"); }"),
   ]
 

@@ -45,14 +45,14 @@ import Testing
       _ = try loss(Tensor([1, 2, 3] as [Float]), Tensor([1, 2] as [Float]))
       Issue.record("expected a shape error")
     } catch let error as MindError {
-      #expect(error.code == "E3002")
+      #expect(error.code == "E3003")
       #expect(error.description.contains("dimension 0 must be `N` = 3"))
     }
     do {
       _ = try loss(Tensor([1, 2, 3] as [Double]), Tensor([1, 2, 3] as [Double]))
       Issue.record("expected a dtype error")
     } catch let error as MindError {
-      #expect(error.code == "E2006")
+      #expect(error.code == "E2001")
     }
     do {
       _ = try session.function("pick")(Tensor([1, 2] as [Float]), Tensor(7 as Int64))

@@ -29,7 +29,7 @@ public enum DerivativeRules {
       return u.record.tangent == nil ? .noGradient : .rule
     case .binary(let b):
       return b == .and || b == .or ? .noGradient : .rule
-    case .compare, .argReduce, .iota, .random, .empty, .constant, .print, .assert: return .noGradient
+    case .compare, .argReduce, .argsort, .iota, .random, .empty, .constant, .print, .assert: return .noGradient
     case .select, .cast, .broadcast, .reduce, .reshape, .transpose, .matmul, .slice, .unslice, .dynamicSlice,
       .dynamicUpdateSlice, .concat, .gather, .scatterAdd:
       return .rule

@@ -333,6 +333,7 @@ final class FunctionLowering {
     case .reshape: lowerReshape(op)
     case .reduce(let reduction, let axes): lowerReduce(op, reduction, axes: axes)
     case .argReduce(let isMax, let axis): lowerArgReduce(op, isMax: isMax, axis: axis)
+    case .argsort(let descending): lowerArgsort(op, descending: descending)
     case .transpose(let perm): if !gemmViews.contains(op.result) { lowerTranspose(op, perm: perm) }
     case .matmul: lowerMatmul(op)
     case .slice(let starts, let strides): lowerSlice(op, starts: starts, strides: strides)

@@ -197,6 +197,9 @@ final class BatchingRules {
       result = emit(.reduce(reduction, axes: axes.map { $0 + 1 }), [lifted(op.operands[0], b)])
     case .argReduce(let isMax, let axis):
       result = emit(.argReduce(max: isMax, axis: axis + 1), [lifted(op.operands[0], b)])
+    case .argsort:
+      // Rows along the last axis, which a leading batch axis does not move.
+      result = emit(op.kind, [lifted(op.operands[0], b)])
     case .reshape:
       result = emit(.reshape, [lifted(op.operands[0], b)])
     case .transpose(let perm):

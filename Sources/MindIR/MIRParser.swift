@@ -281,6 +281,7 @@ public struct MIRParser {
       }
       try expect("}")
       return .constant(data)
+    case "argsort", "argsort.descending": return .argsort(descending: name == "argsort.descending")
     case "select": return .select
     case "cast": return .cast
     case "reshape": return .reshape

@@ -57,6 +57,9 @@ public enum OpKind: Hashable, Sendable {
   case reduce(ReduceOp, axes: [Int])
   /// Index of the largest (or smallest) element along `axis`, which is removed; i64 result.
   case argReduce(max: Bool, axis: Int)
+  /// The permutation that sorts each row along the last axis (i64, the operand's shape): stable,
+  /// ascending with NaN last, or descending with NaN first.
+  case argsort(descending: Bool)
   case reshape
   case transpose(perm: [Int])
   /// `[..., M, K] x [..., K, N] -> [..., M, N]` with equal batch dimensions.
@@ -111,6 +114,7 @@ public enum OpKind: Hashable, Sendable {
     case .broadcast: return "broadcast"
     case .reduce(let op, _): return "reduce." + op.rawValue
     case .argReduce(let isMax, _): return isMax ? "argmax" : "argmin"
+    case .argsort(let descending): return descending ? "argsort.descending" : "argsort"
     case .reshape: return "reshape"
     case .transpose: return "transpose"
     case .matmul: return "matmul"

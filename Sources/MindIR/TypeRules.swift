@@ -35,6 +35,11 @@ public func inferResultTypes(_ kind: OpKind, _ operands: [TensorType]) throws(Ty
     guard operands.count == 1 else { throw .mismatch("reduce takes one operand") }
     let kept = operands[0].shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
     return [TensorType(operands[0].dtype, kept)]
+  case .argsort:
+    guard operands.count == 1, operands[0].rank > 0, operands[0].dtype != .bool else {
+      throw .mismatch("argsort takes one numeric tensor of rank 1 or more")
+    }
+    return [operands[0].with(dtype: .i64)]
   case .argReduce(_, let axis):
     guard operands.count == 1, axis < operands[0].rank else { throw .mismatch("bad argmax axis") }
     var shape = operands[0].shape

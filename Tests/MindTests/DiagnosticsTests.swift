@@ -151,6 +151,11 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
       code: "E3002", location: "1:19", message: "cannot gather from a scalar",
       source: "fn main() { print(gather(1.0, [0])); }"),
     .init(
+      code: "E3003", location: "1:41", message: "`topk` takes k = 4 of an axis of 3 elements",
+      source: "fn main() { print(topk([1.0, 2.0, 3.0], 4)); }"),
+    .init(
+      code: "E3002", location: "1:19", message: "`sort` of a scalar", source: "fn main() { print(sort(1.0)); }"),
+    .init(
       code: "E3005", location: "1:43", message: "repeated axis in `axes`",
       source: "fn main() { print(sum(zeros([2, 3]), axes=[0, 0])); }"),
     .init(

@@ -43,6 +43,8 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
     .init(name: "hypot", expression: "hypot(x, y)", shape: "2, 3", yShape: "3"),
     .init(name: "logaddexp", expression: "logaddexp(x, y)", shape: "4", yShape: "4"),
     .init(name: "norm", expression: "norm(x) * x + norm(x, axis=0)", shape: "2, 3"),
+    .init(name: "sort", expression: "sort(x, axis=0) * 2.0 + sort(x, descending=true) * x", shape: "3, 4"),
+    .init(name: "topk", expression: "topk(x, 3).0 * topk(x * x, 3).0", shape: "2, 5"),
     .init(name: "cumsum_cumprod", expression: "cumsum(x, axis=1) * cumprod(x, axis=1)", shape: "2, 5"),
     .init(name: "sqrt", expression: "sqrt(x)", shape: "3", domain: "abs(r) + 0.5"),
     .init(name: "rsqrt", expression: "rsqrt(x)", shape: "3", domain: "abs(r) + 0.5"),

@@ -30,7 +30,8 @@ public enum DerivativeRules {
     case .binary(let b):
       return b == .and || b == .or ? .noGradient : .rule
     case .compare, .argReduce, .argsort, .iota, .random, .empty, .constant, .print, .assert: return .noGradient
-    case .select, .cast, .broadcast, .reduce, .reshape, .transpose, .matmul, .slice, .unslice, .dynamicSlice,
+    case .select, .cast, .broadcast, .reduce, .reshape, .transpose, .matmul, .solve, .slogdet, .slice, .unslice,
+      .dynamicSlice,
       .dynamicUpdateSlice, .concat, .gather, .scatterAdd:
       return .rule
     case .call, .ifOp, .forOp, .whileOp, .yield, .returnOp: return .structural
@@ -44,6 +45,14 @@ public enum DerivativeRules {
     _ op: Operation, operands x: [Value], results y: [Value], adjoints: [Value?], needed: [Bool], _ b: Builder
   ) -> [Value?] {
     var out = [Value?](repeating: nil, count: x.count)
+    if op.kind == .slogdet {
+      // d log|det A| = tr(A⁻¹ dA): the adjoint is ḡ A⁻ᵀ (the sign carries none).
+      guard let g = adjoints[1] else { return out }
+      let inverseTransposed = b.value(.solve, [transposedMatrices(x[0], b), identity(like: x[0].type, b)])
+      out[0] = b.binary(
+        .mul, b.value(.broadcast(dims: Array(0..<g.type.rank)), [g], type: x[0].type), inverseTransposed)
+      return out
+    }
     guard let g = adjoints.first ?? nil else { return out }
     let one = { b.splat(1, like: g.type) }
     switch op.kind {
@@ -137,6 +146,11 @@ public enum DerivativeRules {
         }
         offset += operand.type.shape[axis].value ?? 0
       }
+    case .solve:
+      // X = A⁻¹B: B̄ = A⁻ᵀX̄, Ā = -B̄Xᵀ.
+      let right = b.value(.solve, [transposedMatrices(x[0], b), g])
+      if needed[1] { out[1] = right }
+      if needed[0] { out[0] = b.unary(.neg, b.value(.matmul, [right, transposedMatrices(y[0], b)])) }
     case .gather(let axis):
       out[0] = b.value(.scatterAdd(axis: axis), [g, x[1]], type: x[0].type)
     case .scatterAdd(let axis):
@@ -145,5 +159,20 @@ public enum DerivativeRules {
       break
     }
     return out
+  }
+
+  /// The matrices of a [..., m, n] tensor transposed (the last two axes swapped).
+  static func transposedMatrices(_ x: Value, _ b: Builder) -> Value {
+    var perm = Array(0..<x.type.rank)
+    perm.swapAt(x.type.rank - 1, x.type.rank - 2)
+    return b.value(.transpose(perm: perm), [x])
+  }
+
+  /// Identity matrices of a [..., n, n] type.
+  static func identity(like type: TensorType, _ b: Builder) -> Value {
+    let n = type.shape[type.rank - 1].value ?? 0
+    let eye = b.constant(
+      .dense((0..<(n * n)).map { $0 / n == $0 % n ? 1 : 0 }), TensorType(type.dtype, known: [n, n]))
+    return b.value(.broadcast(dims: [type.rank - 2, type.rank - 1]), [eye], type: type)
   }
 }

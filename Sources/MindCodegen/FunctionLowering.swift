@@ -334,6 +334,8 @@ final class FunctionLowering {
     case .reduce(let reduction, let axes): lowerReduce(op, reduction, axes: axes)
     case .argReduce(let isMax, let axis): lowerArgReduce(op, isMax: isMax, axis: axis)
     case .argsort(let descending): lowerArgsort(op, descending: descending)
+    case .solve: lowerSolve(op)
+    case .slogdet: lowerSlogdet(op)
     case .transpose(let perm): if !gemmViews.contains(op.result) { lowerTranspose(op, perm: perm) }
     case .matmul: lowerMatmul(op)
     case .slice(let starts, let strides): lowerSlice(op, starts: starts, strides: strides)

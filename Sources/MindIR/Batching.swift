@@ -197,9 +197,13 @@ final class BatchingRules {
       result = emit(.reduce(reduction, axes: axes.map { $0 + 1 }), [lifted(op.operands[0], b)])
     case .argReduce(let isMax, let axis):
       result = emit(.argReduce(max: isMax, axis: axis + 1), [lifted(op.operands[0], b)])
-    case .argsort:
-      // Rows along the last axis, which a leading batch axis does not move.
-      result = emit(op.kind, [lifted(op.operands[0], b)])
+    case .argsort, .solve:
+      // Rows along the last axis, or matrices in the last two: a leading batch axis moves neither.
+      result = emit(op.kind, op.operands.map { lifted($0, b) })
+    case .slogdet:
+      let batched = b.create(op.kind, [lifted(op.operands[0], b)], resultTypes: op.results.map { batchedType($0.type) })
+      define(op, batched.results, batched: true)
+      return
     case .reshape:
       result = emit(.reshape, [lifted(op.operands[0], b)])
     case .transpose(let perm):

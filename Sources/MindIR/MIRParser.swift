@@ -282,6 +282,8 @@ public struct MIRParser {
       try expect("}")
       return .constant(data)
     case "argsort", "argsort.descending": return .argsort(descending: name == "argsort.descending")
+    case "solve": return .solve
+    case "slogdet": return .slogdet
     case "select": return .select
     case "cast": return .cast
     case "reshape": return .reshape

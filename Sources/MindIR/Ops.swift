@@ -60,6 +60,12 @@ public enum OpKind: Hashable, Sendable {
   /// The permutation that sorts each row along the last axis (i64, the operand's shape): stable,
   /// ascending with NaN last, or descending with NaN first.
   case argsort(descending: Bool)
+  /// `solve %a, %b`: X with A X = B, A [..., n, n] and B [..., n, k] with equal leading axes, by
+  /// LU factorization with partial pivoting (LAPACK); a singular A gives inf or NaN, as JAX.
+  case solve
+  /// `slogdet %a`: the sign and the log of the absolute value of det A, A [..., n, n], two
+  /// results of shape [...] (sign 0 and -inf for a singular A, as NumPy).
+  case slogdet
   case reshape
   case transpose(perm: [Int])
   /// `[..., M, K] x [..., K, N] -> [..., M, N]` with equal batch dimensions.
@@ -115,6 +121,8 @@ public enum OpKind: Hashable, Sendable {
     case .reduce(let op, _): return "reduce." + op.rawValue
     case .argReduce(let isMax, _): return isMax ? "argmax" : "argmin"
     case .argsort(let descending): return descending ? "argsort.descending" : "argsort"
+    case .solve: return "solve"
+    case .slogdet: return "slogdet"
     case .reshape: return "reshape"
     case .transpose: return "transpose"
     case .matmul: return "matmul"

@@ -1,4 +1,5 @@
-// OpenBLAS, which compiled code calls for large matrix products (`cblas_sgemm`, `cblas_dgemm`).
+// OpenBLAS, which compiled code calls for large matrix products (`cblas_sgemm`, `cblas_dgemm`)
+// and LU factorizations (LAPACK's `?getrf_` and `?getrs_`, for solve and slogdet).
 // It is loaded with dlopen the first time linked code refers to one of its routines (a JIT
 // definition generator asks for the name), so programs without large products never pay for
 // loading it (about 2.5 ms).
@@ -29,7 +30,9 @@ import Synchronization
 
 public enum BLAS {
   /// The routines compiled code may call; `mind_blas_threads` is ours (`setThreads`).
-  static let routines: Set<String> = ["cblas_sgemm", "cblas_dgemm", "mind_blas_threads"]
+  static let routines: Set<String> = [
+    "cblas_sgemm", "cblas_dgemm", "mind_blas_threads", "sgetrf_", "dgetrf_", "sgetrs_", "dgetrs_",
+  ]
 
   /// Products of fewer multiply-adds than this run on one OpenBLAS thread. OpenBLAS threads a
   /// gemm from 2^18 multiply-adds, but waking its threads costs more than they save until a few

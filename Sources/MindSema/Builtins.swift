@@ -144,7 +144,7 @@ enum Builtins {
   static let elementwise: [String: UnaryOp] = Dictionary(
     uniqueKeysWithValues: UnaryOp.allCases.compactMap { op in op.record.builtinName.map { ($0, op) } })
   static let composite: Set<String> = [
-    "log2", "log10", "atan2", "hypot", "logaddexp", "norm", "cumsum", "cumprod", "sort", "argsort", "topk", "rsqrt",
+    "log2", "log10", "atan2", "hypot", "logaddexp", "norm", "cumsum", "cumprod", "sort", "argsort", "topk", "solve", "inv", "det", "slogdet", "rsqrt",
     "relu", "softplus", "gelu",
     "square", "pow", "max", "min", "where", "cast", "clip", "sum",
     "mean", "prod", "logsumexp", "argmax", "argmin", "softmax", "log_softmax", "layer_norm", "one_hot",
@@ -216,6 +216,7 @@ enum Builtins {
     if let value = try Reductions.call(name, args) { return value }
     if let value = try Scans.call(name, args) { return value }
     if let value = try Sorting.call(name, args) { return value }
+    if let value = try LinearAlgebra.call(name, args) { return value }
     if let value = try ShapeOps.call(name, args) { return value }
     if let value = try Construction.call(name, args) { return value }
     if let value = try NeuralNetwork.call(name, args) { return value }

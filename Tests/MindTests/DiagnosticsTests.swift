@@ -154,6 +154,16 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
       code: "E3003", location: "1:41", message: "`topk` takes k = 4 of an axis of 3 elements",
       source: "fn main() { print(topk([1.0, 2.0, 3.0], 4)); }"),
     .init(
+      code: "E3003", location: "1:23", message: "`det` needs square matrices, found Tensor<f32, 2, 3>",
+      source: "fn main() { print(det(zeros([2, 3]))); }"),
+    .init(
+      code: "E3003", location: "1:33",
+      message: "`solve` of Tensor<f32, 2, 2> needs b [..., 2, k] or [..., 2], found Tensor<f32, 3>",
+      source: "fn main() { print(solve(eye(2), zeros([3]))); }"),
+    .init(
+      code: "E3002", location: "1:23", message: "`inv` needs matrices [..., n, n], found Tensor<f32, 3>",
+      source: "fn main() { print(inv(zeros([3]))); }"),
+    .init(
       code: "E3002", location: "1:19", message: "`sort` of a scalar", source: "fn main() { print(sort(1.0)); }"),
     .init(
       code: "E3005", location: "1:43", message: "repeated axis in `axes`",

@@ -45,6 +45,11 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
     .init(name: "norm", expression: "norm(x) * x + norm(x, axis=0)", shape: "2, 3"),
     .init(name: "sort", expression: "sort(x, axis=0) * 2.0 + sort(x, descending=true) * x", shape: "3, 4"),
     .init(name: "topk", expression: "topk(x, 3).0 * topk(x * x, 3).0", shape: "2, 5"),
+    .init(
+      name: "solve", expression: "solve(x, y)", shape: "3, 3", domain: "r * 0.3 + eye(3, dtype=f64)", yShape: "3, 2"),
+    .init(name: "solve_vector", expression: "solve(y, x)", shape: "3", yShape: "3, 3", yDomain: "r * 0.3 + eye(3, dtype=f64)"),
+    .init(name: "inv", expression: "inv(x)", shape: "3, 3", domain: "r * 0.3 + eye(3, dtype=f64)"),
+    .init(name: "det_slogdet", expression: "det(x) * x + slogdet(x).1", shape: "3, 3", domain: "r * 0.3 + eye(3, dtype=f64)"),
     .init(name: "cumsum_cumprod", expression: "cumsum(x, axis=1) * cumprod(x, axis=1)", shape: "2, 5"),
     .init(name: "sqrt", expression: "sqrt(x)", shape: "3", domain: "abs(r) + 0.5"),
     .init(name: "rsqrt", expression: "rsqrt(x)", shape: "3", domain: "abs(r) + 0.5"),

@@ -20,6 +20,7 @@ T = np.arange(24, dtype=f32).reshape(2, 3, 4) / f32(10)
 X = (np.arange(2 * 4 * 4 * 2, dtype=f32).reshape(2, 4, 4, 2) % f32(7)) / f32(3) - f32(1)
 W = (np.arange(3 * 3 * 2 * 3, dtype=f32).reshape(3, 3, 2, 3) % f32(5)) / f32(4) - f32(0.5)
 labels = np.array([2, 0], dtype=np.int64)
+S = np.array([[4.0, 1.0, 2.0], [1.0, 3.0, 0.5], [2.0, 0.5, 5.0]], dtype=f32)
 M = "(reshape(arange(1600.0), [40, 40]) % 17.0) / 16.0"
 Mv = (np.arange(1600, dtype=f32).reshape(40, 40) % f32(17)) / f32(16)
 
@@ -36,6 +37,7 @@ PRELUDE = f"""    let A = {lit(A)};
     let X = (reshape(arange(64.0), [2, 4, 4, 2]) % 7.0) / 3.0 - 1.0;
     let W = (reshape(arange(54.0), [3, 3, 2, 3]) % 5.0) / 4.0 - 0.5;
     let labels = [2, 0];
+    let S = {lit(S)};
 """
 
 def gelu(x):
@@ -133,6 +135,12 @@ CASES = [
     ("argsort_int", "argsort([[4, 4, 1], [0, 9, 3]], axis=1)", np.argsort(np.array([[4, 4, 1], [0, 9, 3]]), axis=1, kind="stable")),
     ("sort_long", "sort(reshape(arange(300.0) * 7.0 % 300.0, [3, 100]))[1]", np.sort((np.arange(300, dtype=f32) * 7 % 300).reshape(3, 100))[1]),
     ("topk_values", "topk(B, 2).0", -np.sort(-B, axis=-1)[:, :2]), ("topk_indices", "topk(B, 2).1", np.argsort(-B, axis=-1, kind="stable")[:, :2]),
+    ("solve", "solve(S, v)", np.linalg.solve(S, v)), ("solve_matrix", "solve(S, H)", np.linalg.solve(S, H)),
+    ("solve_batched", "solve(stack([S, S * 2.0]), stack([v, v]))", np.linalg.solve(np.stack([S, S * 2]), np.stack([v, v])[..., None])[..., 0]),
+    ("inv", "inv(S)", np.linalg.inv(S)), ("det", "det(S)", np.linalg.det(S)),
+    ("det_singular", "det([[1.0, 2.0], [2.0, 4.0]])", 0.0), ("det_permutation", "det([[0.0, 1.0], [1.0, 0.0]])", -1.0),
+    ("slogdet", "slogdet(S * -1.0)", np.array(np.linalg.slogdet(S * -1))),
+    ("f64_solve", "solve(cast<f64>(S), cast<f64>(v))", np.linalg.solve(S.astype(np.float64), v.astype(np.float64))),
     ("f64_atan", "atan(cast<f64>(A))", np.arctan(A.astype(np.float64))),
     ("f64_tanh", "tanh(cast<f64>(A))", np.tanh(A.astype(np.float64))),
     ("f64_erfc", "erfc(cast<f64>(A) * 3.0)", np.vectorize(math.erfc)(A.astype(np.float64) * 3)),

@@ -30,7 +30,8 @@ public enum DerivativeRules {
     case .binary(let b):
       return b == .and || b == .or ? .noGradient : .rule
     case .compare, .argReduce, .argsort, .iota, .random, .empty, .constant, .print, .assert: return .noGradient
-    case .select, .cast, .broadcast, .reduce, .reshape, .transpose, .matmul, .solve, .slogdet, .slice, .unslice,
+    case .select, .cast, .broadcast, .reduce, .reshape, .transpose, .matmul, .solve, .slogdet, .triangularSolve,
+      .cholesky, .slice, .unslice,
       .dynamicSlice,
       .dynamicUpdateSlice, .concat, .gather, .scatterAdd:
       return .rule
@@ -151,6 +152,27 @@ public enum DerivativeRules {
       let right = b.value(.solve, [transposedMatrices(x[0], b), g])
       if needed[1] { out[1] = right }
       if needed[0] { out[0] = b.unary(.neg, b.value(.matmul, [right, transposedMatrices(y[0], b)])) }
+    case .triangularSolve(let lower, let transposeA):
+      // X = op(A)⁻¹B: B̄ = op(A)⁻ᵀX̄; Ā = -B̄Xᵀ (or -XB̄ᵀ for op(A) = Aᵀ) on A's triangle.
+      let right = b.value(.triangularSolve(lower: lower, transposeA: !transposeA), [x[0], g])
+      if needed[1] { out[1] = right }
+      if needed[0] {
+        let outer =
+          transposeA
+          ? b.value(.matmul, [y[0], transposedMatrices(right, b)])
+          : b.value(.matmul, [right, transposedMatrices(y[0], b)])
+        out[0] = b.unary(.neg, b.binary(.mul, outer, triangle(like: x[0].type, lower: lower, diagonal: 1, b)))
+      }
+    case .cholesky:
+      // Murray (2016): P = Φ(LᵀL̄) (the lower triangle, diagonal halved), S = L⁻ᵀPL⁻¹, and the
+      // adjoint of a symmetric A is (S + Sᵀ)/2.
+      let l = y[0]
+      let phi = b.binary(
+        .mul, b.value(.matmul, [transposedMatrices(l, b), g]), triangle(like: l.type, lower: true, diagonal: 0.5, b))
+      let left = b.value(.triangularSolve(lower: true, transposeA: true), [l, phi])
+      let s = transposedMatrices(
+        b.value(.triangularSolve(lower: true, transposeA: true), [l, transposedMatrices(left, b)]), b)
+      out[0] = b.binary(.mul, b.binary(.add, s, transposedMatrices(s, b)), b.splat(0.5, like: s.type))
     case .gather(let axis):
       out[0] = b.value(.scatterAdd(axis: axis), [g, x[1]], type: x[0].type)
     case .scatterAdd(let axis):
@@ -174,5 +196,18 @@ public enum DerivativeRules {
     let eye = b.constant(
       .dense((0..<(n * n)).map { $0 / n == $0 % n ? 1 : 0 }), TensorType(type.dtype, known: [n, n]))
     return b.value(.broadcast(dims: [type.rank - 2, type.rank - 1]), [eye], type: type)
+  }
+
+  /// Ones on the lower (or upper) triangle of a [..., n, n] type, `diagonal` on its diagonal,
+  /// zeros elsewhere.
+  static func triangle(like type: TensorType, lower: Bool, diagonal: Double, _ b: Builder) -> Value {
+    let n = type.shape[type.rank - 1].value ?? 0
+    let mask = b.constant(
+      .dense(
+        (0..<(n * n)).map { i in
+          let (row, column) = (i / n, i % n)
+          return row == column ? diagonal : (lower ? row > column : row < column) ? 1 : 0
+        }), TensorType(type.dtype, known: [n, n]))
+    return b.value(.broadcast(dims: [type.rank - 2, type.rank - 1]), [mask], type: type)
   }
 }

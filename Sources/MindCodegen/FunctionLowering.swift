@@ -335,6 +335,8 @@ final class FunctionLowering {
     case .argReduce(let isMax, let axis): lowerArgReduce(op, isMax: isMax, axis: axis)
     case .argsort(let descending): lowerArgsort(op, descending: descending)
     case .solve: lowerSolve(op)
+    case .triangularSolve(let lower, let transposeA): lowerTriangularSolve(op, lower: lower, transposeA: transposeA)
+    case .cholesky: lowerCholesky(op)
     case .slogdet: lowerSlogdet(op)
     case .transpose(let perm): if !gemmViews.contains(op.result) { lowerTranspose(op, perm: perm) }
     case .matmul: lowerMatmul(op)

@@ -1,6 +1,6 @@
 // solve and slogdet by LAPACK's LU factorization with partial pivoting (`sgetrf_`/`dgetrf_`, and
-// `sgetrs_`/`dgetrs_` for the solve), from the OpenBLAS that serves the matrix products; one call
-// per matrix of the leading axes. LAPACK is column-major: a row-major A is Aᵀ to it, so the factor
+// `sgetrs_`/`dgetrs_` for the solve), triangular_solve by `?trtrs_` and cholesky by `?potrf_`,
+// from the OpenBLAS that serves the matrix products; one call per matrix of the leading axes. LAPACK is column-major: a row-major A is Aᵀ to it, so the factor
 // is of Aᵀ and the solve asks for its transpose ('T'), which is A again; B is copied into
 // column-major order and X back. det Aᵀ = det A, so slogdet reads the factor of Aᵀ directly: the
 // sum of log|u_ii| and the product of their signs, negated for each row the pivoting swapped. A
@@ -24,45 +24,131 @@ extension FunctionLowering {
     return slot
   }
 
+  /// Copies matrix `index` of the [..., n, n] tensor `a` into `destination`.
+  private func copyMatrix(_ a: Value, _ index: LLVMValueRef, n: Int, into destination: LLVMValueRef) {
+    let base = LLVMBuildMul(ir.ref, index, ir.int(n * n), "")!
+    ir.loop(n * n) { i in
+      ir.store(a.type.dtype, element(a, LLVMBuildAdd(ir.ref, base, i, "")!, width: 1), destination, i)
+    }
+  }
+
   /// Copies matrix `index` of `a` into `factor` and factors it in place (LAPACK's view: Aᵀ = PLU).
   private func factor(_ a: Value, _ index: LLVMValueRef, n: Int, into factor: LLVMValueRef, pivots: LLVMValueRef) {
     let dtype = a.type.dtype
-    let base = LLVMBuildMul(ir.ref, index, ir.int(n * n), "")!
-    ir.loop(n * n) { i in ir.store(dtype, element(a, LLVMBuildAdd(ir.ref, base, i, "")!, width: 1), factor, i) }
+    copyMatrix(a, index, n: n, into: factor)
     let getrf = ir.declare(dtype == .f32 ? "sgetrf_" : "dgetrf_", ir.void, Array(repeating: ir.ptr, count: 6))
     let size = fortranInt(n)
     _ = ir.call(getrf, [size, size, factor, size, pivots, fortranInt(0)])
   }
 
-  func lowerSolve(_ op: Operation) {
-    let (a, rhs, result) = (op.operands[0], op.operands[1], op.result)
-    let dtype = a.type.dtype
-    let (count, n) = matrices(a.type)
+  /// A Fortran character argument.
+  private func fortranCharacter(_ c: Character) -> LLVMValueRef {
+    let slot = LLVMBuildAlloca(allocationBuilder, ir.i8, "")!
+    LLVMBuildStore(ir.ref, ir.int(Int(c.asciiValue!), ir.i8), slot)
+    return slot
+  }
+
+  /// For each matrix of A (op.operands[0]) and B (op.operands[1], [..., n, k]): `prepare` the
+  /// matrix, then `solve` B copied in column-major order, which it overwrites with X, written to
+  /// the result row-major.
+  private func solveEach(
+    _ op: Operation, prepare: (_ matrix: LLVMValueRef) -> Void,
+    solve: (_ columns: LLVMValueRef, _ n: Int, _ k: Int) -> Void
+  ) {
+    let (rhs, result) = (op.operands[1], op.result)
+    let dtype = rhs.type.dtype
+    let (count, n) = matrices(op.operands[0].type)
     let k = rhs.type.extents.last!
     let destination = allocate(result.type)
     values[result] = destination
     guard count > 0, k > 0 else { return }
-    let lu = allocate(TensorType(dtype, known: [n, n]))
-    let pivots = allocate(TensorType(.i32, known: [n]))
     let columns = allocate(TensorType(dtype, known: [k, n]))
-    let transposeFlag = LLVMBuildAlloca(allocationBuilder, ir.i8, "")!
-    LLVMBuildStore(ir.ref, ir.int(Int(UInt8(ascii: "T")), ir.i8), transposeFlag)
-    let getrs = ir.declare(
-      dtype == .f32 ? "sgetrs_" : "dgetrs_", ir.void, Array(repeating: ir.ptr, count: 9) + [ir.i64])
     let b = ir.ref
     ir.loop(count) { matrix in
-      factor(a, matrix, n: n, into: lu, pivots: pivots)
+      prepare(matrix)
       let base = LLVMBuildMul(b, matrix, ir.int(n * k), "")!
       ir.loopNest([n, k]) { ij in
         let at = LLVMBuildAdd(b, base, ir.linearIndex(ij, [k, 1]), "")!
         ir.store(dtype, element(rhs, at, width: 1), columns, ir.linearIndex([ij[1], ij[0]], [n, 1]))
       }
-      let size = fortranInt(n)
-      _ = ir.call(
-        getrs, [transposeFlag, size, fortranInt(k), lu, size, pivots, columns, size, fortranInt(0), ir.int(1)])
+      solve(columns, n, k)
       ir.loopNest([n, k]) { ij in
         let x = ir.load(dtype, columns, ir.linearIndex([ij[1], ij[0]], [n, 1]))
         ir.store(dtype, x, destination, LLVMBuildAdd(b, base, ir.linearIndex(ij, [k, 1]), "")!)
+      }
+    }
+  }
+
+  func lowerSolve(_ op: Operation) {
+    let a = op.operands[0]
+    let dtype = a.type.dtype
+    let n = matrices(a.type).n
+    let lu = allocate(TensorType(dtype, known: [n, n]))
+    let pivots = allocate(TensorType(.i32, known: [n]))
+    let getrs = ir.declare(
+      dtype == .f32 ? "sgetrs_" : "dgetrs_", ir.void, Array(repeating: ir.ptr, count: 9) + [ir.i64])
+    solveEach(op) { matrix in
+      factor(a, matrix, n: n, into: lu, pivots: pivots)
+    } solve: { columns, n, k in
+      let size = fortranInt(n)
+      _ = ir.call(
+        getrs,
+        [fortranCharacter("T"), size, fortranInt(k), lu, size, pivots, columns, size, fortranInt(0), ir.int(1)])
+    }
+  }
+
+  /// LAPACK's ?trtrs_ reads the row-major A as Aᵀ: a lower A is an upper Aᵀ, and op(A) = A is
+  /// op = transpose of what it holds.
+  func lowerTriangularSolve(_ op: Operation, lower: Bool, transposeA: Bool) {
+    let a = op.operands[0]
+    let dtype = a.type.dtype
+    let n = matrices(a.type).n
+    let trtrs = ir.declare(
+      dtype == .f32 ? "strtrs_" : "dtrtrs_", ir.void, Array(repeating: ir.ptr, count: 10) + [ir.i64, ir.i64, ir.i64])
+    let matrix = allocate(TensorType(dtype, known: [n, n]))
+    solveEach(op) { index in
+      copyMatrix(a, index, n: n, into: matrix)
+    } solve: { columns, n, k in
+      let size = fortranInt(n)
+      _ = ir.call(
+        trtrs,
+        [
+          fortranCharacter(lower ? "U" : "L"), fortranCharacter(transposeA ? "N" : "T"), fortranCharacter("N"), size,
+          fortranInt(k), matrix, size, columns, size, fortranInt(0), ir.int(1), ir.int(1), ir.int(1),
+        ])
+    }
+  }
+
+  /// LAPACK's ?potrf_ with uplo 'U' on the row-major A (which it reads as Aᵀ = A) leaves U with
+  /// A = UᵀU in what is, row-major, the lower triangle: L = Uᵀ. The other triangle is zeroed; a
+  /// matrix that is not positive definite (info > 0) becomes NaN.
+  func lowerCholesky(_ op: Operation) {
+    let (a, result) = (op.operands[0], op.result)
+    let dtype = a.type.dtype
+    let (count, n) = matrices(a.type)
+    let destination = allocate(result.type)
+    values[result] = destination
+    guard count > 0 else { return }
+    let potrf = ir.declare(
+      dtype == .f32 ? "spotrf_" : "dpotrf_", ir.void, Array(repeating: ir.ptr, count: 5) + [ir.i64])
+    let info = LLVMBuildAlloca(allocationBuilder, ir.i32, "")!
+    let b = ir.ref
+    ir.loop(count) { matrix in
+      let base = LLVMBuildMul(b, matrix, ir.int(n * n), "")!
+      ir.loop(n * n) { i in
+        let at = LLVMBuildAdd(b, base, i, "")!
+        ir.store(dtype, element(a, at, width: 1), destination, at)
+      }
+      let size = fortranInt(n)
+      _ = ir.call(
+        potrf, [fortranCharacter("U"), size, ir.gep(ir.scalarType(dtype), destination, base), size, info, ir.int(1)])
+      let failed = LLVMBuildICmp(b, LLVMIntNE, LLVMBuildLoad2(b, ir.i32, info, "")!, ir.int(0, ir.i32), "")!
+      ir.loopNest([n, n]) { ij in
+        let at = LLVMBuildAdd(b, base, ir.linearIndex(ij, [n, 1]), "")!
+        let above = LLVMBuildICmp(b, LLVMIntSGT, ij[1], ij[0], "")!
+        var v = LLVMBuildSelect(b, above, ir.constant(0, dtype), ir.load(dtype, destination, at), "")!
+        v = LLVMBuildSelect(b, failed, ir.constant(.nan, dtype), v, "")!
+        ir.store(dtype, v, destination, at)
       }
     }
   }

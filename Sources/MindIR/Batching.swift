@@ -197,7 +197,7 @@ final class BatchingRules {
       result = emit(.reduce(reduction, axes: axes.map { $0 + 1 }), [lifted(op.operands[0], b)])
     case .argReduce(let isMax, let axis):
       result = emit(.argReduce(max: isMax, axis: axis + 1), [lifted(op.operands[0], b)])
-    case .argsort, .solve:
+    case .argsort, .solve, .triangularSolve, .cholesky:
       // Rows along the last axis, or matrices in the last two: a leading batch axis moves neither.
       result = emit(op.kind, op.operands.map { lifted($0, b) })
     case .slogdet:

@@ -283,6 +283,10 @@ public struct MIRParser {
       return .constant(data)
     case "argsort", "argsort.descending": return .argsort(descending: name == "argsort.descending")
     case "solve": return .solve
+    case "cholesky": return .cholesky
+    case "triangular_solve.lower", "triangular_solve.upper", "triangular_solve.lower.transpose",
+      "triangular_solve.upper.transpose":
+      return .triangularSolve(lower: name.contains(".lower"), transposeA: name.hasSuffix(".transpose"))
     case "slogdet": return .slogdet
     case "select": return .select
     case "cast": return .cast

@@ -66,6 +66,12 @@ public enum OpKind: Hashable, Sendable {
   /// `slogdet %a`: the sign and the log of the absolute value of det A, A [..., n, n], two
   /// results of shape [...] (sign 0 and -inf for a singular A, as NumPy).
   case slogdet
+  /// `triangular_solve %a, %b`: X with op(A) X = B for A [..., n, n] lower (or upper)
+  /// triangular, op(A) = A or Aᵀ, B [..., n, k] (LAPACK); only A's triangle is read.
+  case triangularSolve(lower: Bool, transposeA: Bool)
+  /// `cholesky %a`: the lower triangular L with A = L Lᵀ for symmetric positive definite A
+  /// [..., n, n] (LAPACK; only A's lower triangle is read); NaN where A is not positive definite.
+  case cholesky
   case reshape
   case transpose(perm: [Int])
   /// `[..., M, K] x [..., K, N] -> [..., M, N]` with equal batch dimensions.
@@ -123,6 +129,9 @@ public enum OpKind: Hashable, Sendable {
     case .argsort(let descending): return descending ? "argsort.descending" : "argsort"
     case .solve: return "solve"
     case .slogdet: return "slogdet"
+    case .triangularSolve(let lower, let transposeA):
+      return "triangular_solve." + (lower ? "lower" : "upper") + (transposeA ? ".transpose" : "")
+    case .cholesky: return "cholesky"
     case .reshape: return "reshape"
     case .transpose: return "transpose"
     case .matmul: return "matmul"

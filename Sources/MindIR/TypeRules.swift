@@ -35,13 +35,18 @@ public func inferResultTypes(_ kind: OpKind, _ operands: [TensorType]) throws(Ty
     guard operands.count == 1 else { throw .mismatch("reduce takes one operand") }
     let kept = operands[0].shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
     return [TensorType(operands[0].dtype, kept)]
-  case .solve:
+  case .solve, .triangularSolve:
     guard operands.count == 2, operands[0].dtype.isFloat, operands[1].dtype == operands[0].dtype,
       operands[0].rank >= 2, operands[1].rank == operands[0].rank,
       operands[0].shape[operands[0].rank - 1] == operands[0].shape[operands[0].rank - 2],
       Array(operands[1].shape.dropLast()) == Array(operands[0].shape.dropLast())
     else { throw .mismatch("solve takes A [..., n, n] and B [..., n, k] of one float dtype") }
     return [operands[1]]
+  case .cholesky:
+    guard operands.count == 1, operands[0].dtype.isFloat, operands[0].rank >= 2,
+      operands[0].shape[operands[0].rank - 1] == operands[0].shape[operands[0].rank - 2]
+    else { throw .mismatch("cholesky takes one float tensor [..., n, n]") }
+    return [operands[0]]
   case .slogdet:
     guard operands.count == 1, operands[0].dtype.isFloat, operands[0].rank >= 2,
       operands[0].shape[operands[0].rank - 1] == operands[0].shape[operands[0].rank - 2]

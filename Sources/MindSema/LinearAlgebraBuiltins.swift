@@ -1,16 +1,20 @@
-// Linear algebra, as jax.numpy.linalg has it, batched over leading axes: solve, inv, det and
-// slogdet, on the solve and slogdet ops (LU by LAPACK, MindCodegen/LinearAlgebraLowering.swift;
-// their derivative rules are in MindAD/DerivativeRules.swift). A singular matrix gives inf or NaN
-// from solve and inv, and det 0 (slogdet: sign 0, log|det| -inf).
+// Linear algebra, as jax.numpy.linalg and jax.scipy.linalg have it, batched over leading axes:
+// solve, inv, det and slogdet on the solve and slogdet ops (LU), cholesky, and
+// triangular_solve(a, b, lower=true, transpose_a=false), all by LAPACK
+// (MindCodegen/LinearAlgebraLowering.swift; the derivative rules are in
+// MindAD/DerivativeRules.swift). A singular matrix gives inf or NaN from solve, inv and
+// triangular_solve, and det 0 (slogdet: sign 0, log|det| -inf); cholesky of a matrix that is not
+// positive definite is NaN, as JAX.
 
 import MindFrontend
 import MindIR
 
 enum LinearAlgebra {
   static func call(_ name: String, _ args: BuiltinArguments) throws -> SemaValue? {
-    guard ["solve", "inv", "det", "slogdet"].contains(name) else { return nil }
+    guard ["solve", "triangular_solve", "cholesky", "inv", "det", "slogdet"].contains(name) else { return nil }
     let b = args.b
-    try args.expect(name == "solve" ? 2...2 : 1...1)
+    let takesTwo = name == "solve" || name == "triangular_solve"
+    try args.expect(takesTwo ? 2...2 : 1...1, keywords: name == "triangular_solve" ? ["lower", "transpose_a"] : [])
     let a = try args.float(0)
     guard a.type.rank >= 2 else {
       throw Diagnostic(
@@ -22,7 +26,7 @@ enum LinearAlgebra {
         "E3003", "`\(name)` needs square matrices, found \(describe(a.type))", at: args.positional[0].span)
     }
     switch name {
-    case "solve":
+    case "solve", "triangular_solve":
       let given = try args.float(1)
       var rhs = given
       guard rhs.type.dtype == a.type.dtype else {
@@ -35,11 +39,18 @@ enum LinearAlgebra {
       guard rhs.type.rank == a.type.rank, Array(rhs.type.shape.dropLast()) == Array(a.type.shape.dropLast()) else {
         throw Diagnostic(
           "E3003",
-          "`solve` of \(describe(a.type)) needs b [..., \(n), k] or [..., \(n)], found \(describe(given.type))",
+          "`\(name)` of \(describe(a.type)) needs b [..., \(n), k] or [..., \(n)], found \(describe(given.type))",
           at: args.positional[1].span)
       }
-      let x = b.value(.solve, [a, rhs])
+      let kind: OpKind =
+        name == "solve"
+        ? .solve
+        : .triangularSolve(
+          lower: try args.keywordBool("lower") ?? true, transposeA: try args.keywordBool("transpose_a") ?? false)
+      let x = b.value(kind, [a, rhs])
       return .tensor(vector ? b.reshape(x, Array(x.type.shape.dropLast())) : x)
+    case "cholesky":
+      return .tensor(b.value(.cholesky, [a]))
     case "inv":
       let eye = b.constant(
         .dense((0..<((n.value ?? 0) * (n.value ?? 0))).map { $0 / n.value! == $0 % n.value! ? 1 : 0 }),

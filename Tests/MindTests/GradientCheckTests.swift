@@ -47,9 +47,19 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
     .init(name: "topk", expression: "topk(x, 3).0 * topk(x * x, 3).0", shape: "2, 5"),
     .init(
       name: "solve", expression: "solve(x, y)", shape: "3, 3", domain: "r * 0.3 + eye(3, dtype=f64)", yShape: "3, 2"),
-    .init(name: "solve_vector", expression: "solve(y, x)", shape: "3", yShape: "3, 3", yDomain: "r * 0.3 + eye(3, dtype=f64)"),
+    .init(
+      name: "solve_vector", expression: "solve(y, x)", shape: "3", yShape: "3, 3",
+      yDomain: "r * 0.3 + eye(3, dtype=f64)"),
     .init(name: "inv", expression: "inv(x)", shape: "3, 3", domain: "r * 0.3 + eye(3, dtype=f64)"),
-    .init(name: "det_slogdet", expression: "det(x) * x + slogdet(x).1", shape: "3, 3", domain: "r * 0.3 + eye(3, dtype=f64)"),
+    .init(
+      name: "det_slogdet", expression: "det(x) * x + slogdet(x).1", shape: "3, 3", domain: "r * 0.3 + eye(3, dtype=f64)"
+    ),
+    .init(
+      name: "cholesky", expression: "cholesky(x @ transpose(x) + eye(3, dtype=f64) * 3.0)", shape: "3, 3"),
+    .init(
+      name: "triangular_solve",
+      expression: "triangular_solve(x, y) + triangular_solve(x, y, lower=false, transpose_a=true)",
+      shape: "3, 3", domain: "r * 0.3 + eye(3, dtype=f64) * 2.0", yShape: "3, 2"),
     .init(name: "cumsum_cumprod", expression: "cumsum(x, axis=1) * cumprod(x, axis=1)", shape: "2, 5"),
     .init(name: "sqrt", expression: "sqrt(x)", shape: "3", domain: "abs(r) + 0.5"),
     .init(name: "rsqrt", expression: "rsqrt(x)", shape: "3", domain: "abs(r) + 0.5"),

@@ -31,7 +31,7 @@ public enum DerivativeRules {
       return b == .and || b == .or ? .noGradient : .rule
     case .compare, .argReduce, .argsort, .iota, .random, .empty, .constant, .print, .assert: return .noGradient
     case .select, .cast, .broadcast, .reduce, .reshape, .transpose, .matmul, .solve, .slogdet, .triangularSolve,
-      .cholesky, .slice, .unslice,
+      .cholesky, .eigh, .slice, .unslice,
       .dynamicSlice,
       .dynamicUpdateSlice, .concat, .gather, .scatterAdd:
       return .rule
@@ -46,6 +46,10 @@ public enum DerivativeRules {
     _ op: Operation, operands x: [Value], results y: [Value], adjoints: [Value?], needed: [Bool], _ b: Builder
   ) -> [Value?] {
     var out = [Value?](repeating: nil, count: x.count)
+    if op.kind == .eigh {
+      out[0] = eighAdjoint(values: y[0], vectors: y[1], adjoints[0], adjoints[1], b)
+      return out
+    }
     if op.kind == .slogdet {
       // d log|det A| = tr(A⁻¹ dA): the adjoint is ḡ A⁻ᵀ (the sign carries none).
       guard let g = adjoints[1] else { return out }
@@ -209,5 +213,30 @@ public enum DerivativeRules {
           return row == column ? diagonal : (lower ? row > column : row < column) ? 1 : 0
         }), TensorType(type.dtype, known: [n, n]))
     return b.value(.broadcast(dims: [type.rank - 2, type.rank - 1]), [mask], type: type)
+  }
+
+  /// The adjoint of a symmetric A from those of its eigenvalues w and eigenvectors V (the
+  /// columns): V (diag(w̄) + F ∘ (Vᵀ V̄)) Vᵀ with F_ij = 1/(w_j - w_i) off the diagonal and 0 on
+  /// it, symmetrized (JAX's rule; equal eigenvalues give inf, as there).
+  static func eighAdjoint(values w: Value, vectors v: Value, _ wBar: Value?, _ vBar: Value?, _ b: Builder) -> Value? {
+    guard wBar != nil || vBar != nil else { return nil }
+    let type = v.type
+    let rank = type.rank
+    let batch = Array(0..<(rank - 2))
+    var inner: Value?
+    if let wBar {
+      inner = b.binary(.mul, b.value(.broadcast(dims: batch + [rank - 1]), [wBar], type: type), identity(like: type, b))
+    }
+    if let vBar {
+      let rows = b.value(.broadcast(dims: batch + [rank - 1]), [w], type: type)  // w_j at (i, j)
+      let columns = b.value(.broadcast(dims: batch + [rank - 2]), [w], type: type)  // w_i at (i, j)
+      let offDiagonal = b.binary(.sub, b.splat(1, like: type), identity(like: type, b))
+      let differences = b.binary(.add, b.binary(.sub, rows, columns), identity(like: type, b))
+      let f = b.binary(.div, offDiagonal, differences)
+      let projected = b.binary(.mul, f, b.value(.matmul, [transposedMatrices(v, b), vBar]))
+      inner = inner.map { b.binary(.add, $0, projected) } ?? projected
+    }
+    let full = b.value(.matmul, [b.value(.matmul, [v, inner!]), transposedMatrices(v, b)])
+    return b.binary(.mul, b.binary(.add, full, transposedMatrices(full, b)), b.splat(0.5, like: type))
   }
 }

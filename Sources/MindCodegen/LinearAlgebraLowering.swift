@@ -1,5 +1,6 @@
 // solve and slogdet by LAPACK's LU factorization with partial pivoting (`sgetrf_`/`dgetrf_`, and
-// `sgetrs_`/`dgetrs_` for the solve), triangular_solve by `?trtrs_` and cholesky by `?potrf_`,
+// `sgetrs_`/`dgetrs_` for the solve), triangular_solve by `?trtrs_`, cholesky by `?potrf_` and
+// eigh by `?syev_`,
 // from the OpenBLAS that serves the matrix products; one call per matrix of the leading axes. LAPACK is column-major: a row-major A is Aᵀ to it, so the factor
 // is of Aᵀ and the solve asks for its transpose ('T'), which is A again; B is copied into
 // column-major order and X back. det Aᵀ = det A, so slogdet reads the factor of Aᵀ directly: the
@@ -194,6 +195,44 @@ extension FunctionLowering {
     }
     for (result, buffer) in zip(op.results, [signs, logs]) {
       values[result] = batch.isScalar ? ir.load(dtype, buffer, ir.int(0)) : buffer
+    }
+  }
+
+  /// LAPACK's ?syev_ with uplo 'U' on the row-major A (read as Aᵀ = A, so its upper triangle is
+  /// A's lower one): eigenvalues ascending, and the eigenvectors as column-major columns, which
+  /// are copied out transposed into row-major columns.
+  func lowerEigh(_ op: Operation) {
+    let a = op.operands[0]
+    let dtype = a.type.dtype
+    let (count, n) = matrices(a.type)
+    let (valuesResult, vectorsResult) = (op.results[0], op.results[1])
+    let eigenvalues = allocate(valuesResult.type)
+    let eigenvectors = allocate(vectorsResult.type)
+    values[valuesResult] = eigenvalues
+    values[vectorsResult] = eigenvectors
+    guard count > 0 else { return }
+    let work = max(1, 34 * n)
+    let scratch = allocate(TensorType(dtype, known: [n, n]))
+    let workspace = allocate(TensorType(dtype, known: [work]))
+    let syev = ir.declare(
+      dtype == .f32 ? "ssyev_" : "dsyev_", ir.void, Array(repeating: ir.ptr, count: 9) + [ir.i64, ir.i64])
+    let info = LLVMBuildAlloca(allocationBuilder, ir.i32, "")!
+    let b = ir.ref
+    ir.loop(count) { matrix in
+      copyMatrix(a, matrix, n: n, into: scratch)
+      let size = fortranInt(n)
+      let w = ir.gep(ir.scalarType(dtype), eigenvalues, LLVMBuildMul(b, matrix, ir.int(n), "")!)
+      _ = ir.call(
+        syev,
+        [
+          fortranCharacter("V"), fortranCharacter("U"), size, scratch, size, w, workspace, fortranInt(work), info,
+          ir.int(1), ir.int(1),
+        ])
+      let base = LLVMBuildMul(b, matrix, ir.int(n * n), "")!
+      ir.loopNest([n, n]) { ij in
+        let x = ir.load(dtype, scratch, ir.linearIndex([ij[1], ij[0]], [n, 1]))
+        ir.store(dtype, x, eigenvectors, LLVMBuildAdd(b, base, ir.linearIndex(ij, [n, 1]), "")!)
+      }
     }
   }
 }

@@ -72,6 +72,9 @@ public enum OpKind: Hashable, Sendable {
   /// `cholesky %a`: the lower triangular L with A = L Lᵀ for symmetric positive definite A
   /// [..., n, n] (LAPACK; only A's lower triangle is read); NaN where A is not positive definite.
   case cholesky
+  /// `eigh %a`: the eigenvalues of symmetric A [..., n, n] in ascending order ([..., n]) and the
+  /// eigenvectors as the columns of [..., n, n] (LAPACK; only A's lower triangle is read).
+  case eigh
   case reshape
   case transpose(perm: [Int])
   /// `[..., M, K] x [..., K, N] -> [..., M, N]` with equal batch dimensions.
@@ -132,6 +135,7 @@ public enum OpKind: Hashable, Sendable {
     case .triangularSolve(let lower, let transposeA):
       return "triangular_solve." + (lower ? "lower" : "upper") + (transposeA ? ".transpose" : "")
     case .cholesky: return "cholesky"
+    case .eigh: return "eigh"
     case .reshape: return "reshape"
     case .transpose: return "transpose"
     case .matmul: return "matmul"

@@ -42,6 +42,11 @@ public func inferResultTypes(_ kind: OpKind, _ operands: [TensorType]) throws(Ty
       Array(operands[1].shape.dropLast()) == Array(operands[0].shape.dropLast())
     else { throw .mismatch("solve takes A [..., n, n] and B [..., n, k] of one float dtype") }
     return [operands[1]]
+  case .eigh:
+    guard operands.count == 1, operands[0].dtype.isFloat, operands[0].rank >= 2,
+      operands[0].shape[operands[0].rank - 1] == operands[0].shape[operands[0].rank - 2]
+    else { throw .mismatch("eigh takes one float tensor [..., n, n]") }
+    return [TensorType(operands[0].dtype, Array(operands[0].shape.dropLast())), operands[0]]
   case .cholesky:
     guard operands.count == 1, operands[0].dtype.isFloat, operands[0].rank >= 2,
       operands[0].shape[operands[0].rank - 1] == operands[0].shape[operands[0].rank - 2]

@@ -1,5 +1,6 @@
 // Linear algebra, as jax.numpy.linalg and jax.scipy.linalg have it, batched over leading axes:
-// solve, inv, det and slogdet on the solve and slogdet ops (LU), cholesky, and
+// solve, inv, det and slogdet on the solve and slogdet ops (LU), cholesky, eigh (eigenvalues
+// ascending and eigenvectors as columns, of a symmetric matrix), and
 // triangular_solve(a, b, lower=true, transpose_a=false), all by LAPACK
 // (MindCodegen/LinearAlgebraLowering.swift; the derivative rules are in
 // MindAD/DerivativeRules.swift). A singular matrix gives inf or NaN from solve, inv and
@@ -11,7 +12,7 @@ import MindIR
 
 enum LinearAlgebra {
   static func call(_ name: String, _ args: BuiltinArguments) throws -> SemaValue? {
-    guard ["solve", "triangular_solve", "cholesky", "inv", "det", "slogdet"].contains(name) else { return nil }
+    guard ["solve", "triangular_solve", "cholesky", "eigh", "inv", "det", "slogdet"].contains(name) else { return nil }
     let b = args.b
     let takesTwo = name == "solve" || name == "triangular_solve"
     try args.expect(takesTwo ? 2...2 : 1...1, keywords: name == "triangular_solve" ? ["lower", "transpose_a"] : [])
@@ -51,6 +52,9 @@ enum LinearAlgebra {
       return .tensor(vector ? b.reshape(x, Array(x.type.shape.dropLast())) : x)
     case "cholesky":
       return .tensor(b.value(.cholesky, [a]))
+    case "eigh":
+      let op = b.create(.eigh, [a])
+      return .tuple([.tensor(op.results[0]), .tensor(op.results[1])])
     case "inv":
       let eye = b.constant(
         .dense((0..<((n.value ?? 0) * (n.value ?? 0))).map { $0 / n.value! == $0 % n.value! ? 1 : 0 }),

@@ -42,22 +42,18 @@ public func inferResultTypes(_ kind: OpKind, _ operands: [TensorType]) throws(Ty
       Array(operands[1].shape.dropLast()) == Array(operands[0].shape.dropLast())
     else { throw .mismatch("solve takes A [..., n, n] and B [..., n, k] of one float dtype") }
     return [operands[1]]
-  case .eigh:
+  case .eigh, .cholesky, .slogdet:
     guard operands.count == 1, operands[0].dtype.isFloat, operands[0].rank >= 2,
       operands[0].shape[operands[0].rank - 1] == operands[0].shape[operands[0].rank - 2]
-    else { throw .mismatch("eigh takes one float tensor [..., n, n]") }
-    return [TensorType(operands[0].dtype, Array(operands[0].shape.dropLast())), operands[0]]
-  case .cholesky:
-    guard operands.count == 1, operands[0].dtype.isFloat, operands[0].rank >= 2,
-      operands[0].shape[operands[0].rank - 1] == operands[0].shape[operands[0].rank - 2]
-    else { throw .mismatch("cholesky takes one float tensor [..., n, n]") }
-    return [operands[0]]
-  case .slogdet:
-    guard operands.count == 1, operands[0].dtype.isFloat, operands[0].rank >= 2,
-      operands[0].shape[operands[0].rank - 1] == operands[0].shape[operands[0].rank - 2]
-    else { throw .mismatch("slogdet takes one float tensor [..., n, n]") }
-    let batch = TensorType(operands[0].dtype, Array(operands[0].shape.dropLast(2)))
-    return [batch, batch]
+    else { throw .mismatch("\(kind.name) takes one float tensor [..., n, n]") }
+    let matrix = operands[0]
+    switch kind {
+    case .eigh: return [TensorType(matrix.dtype, Array(matrix.shape.dropLast())), matrix]
+    case .cholesky: return [matrix]
+    default:
+      let batch = TensorType(matrix.dtype, Array(matrix.shape.dropLast(2)))
+      return [batch, batch]
+    }
   case .argsort:
     guard operands.count == 1, operands[0].rank > 0, operands[0].dtype != .bool else {
       throw .mismatch("argsort takes one numeric tensor of rank 1 or more")

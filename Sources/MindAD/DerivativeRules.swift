@@ -4,7 +4,7 @@
 // differentiation and derivatives of derivatives work to any depth; `DerivativeRulesTests`
 // enumerates the emitted ops to prove it.
 //
-// Unary elementwise ops take their rule from their record (UnaryOps.swift).
+// Elementwise ops take their rule from their record (UnaryOps.swift, BinaryOps.swift).
 // Conventions (LANGUAGE.md): relu'(0) = 0 (it is max(x, 0)); ties of max/min send half the
 // adjoint to each side; abs'(0) = 0; comparisons, sign, floor, ceil, round, argmax, casts to
 // integers, integer and bool values carry no gradient. Control flow and calls are handled by
@@ -28,7 +28,7 @@ public enum DerivativeRules {
     case .unary(let u):
       return u.record.tangent == nil ? .noGradient : .rule
     case .binary(let b):
-      return b == .and || b == .or ? .noGradient : .rule
+      return b.record.pullback == nil ? .noGradient : .rule
     case .compare, .argReduce, .argsort, .iota, .random, .empty, .constant, .print, .assert: return .noGradient
     case .select, .cast, .broadcast, .reduce, .reshape, .transpose, .matmul, .solve, .slogdet, .triangularSolve,
       .cholesky, .eigh, .slice, .unslice,
@@ -59,42 +59,12 @@ public enum DerivativeRules {
       return out
     }
     guard let g = adjoints.first ?? nil else { return out }
-    let one = { b.splat(1, like: g.type) }
     switch op.kind {
     case .unary(let u):
       // The tangent rule is its own transpose (UnaryOps.swift).
       out[0] = u.record.tangent?(b, x[0], y[0], g)
     case .binary(let o):
-      let (l, r) = (x[0], x[1])
-      switch o {
-      case .add:
-        out = [g, g]
-      case .sub:
-        out = [g, needed[1] ? b.unary(.neg, g) : nil]
-      case .mul:
-        out = [needed[0] ? b.binary(.mul, g, r) : nil, needed[1] ? b.binary(.mul, g, l) : nil]
-      case .div:
-        let quotient = b.binary(.div, g, r)
-        out = [quotient, needed[1] ? b.unary(.neg, b.binary(.mul, quotient, y[0])) : nil]
-      case .rem:
-        out = [g, needed[1] ? b.unary(.neg, b.binary(.mul, g, b.unary(.floor, b.binary(.div, l, r)))) : nil]
-      case .pow:
-        if needed[0] {
-          let lowered = b.binary(.pow, l, b.binary(.sub, r, one()))
-          out[0] = b.binary(.mul, b.binary(.mul, g, r), lowered)
-        }
-        if needed[1] { out[1] = b.binary(.mul, b.binary(.mul, g, y[0]), b.unary(.log, l)) }
-      case .max, .min:
-        // The winner takes the adjoint; a tie splits it evenly.
-        let wins = b.compare(o == .max ? .gt : .lt, l, r)
-        let ties = b.compare(.eq, l, r)
-        let half = b.splat(0.5, like: g.type)
-        let zero = b.splat(0, like: g.type)
-        let leftShare = b.select(wins, one(), b.select(ties, half, zero))
-        let left = b.binary(.mul, g, leftShare)
-        out = [needed[0] ? left : nil, needed[1] ? b.binary(.sub, g, left) : nil]
-      case .and, .or: break
-      }
+      if let rule = o.record.pullback { (out[0], out[1]) = rule(b, x[0], x[1], y[0], g, needed) }
     case .select:
       let zero = b.splat(0, like: g.type)
       out = [nil, needed[1] ? b.select(x[0], g, zero) : nil, needed[2] ? b.select(x[0], zero, g) : nil]

@@ -6,7 +6,6 @@
 // Takes verified MIR; guarantees verified MIR computing the same values with no dead or
 // duplicate pure ops. Identities keep IEEE semantics: `x * 0` is not folded (NaN, -0).
 
-import Foundation
 
 public enum Simplify {
   public static func run(_ module: Module) {
@@ -69,17 +68,7 @@ public enum Simplify {
       }
     case .select: return xs[0] != 0 ? xs[1] : xs[2]
     case .binary(let op):
-      let (a, b) = (xs[0], xs[1])
-      switch op {
-      case .add: return wrap(a + b)
-      case .sub: return wrap(a - b)
-      case .mul: return wrap(a * b)
-      case .div where dtype.isFloat: return wrap(a / b)
-      case .pow where dtype.isFloat: return wrap(Foundation.pow(a, b))
-      case .max where !dtype.isFloat: return Swift.max(a, b)
-      case .min where !dtype.isFloat: return Swift.min(a, b)
-      default: return nil
-      }
+      return op.record.fold?(xs[0], xs[1], dtype.isFloat).flatMap(wrap)
     default: return nil
     }
   }

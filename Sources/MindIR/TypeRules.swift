@@ -22,6 +22,9 @@ public func inferResultTypes(_ kind: OpKind, _ operands: [TensorType]) throws(Ty
     guard operands.count == 2 else { throw .mismatch("\(op.rawValue) takes two operands") }
     try requireSameShape()
     guard operands[0].dtype == operands[1].dtype else { throw .mismatch("operand dtypes differ") }
+    guard op.record.operands.accepts(operands[0].dtype) else {
+      throw .mismatch("\(op.rawValue) of \(operands[0].dtype)")
+    }
     return [operands[0]]
   case .compare:
     guard operands.count == 2 else { throw .mismatch("compare takes two operands") }

@@ -7,16 +7,26 @@
 
 import Foundation
 
-public struct UnaryOpRecord: Sendable {
-  /// The operand dtypes an op accepts.
-  public enum Operands: Sendable {
-    /// f32 and f64.
-    case floatingPoint
-    /// Any integer or floating-point dtype.
-    case numeric
-    /// bool only.
-    case boolean
+/// The operand dtypes an elementwise op accepts.
+public enum ElementwiseOperands: Sendable {
+  /// f32 and f64.
+  case floatingPoint
+  /// Any integer or floating-point dtype.
+  case numeric
+  /// bool only.
+  case boolean
+
+  public func accepts(_ dtype: DType) -> Bool {
+    switch self {
+    case .floatingPoint: return dtype.isFloat
+    case .numeric: return dtype != .bool
+    case .boolean: return dtype == .bool
+    }
   }
+}
+
+public struct UnaryOpRecord: Sendable {
+  public typealias Operands = ElementwiseOperands
 
   /// How codegen computes an op on elements of one dtype.
   public enum Lowering: Equatable, Sendable {
@@ -44,13 +54,7 @@ public struct UnaryOpRecord: Sendable {
   public let tangent: Tangent?
   public let lowering: @Sendable (DType) -> Lowering
 
-  public func accepts(_ dtype: DType) -> Bool {
-    switch operands {
-    case .floatingPoint: return dtype.isFloat
-    case .numeric: return dtype != .bool
-    case .boolean: return dtype == .bool
-    }
-  }
+  public func accepts(_ dtype: DType) -> Bool { operands.accepts(dtype) }
 }
 
 extension UnaryOp {

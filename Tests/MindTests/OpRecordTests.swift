@@ -1,7 +1,7 @@
-// The op records (Sources/MindIR/UnaryOps.swift) against the passes that read them: the ops that
-// carry no gradient are exactly the ones activity analysis stops at and the derivative table
-// classifies as such, and every op a program calls by name compiles in each floating-point dtype
-// it accepts and computes, through the JIT, what its folder computes.
+// The op records (Sources/MindIR/UnaryOps.swift, BinaryOps.swift) against the passes that read
+// them: the ops that carry no gradient are exactly the ones activity analysis stops at and the
+// derivative table classifies as such, and every op compiles in the dtypes it accepts and
+// computes, through the JIT, what its folder computes.
 
 import Foundation
 import MIND
@@ -20,6 +20,52 @@ import Testing
       let hasGradient = op.record.tangent != nil
       #expect(Activity.propagatesDerivatives(operation) == hasGradient, "\(op.rawValue)")
       #expect((DerivativeRules.classify(.unary(op)) == .rule) == hasGradient, "\(op.rawValue)")
+    }
+  }
+
+  @Test func binaryOpsWithoutGradientAreExactlyTheOnesActivityStopsAt() {
+    let values = ValueFactory()
+    for op in BinaryOp.allCases {
+      let dtype: DType = op.record.operands.accepts(.f32) ? .f32 : .bool
+      let b = Builder(values: values, block: Block(arguments: []))
+      let operands = (0..<2).map { _ in values.make(TensorType(dtype, known: [2])) }
+      let operation = b.create(.binary(op), operands)
+      let hasGradient = op.record.pullback != nil
+      #expect(Activity.propagatesDerivatives(operation) == hasGradient, "\(op.rawValue)")
+      #expect((DerivativeRules.classify(.binary(op)) == .rule) == hasGradient, "\(op.rawValue)")
+    }
+  }
+
+  /// Every binary op with a folder, on integers and floats, through the JIT against the folder.
+  @Test func binaryOpsComputeWhatTheyFold() throws {
+    let spelling: [BinaryOp: (String, String) -> String] = [
+      .add: { "\($0) + \($1)" }, .sub: { "\($0) - \($1)" }, .mul: { "\($0) * \($1)" }, .div: { "\($0) / \($1)" },
+      .pow: { "\($0) ** \($1)" }, .max: { "max(\($0), \($1))" }, .min: { "min(\($0), \($1))" },
+    ]
+    var cases: [(op: BinaryOp, dtype: DType, function: String)] = []
+    var source = ""
+    for op in BinaryOp.allCases where op.record.fold != nil {
+      let spell = try #require(spelling[op], "\(op.rawValue) has a folder but no spelling here")
+      for dtype in [DType.f64, .i64] where op.record.operands.accepts(dtype) {
+        let type = "Tensor<\(dtype.rawValue), N>"
+        let function = "\(op.rawValue)_\(dtype.rawValue)"
+        source += "fn \(function)(x: \(type), y: \(type)) -> \(type) { \(spell("x", "y")) }\n"
+        cases.append((op, dtype, function))
+      }
+    }
+    let session = try Session(source: source, cacheDirectory: nil)
+    let (xs, ys): ([Double], [Double]) = ([-3, -1, 0, 2, 5, 7], [2, -4, 3, 2, -1, 3])
+    for (op, dtype, name) in cases {
+      let arguments =
+        dtype == .f64 ? [Tensor(xs), Tensor(ys)] : [Tensor(xs.map(Int64.init)), Tensor(ys.map(Int64.init))]
+      let output = try session.function(name)(arguments[0], arguments[1])[0]
+      let got = dtype == .f64 ? output.doubles : output.int64s.map(Double.init)
+      for (i, y) in got.enumerated() {
+        guard let want = op.record.fold!(xs[i], ys[i], dtype.isFloat) else { continue }
+        #expect(
+          y == want || Swift.abs(y - want) <= 1e-15 * Swift.abs(want),
+          "\(name)(\(xs[i]), \(ys[i])) = \(y), folded \(want)")
+      }
     }
   }
 

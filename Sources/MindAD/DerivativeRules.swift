@@ -31,7 +31,7 @@ public enum DerivativeRules {
       return b.record.pullback == nil ? .noGradient : .rule
     case .compare, .argReduce, .argsort, .iota, .random, .empty, .constant, .print, .assert: return .noGradient
     case .select, .cast, .broadcast, .reduce, .reshape, .transpose, .matmul, .solve, .slogdet, .triangularSolve,
-      .cholesky, .eigh, .slice, .unslice,
+      .cholesky, .eigh, .qr, .slice, .unslice,
       .dynamicSlice,
       .dynamicUpdateSlice, .concat, .gather, .scatterAdd:
       return .rule
@@ -46,6 +46,10 @@ public enum DerivativeRules {
     _ op: Operation, operands x: [Value], results y: [Value], adjoints: [Value?], needed: [Bool], _ b: Builder
   ) -> [Value?] {
     var out = [Value?](repeating: nil, count: x.count)
+    if op.kind == .qr {
+      out[0] = qrAdjoint(q: y[0], r: y[1], adjoints[0], adjoints[1], b)
+      return out
+    }
     if op.kind == .eigh {
       out[0] = eighAdjoint(values: y[0], vectors: y[1], adjoints[0], adjoints[1], b)
       return out
@@ -208,5 +212,22 @@ public enum DerivativeRules {
     }
     let full = b.value(.matmul, [b.value(.matmul, [v, inner!]), transposedMatrices(v, b)])
     return b.binary(.mul, b.binary(.add, full, transposedMatrices(full, b)), b.splat(0.5, like: type))
+  }
+
+  /// The adjoint of A = QR (m >= n) from those of Q and R: the transpose of the JVP rule JAX
+  /// uses (dQ = Q(dΩ - C) + dA R⁻¹, dR = (C - dΩ)R, C = QᵀdA R⁻¹, dΩ = L - Lᵀ, L = tril(C, -1)):
+  /// Ā = (Q̄ + QK)R⁻ᵀ with N = QᵀQ̄ - R̄Rᵀ and K = tril(N - Nᵀ, -1) - N.
+  static func qrAdjoint(q: Value, r: Value, _ qBar: Value?, _ rBar: Value?, _ b: Builder) -> Value? {
+    guard qBar != nil || rBar != nil else { return nil }
+    let zerosQ = b.splat(0, like: q.type)
+    let gq = qBar ?? zerosQ
+    var n = b.value(.matmul, [transposedMatrices(q, b), gq])
+    if let rBar { n = b.binary(.sub, n, b.value(.matmul, [rBar, transposedMatrices(r, b)])) }
+    let strictlyLower = triangle(like: n.type, lower: true, diagonal: 0, b)
+    let k = b.binary(.sub, b.binary(.mul, b.binary(.sub, n, transposedMatrices(n, b)), strictlyLower), n)
+    let g = b.binary(.add, gq, b.value(.matmul, [q, k]))
+    // G R⁻ᵀ = (R⁻¹ Gᵀ)ᵀ.
+    let solved = b.value(.triangularSolve(lower: false, transposeA: false), [r, transposedMatrices(g, b)])
+    return transposedMatrices(solved, b)
   }
 }

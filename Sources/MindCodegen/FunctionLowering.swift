@@ -338,6 +338,7 @@ final class FunctionLowering {
     case .triangularSolve(let lower, let transposeA): lowerTriangularSolve(op, lower: lower, transposeA: transposeA)
     case .cholesky: lowerCholesky(op)
     case .eigh: lowerEigh(op)
+    case .qr: lowerQR(op)
     case .slogdet: lowerSlogdet(op)
     case .transpose(let perm): if !gemmViews.contains(op.result) { lowerTranspose(op, perm: perm) }
     case .matmul: lowerMatmul(op)

@@ -1,6 +1,6 @@
 // solve and slogdet by LAPACK's LU factorization with partial pivoting (`sgetrf_`/`dgetrf_`, and
 // `sgetrs_`/`dgetrs_` for the solve), triangular_solve by `?trtrs_`, cholesky by `?potrf_` and
-// eigh by `?syev_`,
+// eigh by `?syev_`, qr by `?geqrf_` and `?orgqr_`,
 // from the OpenBLAS that serves the matrix products; one call per matrix of the leading axes. LAPACK is column-major: a row-major A is Aᵀ to it, so the factor
 // is of Aᵀ and the solve asks for its transpose ('T'), which is A again; B is copied into
 // column-major order and X back. det Aᵀ = det A, so slogdet reads the factor of Aᵀ directly: the
@@ -232,6 +232,50 @@ extension FunctionLowering {
       ir.loopNest([n, n]) { ij in
         let x = ir.load(dtype, scratch, ir.linearIndex([ij[1], ij[0]], [n, 1]))
         ir.store(dtype, x, eigenvectors, LLVMBuildAdd(b, base, ir.linearIndex(ij, [n, 1]), "")!)
+      }
+    }
+  }
+
+  /// LAPACK's ?geqrf_ then ?orgqr_ on A copied into column-major order (m rows, n columns): R is
+  /// the upper triangle of the first n rows of the factored matrix, Q what ?orgqr_ makes of it.
+  func lowerQR(_ op: Operation) {
+    let a = op.operands[0]
+    let dtype = a.type.dtype
+    let (m, n) = (a.type.extents[a.type.rank - 2], a.type.extents[a.type.rank - 1])
+    let count = m * n == 0 ? 0 : a.type.elementCount / (m * n)
+    let (qResult, rResult) = (op.results[0], op.results[1])
+    let q = allocate(qResult.type)
+    let r = allocate(rResult.type)
+    values[qResult] = q
+    values[rResult] = r
+    guard count > 0 else { return }
+    let work = max(1, 64 * n)
+    let scratch = allocate(TensorType(dtype, known: [n, m]))
+    let tau = allocate(TensorType(dtype, known: [n]))
+    let workspace = allocate(TensorType(dtype, known: [work]))
+    let prefix = dtype == .f32 ? "s" : "d"
+    let geqrf = ir.declare(prefix + "geqrf_", ir.void, Array(repeating: ir.ptr, count: 8))
+    let orgqr = ir.declare(prefix + "orgqr_", ir.void, Array(repeating: ir.ptr, count: 9))
+    let b = ir.ref
+    ir.loop(count) { matrix in
+      let base = LLVMBuildMul(b, matrix, ir.int(m * n), "")!
+      ir.loopNest([m, n]) { ij in
+        let x = element(a, LLVMBuildAdd(b, base, ir.linearIndex(ij, [n, 1]), "")!, width: 1)
+        ir.store(dtype, x, scratch, ir.linearIndex([ij[1], ij[0]], [m, 1]))
+      }
+      let (rows, columns) = (fortranInt(m), fortranInt(n))
+      _ = ir.call(geqrf, [rows, columns, scratch, rows, tau, workspace, fortranInt(work), fortranInt(0)])
+      let rBase = LLVMBuildMul(b, matrix, ir.int(n * n), "")!
+      ir.loopNest([n, n]) { ij in
+        let below = LLVMBuildICmp(b, LLVMIntSGT, ij[0], ij[1], "")!
+        let x = ir.load(dtype, scratch, ir.linearIndex([ij[1], ij[0]], [m, 1]))
+        let v = LLVMBuildSelect(b, below, ir.constant(0, dtype), x, "")!
+        ir.store(dtype, v, r, LLVMBuildAdd(b, rBase, ir.linearIndex(ij, [n, 1]), "")!)
+      }
+      _ = ir.call(orgqr, [rows, columns, columns, scratch, rows, tau, workspace, fortranInt(work), fortranInt(0)])
+      ir.loopNest([m, n]) { ij in
+        let x = ir.load(dtype, scratch, ir.linearIndex([ij[1], ij[0]], [m, 1]))
+        ir.store(dtype, x, q, LLVMBuildAdd(b, base, ir.linearIndex(ij, [n, 1]), "")!)
       }
     }
   }

@@ -200,7 +200,7 @@ final class BatchingRules {
     case .argsort, .solve, .triangularSolve, .cholesky:
       // Rows along the last axis, or matrices in the last two: a leading batch axis moves neither.
       result = emit(op.kind, op.operands.map { lifted($0, b) })
-    case .slogdet, .eigh:
+    case .slogdet, .eigh, .qr:
       let batched = b.create(op.kind, [lifted(op.operands[0], b)], resultTypes: op.results.map { batchedType($0.type) })
       define(op, batched.results, batched: true)
       return

@@ -285,6 +285,7 @@ public struct MIRParser {
     case "solve": return .solve
     case "cholesky": return .cholesky
     case "eigh": return .eigh
+    case "qr": return .qr
     case "triangular_solve.lower", "triangular_solve.upper", "triangular_solve.lower.transpose",
       "triangular_solve.upper.transpose":
       return .triangularSolve(lower: name.contains(".lower"), transposeA: name.hasSuffix(".transpose"))

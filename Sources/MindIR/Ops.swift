@@ -75,6 +75,9 @@ public enum OpKind: Hashable, Sendable {
   /// `eigh %a`: the eigenvalues of symmetric A [..., n, n] in ascending order ([..., n]) and the
   /// eigenvectors as the columns of [..., n, n] (LAPACK; only A's lower triangle is read).
   case eigh
+  /// `qr %a`: the reduced QR factorization of A [..., m, n] with m >= n: Q [..., m, n] with
+  /// orthonormal columns and upper triangular R [..., n, n] (LAPACK's Householder QR).
+  case qr
   case reshape
   case transpose(perm: [Int])
   /// `[..., M, K] x [..., K, N] -> [..., M, N]` with equal batch dimensions.
@@ -136,6 +139,7 @@ public enum OpKind: Hashable, Sendable {
       return "triangular_solve." + (lower ? "lower" : "upper") + (transposeA ? ".transpose" : "")
     case .cholesky: return "cholesky"
     case .eigh: return "eigh"
+    case .qr: return "qr"
     case .reshape: return "reshape"
     case .transpose: return "transpose"
     case .matmul: return "matmul"

@@ -6,7 +6,6 @@
 // Takes verified MIR; guarantees verified MIR computing the same values with no dead or
 // duplicate pure ops. Identities keep IEEE semantics: `x * 0` is not folded (NaN, -0).
 
-
 public enum Simplify {
   public static func run(_ module: Module) {
     module.functions.forEach(run)

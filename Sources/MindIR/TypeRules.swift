@@ -45,6 +45,13 @@ public func inferResultTypes(_ kind: OpKind, _ operands: [TensorType]) throws(Ty
       Array(operands[1].shape.dropLast()) == Array(operands[0].shape.dropLast())
     else { throw .mismatch("solve takes A [..., n, n] and B [..., n, k] of one float dtype") }
     return [operands[1]]
+  case .qr:
+    guard operands.count == 1, operands[0].dtype.isFloat, operands[0].rank >= 2,
+      (operands[0].shape[operands[0].rank - 2].value ?? 0) >= (operands[0].shape[operands[0].rank - 1].value ?? 0)
+    else { throw .mismatch("qr takes one float tensor [..., m, n] with m >= n") }
+    var r = operands[0]
+    r.shape[r.rank - 2] = r.shape[r.rank - 1]
+    return [operands[0], r]
   case .eigh, .cholesky, .slogdet:
     guard operands.count == 1, operands[0].dtype.isFloat, operands[0].rank >= 2,
       operands[0].shape[operands[0].rank - 1] == operands[0].shape[operands[0].rank - 2]

@@ -32,7 +32,8 @@ public enum BLAS {
   /// The routines compiled code may call; `mind_blas_threads` is ours (`setThreads`).
   static let routines: Set<String> = [
     "cblas_sgemm", "cblas_dgemm", "mind_blas_threads", "sgetrf_", "dgetrf_", "sgetrs_", "dgetrs_", "strtrs_",
-    "dtrtrs_", "spotrf_", "dpotrf_", "ssyev_", "dsyev_",
+    "dtrtrs_", "spotrf_", "dpotrf_", "ssyev_", "dsyev_", "sgeqrf_", "dgeqrf_",
+    "sorgqr_", "dorgqr_",
   ]
 
   /// Products of fewer multiply-adds than this run on one OpenBLAS thread. OpenBLAS threads a

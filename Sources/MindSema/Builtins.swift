@@ -144,7 +144,7 @@ enum Builtins {
   static let elementwise: [String: UnaryOp] = Dictionary(
     uniqueKeysWithValues: UnaryOp.allCases.compactMap { op in op.record.builtinName.map { ($0, op) } })
   static let composite: Set<String> = [
-    "log2", "log10", "atan2", "hypot", "logaddexp", "norm", "cumsum", "cumprod", "sort", "argsort", "topk", "solve", "triangular_solve", "cholesky", "eigh", "inv", "det", "slogdet", "rsqrt",
+    "log2", "log10", "atan2", "hypot", "logaddexp", "norm", "cumsum", "cumprod", "sort", "argsort", "topk", "solve", "triangular_solve", "cholesky", "eigh", "qr", "inv", "det", "slogdet", "rsqrt",
     "relu", "softplus", "gelu",
     "square", "pow", "max", "min", "where", "cast", "clip", "sum",
     "mean", "prod", "logsumexp", "argmax", "argmin", "softmax", "log_softmax", "layer_norm", "one_hot",

@@ -1,6 +1,7 @@
 // Linear algebra, as jax.numpy.linalg and jax.scipy.linalg have it, batched over leading axes:
 // solve, inv, det and slogdet on the solve and slogdet ops (LU), cholesky, eigh (eigenvalues
-// ascending and eigenvectors as columns, of a symmetric matrix), and
+// ascending and eigenvectors as columns, of a symmetric matrix), qr (reduced, of a matrix with at
+// least as many rows as columns), and
 // triangular_solve(a, b, lower=true, transpose_a=false), all by LAPACK
 // (MindCodegen/LinearAlgebraLowering.swift; the derivative rules are in
 // MindAD/DerivativeRules.swift). A singular matrix gives inf or NaN from solve, inv and
@@ -12,7 +13,9 @@ import MindIR
 
 enum LinearAlgebra {
   static func call(_ name: String, _ args: BuiltinArguments) throws -> SemaValue? {
-    guard ["solve", "triangular_solve", "cholesky", "eigh", "inv", "det", "slogdet"].contains(name) else { return nil }
+    guard ["solve", "triangular_solve", "cholesky", "eigh", "qr", "inv", "det", "slogdet"].contains(name) else {
+      return nil
+    }
     let b = args.b
     let takesTwo = name == "solve" || name == "triangular_solve"
     try args.expect(takesTwo ? 2...2 : 1...1, keywords: name == "triangular_solve" ? ["lower", "transpose_a"] : [])
@@ -22,6 +25,16 @@ enum LinearAlgebra {
         "E3002", "`\(name)` needs matrices [..., n, n], found \(describe(a.type))", at: args.positional[0].span)
     }
     let n = a.type.shape[a.type.rank - 1]
+    if name == "qr" {
+      let m = a.type.shape[a.type.rank - 2]
+      guard (m.value ?? 0) >= (n.value ?? 0) else {
+        throw Diagnostic(
+          "E3003", "`qr` needs matrices with at least as many rows as columns, found \(describe(a.type))",
+          at: args.positional[0].span)
+      }
+      let op = b.create(.qr, [a])
+      return .tuple([.tensor(op.results[0]), .tensor(op.results[1])])
+    }
     guard a.type.shape[a.type.rank - 2] == n else {
       throw Diagnostic(
         "E3003", "`\(name)` needs square matrices, found \(describe(a.type))", at: args.positional[0].span)

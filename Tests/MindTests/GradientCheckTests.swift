@@ -62,6 +62,7 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
       shape: "3, 3", domain: "r * 0.3 + eye(3, dtype=f64) * 2.0", yShape: "3, 2"),
     .init(
       name: "eigh", expression: "{ let (w, v) = eigh(x + transpose(x)); v * v * w + w }", shape: "3, 3"),
+    .init(name: "qr", expression: "{ let (q, r) = qr(x); q * x + sum(r * r, axis=0) }", shape: "4, 3"),
     .init(name: "cumsum_cumprod", expression: "cumsum(x, axis=1) * cumprod(x, axis=1)", shape: "2, 5"),
     .init(name: "sqrt", expression: "sqrt(x)", shape: "3", domain: "abs(r) + 0.5"),
     .init(name: "rsqrt", expression: "rsqrt(x)", shape: "3", domain: "abs(r) + 0.5"),

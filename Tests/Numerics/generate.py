@@ -148,6 +148,8 @@ CASES = [
     ("eigh_values", "eigh(S).0", np.linalg.eigh(S)[0]), ("eigh_vectors", "abs(eigh(S).1)", np.abs(np.linalg.eigh(S)[1])),
     ("eigh_batched", "eigh(stack([S, S * -1.0])).0", np.linalg.eigh(np.stack([S, -S]))[0]),
     ("f64_eigh", "eigh(cast<f64>(S)).0", np.linalg.eigh(S.astype(np.float64))[0]),
+    ("qr_q", "abs(qr(H).0)", np.abs(np.linalg.qr(H)[0])), ("qr_r", "abs(qr(H).1)", np.abs(np.linalg.qr(H)[1])),
+    ("qr_product", "{ let (q, r) = qr(stack([H, H * 2.0])); q @ r }", np.stack([H, H * 2])),
     ("f64_solve", "solve(cast<f64>(S), cast<f64>(v))", np.linalg.solve(S.astype(np.float64), v.astype(np.float64))),
     ("f64_atan", "atan(cast<f64>(A))", np.arctan(A.astype(np.float64))),
     ("f64_tanh", "tanh(cast<f64>(A))", np.tanh(A.astype(np.float64))),

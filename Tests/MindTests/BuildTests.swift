@@ -11,6 +11,7 @@ import Testing
     }
     fn pick(x: Tensor<f32, 3>, i: i64) -> f32 { x[i] * 2.0 }
     fn noisy(x: Tensor<f32, 2>) -> Tensor<f32, 2> { x + randn([2], seed=3) }
+    fn solved(a: Tensor<f32, 2, 2>, b: Tensor<f32, 2>) -> Tensor<f32, 2> { solve(a, b) }
     """
 
   static let program = """
@@ -35,6 +36,9 @@ import Testing
       printf("%d %lld %lld %s\\n", d, (long long)status.a, (long long)status.b, mind_model_error_message(status.site));
       int e = mind_noisy(&status, z, n);
       printf("%d %.7f %.7f\\n", e, n[0], n[1]);
+      float m[4] = {2, 1, 1, 3}, r[2] = {3, 5}, s[2];
+      int f = mind_solved(&status, m, r, s);
+      printf("%d %.6f %.6f\\n", f, s[0], s[1]);
       return 0;
     }
     """
@@ -47,15 +51,16 @@ import Testing
     try Self.program.write(toFile: directory + "/main.c", atomically: true, encoding: .utf8)
     let build = try Tools.shell(
       "cd \(directory) && \(Tools.mind) build model.mind --export 'loss(f32[3,2], f32[4,3], f32[4,2])' "
-        + "--export 'grad(loss)(f32[3,2], f32[4,3], f32[4,2])' --export 'pick(f32[3], i64)' --export 'noisy(f32[2])' -o model.o"
+        + "--export 'grad(loss)(f32[3,2], f32[4,3], f32[4,2])' --export 'pick(f32[3], i64)' --export 'noisy(f32[2])' "
+        + "--export 'solved(f32[2,2], f32[2])' -o model.o"
     )
     #expect(build.status == 0, "\(build.error)")
     let header = try String(contentsOfFile: directory + "/model.h", encoding: .utf8)
     #expect(header.contains("int32_t mind_grad_loss(mind_status *status, const float *in0 /* [3, 2] */"))
-    let compiled = try Tools.shell("cd \(directory) && cc -Wall -Werror main.c model.o -lm -o main && ./main")
+    let compiled = try Tools.shell("cd \(directory) && cc -Wall -Werror main.c model.o -lopenblas -lm -o main && ./main")
     #expect(compiled.status == 0, "\(compiled.error)")
     let lines = compiled.output.split(separator: "\n").map(String.init)
-    try #require(lines.count == 5)
+    try #require(lines.count == 6)
     // NumPy: r = x @ w - y; mean(r²) = 40.1175; ∂/∂w = 2 xᵀ r / 8.
     #expect(lines[0] == "0 0 40.117500")
     #expect(close(numbers(in: lines[1]), [2.97, 4.05, 3.405, 4.65, 3.84, 5.25], relative: 1e-5))
@@ -64,6 +69,8 @@ import Testing
     // The random tensor is computed at build time, with the JIT's generator.
     let jit = run("fn main() { print(randn([2], seed=3)); }")
     #expect(close(numbers(in: lines[4]), [0] + numbers(in: jit.output), relative: 1e-6))
+    // The linear algebra calls the LAPACK in OpenBLAS: [[2, 1], [1, 3]] x = [3, 5].
+    #expect(lines[5] == "0 0.800000 1.400000")
   }
 
   @Test func printInAnExportIsAnError() throws {

@@ -68,8 +68,10 @@ public struct TensorType: Hashable, Sendable, CustomStringConvertible {
   public var isConcrete: Bool { shape.allSatisfy { $0.value != nil } }
   /// Concrete extents; only valid on concrete types.
   public var extents: [Int] { shape.map { $0.value ?? 0 } }
-  /// The number of elements, saturating at `Int.max` (extents come from user input).
+  /// The number of elements, saturating at `Int.max` (extents come from user input); 0 when an
+  /// extent is 0, whatever the others.
   public var elementCount: Int {
+    if extents.contains(0) { return 0 }
     var count = 1
     for extent in extents {
       let (product, overflow) = count.multipliedReportingOverflow(by: extent)

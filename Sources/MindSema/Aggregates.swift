@@ -55,6 +55,18 @@ extension Elaborator {
     }
   }
 
+  /// The value with every number literal in it, inside tuples and structs too, made a tensor of
+  /// the literal's default dtype (what a loop carries must have a type).
+  func materializingLiterals(_ value: SemaValue, span: SourceSpan) throws -> SemaValue {
+    switch value {
+    case .literal: return .tensor(try materialize(value, span: span))
+    case .tuple(let parts): return .tuple(try parts.map { try materializingLiterals($0, span: span) })
+    case .structure(let decl, let parts):
+      return .structure(decl, try parts.map { try materializingLiterals($0, span: span) })
+    case .tensor, .function, .string, .none, .dtype: return value
+    }
+  }
+
   /// Replaces the leaves of `template` with values taken in order from `leaves`.
   func rebuild(_ template: SemaValue, from leaves: inout ArraySlice<Value>) -> SemaValue {
     switch template {

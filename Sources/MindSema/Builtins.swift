@@ -117,7 +117,7 @@ struct BuiltinArguments {
   }
 
   func normalizeAxis(_ axis: Int, rank: Int, span: SourceSpan) throws -> Int {
-    guard axis >= -rank && axis < max(rank, 1) else {
+    guard axis >= -rank && axis < rank else {
       throw Diagnostic("E3004", "axis \(axis) is out of range for a tensor of rank \(rank)", at: span)
     }
     return axis < 0 ? axis + rank : axis
@@ -144,7 +144,8 @@ enum Builtins {
   static let elementwise: [String: UnaryOp] = Dictionary(
     uniqueKeysWithValues: UnaryOp.allCases.compactMap { op in op.record.builtinName.map { ($0, op) } })
   static let composite: Set<String> = [
-    "log2", "log10", "atan2", "hypot", "logaddexp", "norm", "cumsum", "cumprod", "sort", "argsort", "topk", "solve", "triangular_solve", "cholesky", "eigh", "qr", "inv", "det", "slogdet", "rsqrt",
+    "log2", "log10", "atan2", "hypot", "logaddexp", "norm", "cumsum", "cumprod", "sort", "argsort", "topk", "solve",
+    "triangular_solve", "cholesky", "eigh", "qr", "inv", "det", "slogdet", "rsqrt",
     "relu", "softplus", "gelu",
     "square", "pow", "max", "min", "where", "cast", "clip", "sum",
     "mean", "prod", "logsumexp", "argmax", "argmin", "softmax", "log_softmax", "layer_norm", "one_hot",

@@ -12,13 +12,15 @@ enum Reductions {
     return b.reshape(reduced, x.type.shape.enumerated().map { axes.contains($0.offset) ? .known(1) : $0.element })
   }
 
+  /// The number of elements reduced, in f64 (a product of extents too large for an Int is left
+  /// to the verifier's size limit, E6009).
   static func count(_ x: Value, axes: [Int]) -> Double? {
-    var n = 1
+    var n = 1.0
     for axis in axes {
       guard let extent = x.type.shape[axis].value else { return nil }
-      n *= extent
+      n *= Double(extent)
     }
-    return Double(n)
+    return n
   }
 
   static func call(_ name: String, _ args: BuiltinArguments) throws -> SemaValue? {

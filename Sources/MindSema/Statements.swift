@@ -129,7 +129,7 @@ extension Elaborator {
     var carried: [Binding] = []
     for name in assignedNames(blocks) {
       guard let binding = scope.lookup(name), binding.mutable else { continue }
-      if case .literal = binding.value { binding.value = .tensor(try materialize(binding.value, span: binding.span)) }
+      binding.value = try materializingLiterals(binding.value, span: binding.span)
       _ = try leavesMaterialized(binding.value, span: binding.span)
       carried.append(binding)
     }
@@ -152,6 +152,7 @@ extension Elaborator {
       if case .literal = binding.value, case .tensor(let v) = initial {
         binding.value = .tensor(try materialize(binding.value, as: v.type.dtype, span: span))
       }
+      binding.value = try materializingLiterals(binding.value, span: span)
       let now = try leavesMaterialized(binding.value, span: span)
       let was = leaves(initial)
       guard now.count == was.count, zip(now, was).allSatisfy({ sameCarriedType($0.type, $1.type) }) else {

@@ -57,7 +57,8 @@ import Testing
     #expect(build.status == 0, "\(build.error)")
     let header = try String(contentsOfFile: directory + "/model.h", encoding: .utf8)
     #expect(header.contains("int32_t mind_grad_loss(mind_status *status, const float *in0 /* [3, 2] */"))
-    let compiled = try Tools.shell("cd \(directory) && cc -Wall -Werror main.c model.o -lopenblas -lm -o main && ./main")
+    let compiled = try Tools.shell(
+      "cd \(directory) && cc -Wall -Werror main.c model.o -lopenblas -lm -o main && ./main")
     #expect(compiled.status == 0, "\(compiled.error)")
     let lines = compiled.output.split(separator: "\n").map(String.init)
     try #require(lines.count == 6)

@@ -193,6 +193,12 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
       code: "E6009", location: "1:23", message: "is too large (the limit is 16 GiB)",
       source: "fn main() { print(sum(zeros([100000, 100000, 10]))); }"),
     .init(
+      code: "E6009", location: "1:24", message: "a tensor of shape [4294967296, 4294967296] is too large",
+      source: "fn main() { print(mean(zeros([4294967296, 4294967296]))); }"),
+    .init(
+      code: "E3004", location: "1:34", message: "axis 0 is out of range for a tensor of rank 0",
+      source: "fn main() { print(mean(1.0, axes=[0])); }"),
+    .init(
       code: "E3010", location: "1:34", message: "ragged array literal",
       source: "fn main() { let x = [[1.0, 2.0], [3.0]]; }"),
     .init(

@@ -71,6 +71,19 @@ import Testing
     #expect(covered.count >= 30)
   }
 
+  /// A loop carries a tuple whose members start as number literals (issue 15's third case, a
+  /// trap before): the literals become f32 tensors, and the derivative goes through them.
+  @Test func loopCarriedTuplesStartingAsLiteralsAreDifferentiated() throws {
+    let result = run(
+      """
+      fn f(x: f32) -> f32 { let mut t = (x, 1.0); for i in 0..3 { t = (t.0 * x, t.1 + 2.0); } t.0 * t.1 }
+      fn g(x: f32) -> f32 { let mut t = (x, 1.0); for i in 0..2 { t = (x, 2.0); } x }
+      fn main() { print(f(2.0), grad(f)(2.0), grad(g)(1.0)); }
+      """)
+    #expect(result.errors == "")
+    #expect(result.output == "112.0 224.0 1.0\n")
+  }
+
   @Test func thirdDerivativeOfACubeIsAConstantInOptimizedMIR() throws {
     let program = try Program(
       source: try Repository.read(Repository.root.appendingPathComponent("Examples/higher_order.mind").path),

@@ -42,6 +42,38 @@ extension FunctionLowering {
     _ = ir.call(getrf, [size, size, factor, size, pivots, fortranInt(0)])
   }
 
+  /// Copies the [rows, columns] matrix of `value` at element `base` into `destination` in
+  /// column-major order (what LAPACK reads).
+  private func copyToColumnMajor(
+    _ value: Value, at base: LLVMValueRef, rows: Int, columns: Int, into destination: LLVMValueRef
+  ) {
+    ir.loopNest([rows, columns]) { ij in
+      let at = LLVMBuildAdd(ir.ref, base, ir.linearIndex(ij, [columns, 1]), "")!
+      ir.store(value.type.dtype, element(value, at, width: 1), destination, ir.linearIndex([ij[1], ij[0]], [rows, 1]))
+    }
+  }
+
+  /// Copies a column-major [rows, columns] matrix of `dtype` into `destination` row-major, at
+  /// element `base`.
+  private func copyFromColumnMajor(
+    _ source: LLVMValueRef, _ dtype: DType, rows: Int, columns: Int, into destination: LLVMValueRef,
+    at base: LLVMValueRef
+  ) {
+    ir.loopNest([rows, columns]) { ij in
+      let x = ir.load(dtype, source, ir.linearIndex([ij[1], ij[0]], [rows, 1]))
+      ir.store(dtype, x, destination, LLVMBuildAdd(ir.ref, base, ir.linearIndex(ij, [columns, 1]), "")!)
+    }
+  }
+
+  /// A buffer for each result of an op whose results are matrices, registered as its value.
+  private func resultBuffers(_ op: Operation) -> [LLVMValueRef] {
+    op.results.map { result in
+      let buffer = allocate(result.type)
+      values[result] = buffer
+      return buffer
+    }
+  }
+
   /// A Fortran character argument.
   private func fortranCharacter(_ c: Character) -> LLVMValueRef {
     let slot = LLVMBuildAlloca(allocationBuilder, ir.i8, "")!
@@ -68,15 +100,9 @@ extension FunctionLowering {
     ir.loop(count) { matrix in
       prepare(matrix)
       let base = LLVMBuildMul(b, matrix, ir.int(n * k), "")!
-      ir.loopNest([n, k]) { ij in
-        let at = LLVMBuildAdd(b, base, ir.linearIndex(ij, [k, 1]), "")!
-        ir.store(dtype, element(rhs, at, width: 1), columns, ir.linearIndex([ij[1], ij[0]], [n, 1]))
-      }
+      copyToColumnMajor(rhs, at: base, rows: n, columns: k, into: columns)
       solve(columns, n, k)
-      ir.loopNest([n, k]) { ij in
-        let x = ir.load(dtype, columns, ir.linearIndex([ij[1], ij[0]], [n, 1]))
-        ir.store(dtype, x, destination, LLVMBuildAdd(b, base, ir.linearIndex(ij, [k, 1]), "")!)
-      }
+      copyFromColumnMajor(columns, dtype, rows: n, columns: k, into: destination, at: base)
     }
   }
 
@@ -205,11 +231,8 @@ extension FunctionLowering {
     let a = op.operands[0]
     let dtype = a.type.dtype
     let (count, n) = matrices(a.type)
-    let (valuesResult, vectorsResult) = (op.results[0], op.results[1])
-    let eigenvalues = allocate(valuesResult.type)
-    let eigenvectors = allocate(vectorsResult.type)
-    values[valuesResult] = eigenvalues
-    values[vectorsResult] = eigenvectors
+    let buffers = resultBuffers(op)
+    let (eigenvalues, eigenvectors) = (buffers[0], buffers[1])
     guard count > 0 else { return }
     let work = max(1, 34 * n)
     let scratch = allocate(TensorType(dtype, known: [n, n]))
@@ -228,11 +251,8 @@ extension FunctionLowering {
           fortranCharacter("V"), fortranCharacter("U"), size, scratch, size, w, workspace, fortranInt(work), info,
           ir.int(1), ir.int(1),
         ])
-      let base = LLVMBuildMul(b, matrix, ir.int(n * n), "")!
-      ir.loopNest([n, n]) { ij in
-        let x = ir.load(dtype, scratch, ir.linearIndex([ij[1], ij[0]], [n, 1]))
-        ir.store(dtype, x, eigenvectors, LLVMBuildAdd(b, base, ir.linearIndex(ij, [n, 1]), "")!)
-      }
+      copyFromColumnMajor(
+        scratch, dtype, rows: n, columns: n, into: eigenvectors, at: LLVMBuildMul(b, matrix, ir.int(n * n), "")!)
     }
   }
 
@@ -243,11 +263,8 @@ extension FunctionLowering {
     let dtype = a.type.dtype
     let (m, n) = (a.type.extents[a.type.rank - 2], a.type.extents[a.type.rank - 1])
     let count = m * n == 0 ? 0 : a.type.elementCount / (m * n)
-    let (qResult, rResult) = (op.results[0], op.results[1])
-    let q = allocate(qResult.type)
-    let r = allocate(rResult.type)
-    values[qResult] = q
-    values[rResult] = r
+    let buffers = resultBuffers(op)
+    let (q, r) = (buffers[0], buffers[1])
     guard count > 0 else { return }
     let work = max(1, 64 * n)
     let scratch = allocate(TensorType(dtype, known: [n, m]))
@@ -259,10 +276,7 @@ extension FunctionLowering {
     let b = ir.ref
     ir.loop(count) { matrix in
       let base = LLVMBuildMul(b, matrix, ir.int(m * n), "")!
-      ir.loopNest([m, n]) { ij in
-        let x = element(a, LLVMBuildAdd(b, base, ir.linearIndex(ij, [n, 1]), "")!, width: 1)
-        ir.store(dtype, x, scratch, ir.linearIndex([ij[1], ij[0]], [m, 1]))
-      }
+      copyToColumnMajor(a, at: base, rows: m, columns: n, into: scratch)
       let (rows, columns) = (fortranInt(m), fortranInt(n))
       _ = ir.call(geqrf, [rows, columns, scratch, rows, tau, workspace, fortranInt(work), fortranInt(0)])
       let rBase = LLVMBuildMul(b, matrix, ir.int(n * n), "")!
@@ -273,10 +287,7 @@ extension FunctionLowering {
         ir.store(dtype, v, r, LLVMBuildAdd(b, rBase, ir.linearIndex(ij, [n, 1]), "")!)
       }
       _ = ir.call(orgqr, [rows, columns, columns, scratch, rows, tau, workspace, fortranInt(work), fortranInt(0)])
-      ir.loopNest([m, n]) { ij in
-        let x = ir.load(dtype, scratch, ir.linearIndex([ij[1], ij[0]], [m, 1]))
-        ir.store(dtype, x, q, LLVMBuildAdd(b, base, ir.linearIndex(ij, [n, 1]), "")!)
-      }
+      copyFromColumnMajor(scratch, dtype, rows: m, columns: n, into: q, at: base)
     }
   }
 }

@@ -38,8 +38,11 @@ struct BuiltinArguments {
     try e.materialize(positional[i].value, as: dtype, span: positional[i].span)
   }
 
+  /// A floating-point argument; an integer literal (a number or an array of them) is weakly
+  /// typed and becomes f32 here (`exp(1)`, `sqrt([4, 9])`), as in JAX; an integer tensor is E2005.
   func float(_ i: Int) throws -> Value {
-    let v = try tensor(i, as: nil)
+    var v = try tensor(i, as: nil)
+    if !v.type.dtype.isFloat && e.isWeakLiteral(positional[i].value) { v = try tensor(i, as: .f32) }
     guard v.type.dtype.isFloat else {
       throw Diagnostic(
         "E2005", "`\(name)` expects a floating-point tensor, found \(describe(v.type))", at: positional[i].span)

@@ -263,6 +263,15 @@ public final class Elaborator {
     return try conform(value, to: returnType, bindings: &bindings, span: span, what: "the result of `\(decl.name)`")
   }
 
+  /// A number literal or an array literal of numbers: either takes the dtype its context asks for.
+  func isWeakLiteral(_ value: SemaValue) -> Bool {
+    switch value {
+    case .literal: return true
+    case .tensor(let v): return weakArrays[v] != nil
+    default: return false
+    }
+  }
+
   /// An extent as a value: its integer, or (checking a definition) a placeholder standing for it.
   func extentValue(_ extent: Dim) -> SemaValue {
     if let n = extent.value { return .literal(Double(n), isFloat: false) }

@@ -46,7 +46,10 @@ enum Elementwise {
       return .tensor(b.binary(name == "max" ? .max : .min, xs[0], xs[1]))
     case "atan2", "hypot", "logaddexp":
       try args.expect(2...2)
-      let xs = try args.e.harmonize(args.positional.map { ($0.value, $0.span) }, span: args.span)
+      // Integer literals only (atan2(1, 2)): f32, as for the one-argument functions.
+      let literals = args.positional.allSatisfy { args.e.isWeakLiteral($0.value) }
+      let xs = try args.e.harmonize(
+        args.positional.map { ($0.value, $0.span) }, span: args.span, dtype: literals ? .f32 : nil)
       guard xs[0].type.dtype.isFloat else {
         throw Diagnostic(
           "E2005", "`\(name)` expects floating-point tensors, found \(describe(xs[0].type))", at: args.span)

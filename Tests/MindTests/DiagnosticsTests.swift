@@ -135,8 +135,11 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
       code: "E2019", location: "1:35", message: "`dtype` of `rand` must be one of f32, f64",
       source: "fn main() { print(rand([2], dtype=i64)); }"),
     .init(
+      code: "E2005", location: "1:51", message: "`exp` expects a floating-point tensor, found i64",
+      source: "fn main() { let i = argmax([1.0, 2.0]); print(exp(i)); }"),
+    .init(
       code: "E2005", location: "1:19", message: "`atan2` expects floating-point tensors, found Tensor<i64, 2>",
-      source: "fn main() { print(atan2([1, 2], 3)); }"),
+      source: "fn main() { print(atan2(argmax([[1.0, 2.0], [2.0, 1.0]], axis=1), 3)); }"),
     .init(
       code: "E3011", location: "1:50", message: "a window of sizes [3] does not fit a tensor of shape [2]",
       source: "fn main() { print(dynamic_slice([1.0, 2.0], [0], [3])); }"),

@@ -151,6 +151,7 @@ CASES = [
     ("qr_q", "abs(qr(H).0)", np.abs(np.linalg.qr(H)[0])), ("qr_r", "abs(qr(H).1)", np.abs(np.linalg.qr(H)[1])),
     ("qr_product", "{ let (q, r) = qr(stack([H, H * 2.0])); q @ r }", np.stack([H, H * 2])),
     ("f64_solve", "solve(cast<f64>(S), cast<f64>(v))", np.linalg.solve(S.astype(np.float64), v.astype(np.float64))),
+    ("int_literals_to_float", "exp([0, 1]) + sqrt([4, 9]) + mean([1, 2, 4])", np.exp([0.0, 1.0]).astype(f32) + np.sqrt([4.0, 9.0]).astype(f32) + f32(7 / 3)),
     ("f64_atan", "atan(cast<f64>(A))", np.arctan(A.astype(np.float64))),
     ("f64_tanh", "tanh(cast<f64>(A))", np.tanh(A.astype(np.float64))),
     ("f64_erfc", "erfc(cast<f64>(A) * 3.0)", np.vectorize(math.erfc)(A.astype(np.float64) * 3)),

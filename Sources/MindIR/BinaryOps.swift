@@ -25,7 +25,12 @@ public struct BinaryOpRecord: Sendable {
 }
 
 extension BinaryOp {
-  public var record: BinaryOpRecord {
+  /// The op's record, built once (every type rule and fold asks for it).
+  public var record: BinaryOpRecord { Self.records[self]! }
+
+  private static let records = Dictionary(uniqueKeysWithValues: allCases.map { ($0, $0.makeRecord()) })
+
+  private func makeRecord() -> BinaryOpRecord {
     typealias R = BinaryOpRecord
     let one: @Sendable (Builder, Value) -> Value = { b, v in b.splat(1, like: v.type) }
     switch self {

@@ -58,7 +58,12 @@ public struct UnaryOpRecord: Sendable {
 }
 
 extension UnaryOp {
-  public var record: UnaryOpRecord {
+  /// The op's record, built once (every type rule and fold asks for it).
+  public var record: UnaryOpRecord { Self.records[self]! }
+
+  private static let records = Dictionary(uniqueKeysWithValues: allCases.map { ($0, $0.makeRecord()) })
+
+  private func makeRecord() -> UnaryOpRecord {
     typealias R = UnaryOpRecord
     let kernel: @Sendable (DType) -> R.Lowering = { _ in .kernel }
     let intrinsic = { (name: String) -> @Sendable (DType) -> R.Lowering in { _ in .intrinsic(name) } }

@@ -57,7 +57,7 @@ public enum DerivativeRules {
     if op.kind == .slogdet {
       // d log|det A| = tr(A⁻¹ dA): the adjoint is ḡ A⁻ᵀ (the sign carries none).
       guard let g = adjoints[1] else { return out }
-      let inverseTransposed = b.value(.solve, [transposedMatrices(x[0], b), identity(like: x[0].type, b)])
+      let inverseTransposed = b.value(.solve, [b.matrixTranspose(x[0]), identity(like: x[0].type, b)])
       out[0] = b.binary(
         .mul, b.value(.broadcast(dims: Array(0..<g.type.rank)), [g], type: x[0].type), inverseTransposed)
       return out
@@ -98,11 +98,8 @@ public enum DerivativeRules {
       for (i, p) in perm.enumerated() { inverse[p] = i }
       out[0] = b.value(.transpose(perm: inverse), [g])
     case .matmul:
-      let rank = g.type.rank
-      var swap = Array(0..<rank)
-      swap.swapAt(rank - 1, rank - 2)
-      if needed[0] { out[0] = b.value(.matmul, [g, b.value(.transpose(perm: swap), [x[1]])]) }
-      if needed[1] { out[1] = b.value(.matmul, [b.value(.transpose(perm: swap), [x[0]]), g]) }
+      if needed[0] { out[0] = b.value(.matmul, [g, b.matrixTranspose(x[1])]) }
+      if needed[1] { out[1] = b.value(.matmul, [b.matrixTranspose(x[0]), g]) }
     case .slice(let starts, let strides):
       out[0] = b.value(.unslice(starts: starts, strides: strides), [g], type: x[0].type)
     case .unslice(let starts, let strides):
@@ -127,9 +124,9 @@ public enum DerivativeRules {
       }
     case .solve:
       // X = A⁻¹B: B̄ = A⁻ᵀX̄, Ā = -B̄Xᵀ.
-      let right = b.value(.solve, [transposedMatrices(x[0], b), g])
+      let right = b.value(.solve, [b.matrixTranspose(x[0]), g])
       if needed[1] { out[1] = right }
-      if needed[0] { out[0] = b.unary(.neg, b.value(.matmul, [right, transposedMatrices(y[0], b)])) }
+      if needed[0] { out[0] = b.unary(.neg, b.value(.matmul, [right, b.matrixTranspose(y[0])])) }
     case .triangularSolve(let lower, let transposeA):
       // X = op(A)⁻¹B: B̄ = op(A)⁻ᵀX̄; Ā = -B̄Xᵀ (or -XB̄ᵀ for op(A) = Aᵀ) on A's triangle.
       let right = b.value(.triangularSolve(lower: lower, transposeA: !transposeA), [x[0], g])
@@ -137,8 +134,8 @@ public enum DerivativeRules {
       if needed[0] {
         let outer =
           transposeA
-          ? b.value(.matmul, [y[0], transposedMatrices(right, b)])
-          : b.value(.matmul, [right, transposedMatrices(y[0], b)])
+          ? b.value(.matmul, [y[0], b.matrixTranspose(right)])
+          : b.value(.matmul, [right, b.matrixTranspose(y[0])])
         out[0] = b.unary(.neg, b.binary(.mul, outer, triangle(like: x[0].type, lower: lower, diagonal: 1, b)))
       }
     case .cholesky:
@@ -146,11 +143,10 @@ public enum DerivativeRules {
       // adjoint of a symmetric A is (S + Sᵀ)/2.
       let l = y[0]
       let phi = b.binary(
-        .mul, b.value(.matmul, [transposedMatrices(l, b), g]), triangle(like: l.type, lower: true, diagonal: 0.5, b))
+        .mul, b.value(.matmul, [b.matrixTranspose(l), g]), triangle(like: l.type, lower: true, diagonal: 0.5, b))
       let left = b.value(.triangularSolve(lower: true, transposeA: true), [l, phi])
-      let s = transposedMatrices(
-        b.value(.triangularSolve(lower: true, transposeA: true), [l, transposedMatrices(left, b)]), b)
-      out[0] = b.binary(.mul, b.binary(.add, s, transposedMatrices(s, b)), b.splat(0.5, like: s.type))
+      let s = b.matrixTranspose(b.value(.triangularSolve(lower: true, transposeA: true), [l, b.matrixTranspose(left)]))
+      out[0] = b.binary(.mul, b.binary(.add, s, b.matrixTranspose(s)), b.splat(0.5, like: s.type))
     case .gather(let axis):
       out[0] = b.value(.scatterAdd(axis: axis), [g, x[1]], type: x[0].type)
     case .scatterAdd(let axis):
@@ -161,18 +157,9 @@ public enum DerivativeRules {
     return out
   }
 
-  /// The matrices of a [..., m, n] tensor transposed (the last two axes swapped).
-  static func transposedMatrices(_ x: Value, _ b: Builder) -> Value {
-    var perm = Array(0..<x.type.rank)
-    perm.swapAt(x.type.rank - 1, x.type.rank - 2)
-    return b.value(.transpose(perm: perm), [x])
-  }
-
   /// Identity matrices of a [..., n, n] type.
   static func identity(like type: TensorType, _ b: Builder) -> Value {
-    let n = type.shape[type.rank - 1].value ?? 0
-    let eye = b.constant(
-      .dense((0..<(n * n)).map { $0 / n == $0 % n ? 1 : 0 }), TensorType(type.dtype, known: [n, n]))
+    let eye = b.identity(type.shape[type.rank - 1].value ?? 0, type.dtype)
     return b.value(.broadcast(dims: [type.rank - 2, type.rank - 1]), [eye], type: type)
   }
 
@@ -207,11 +194,11 @@ public enum DerivativeRules {
       let offDiagonal = b.binary(.sub, b.splat(1, like: type), identity(like: type, b))
       let differences = b.binary(.add, b.binary(.sub, rows, columns), identity(like: type, b))
       let f = b.binary(.div, offDiagonal, differences)
-      let projected = b.binary(.mul, f, b.value(.matmul, [transposedMatrices(v, b), vBar]))
+      let projected = b.binary(.mul, f, b.value(.matmul, [b.matrixTranspose(v), vBar]))
       inner = inner.map { b.binary(.add, $0, projected) } ?? projected
     }
-    let full = b.value(.matmul, [b.value(.matmul, [v, inner!]), transposedMatrices(v, b)])
-    return b.binary(.mul, b.binary(.add, full, transposedMatrices(full, b)), b.splat(0.5, like: type))
+    let full = b.value(.matmul, [b.value(.matmul, [v, inner!]), b.matrixTranspose(v)])
+    return b.binary(.mul, b.binary(.add, full, b.matrixTranspose(full)), b.splat(0.5, like: type))
   }
 
   /// The adjoint of A = QR (m >= n) from those of Q and R: the transpose of the JVP rule JAX
@@ -221,13 +208,13 @@ public enum DerivativeRules {
     guard qBar != nil || rBar != nil else { return nil }
     let zerosQ = b.splat(0, like: q.type)
     let gq = qBar ?? zerosQ
-    var n = b.value(.matmul, [transposedMatrices(q, b), gq])
-    if let rBar { n = b.binary(.sub, n, b.value(.matmul, [rBar, transposedMatrices(r, b)])) }
+    var n = b.value(.matmul, [b.matrixTranspose(q), gq])
+    if let rBar { n = b.binary(.sub, n, b.value(.matmul, [rBar, b.matrixTranspose(r)])) }
     let strictlyLower = triangle(like: n.type, lower: true, diagonal: 0, b)
-    let k = b.binary(.sub, b.binary(.mul, b.binary(.sub, n, transposedMatrices(n, b)), strictlyLower), n)
+    let k = b.binary(.sub, b.binary(.mul, b.binary(.sub, n, b.matrixTranspose(n)), strictlyLower), n)
     let g = b.binary(.add, gq, b.value(.matmul, [q, k]))
     // G R⁻ᵀ = (R⁻¹ Gᵀ)ᵀ.
-    let solved = b.value(.triangularSolve(lower: false, transposeA: false), [r, transposedMatrices(g, b)])
-    return transposedMatrices(solved, b)
+    let solved = b.value(.triangularSolve(lower: false, transposeA: false), [r, b.matrixTranspose(g)])
+    return b.matrixTranspose(solved)
   }
 }

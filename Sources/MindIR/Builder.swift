@@ -78,6 +78,23 @@ public final class Builder {
     return value(.broadcast(dims: keptDims), [squeezed], type: TensorType(x.type.dtype, shape))
   }
 
+  /// `x` with axis `from` moved to position `to`, the other axes in order.
+  public func moveAxis(_ x: Value, from: Int, to: Int) -> Value {
+    guard from != to else { return x }
+    var perm = Array(0..<x.type.rank)
+    perm.remove(at: from)
+    perm.insert(from, at: to)
+    return value(.transpose(perm: perm), [x], type: TensorType(x.type.dtype, perm.map { x.type.shape[$0] }))
+  }
+
+  /// The matrices of a [..., m, n] tensor transposed (the last two axes swapped).
+  public func matrixTranspose(_ x: Value) -> Value { moveAxis(x, from: x.type.rank - 1, to: x.type.rank - 2) }
+
+  /// The n x n identity matrix.
+  public func identity(_ n: Int, _ dtype: DType) -> Value {
+    constant(.dense((0..<(n * n)).map { $0 / n == $0 % n ? 1 : 0 }), TensorType(dtype, known: [n, n]))
+  }
+
   public func reduce(_ op: ReduceOp, _ x: Value, axes: [Int]) -> Value {
     axes.isEmpty ? x : value(.reduce(op, axes: axes.sorted()), [x])
   }

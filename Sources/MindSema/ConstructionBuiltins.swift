@@ -17,13 +17,6 @@ enum Construction {
       }
       return shape
     }
-    /// A constant of `dtype`; its elements (`elements(n)` for a known extent n) only where every
-    /// extent is known, which is always so in a specialization.
-    func constant(_ dtype: DType, _ shape: [Dim], _ elements: (Int) -> [Double]) -> Value {
-      let type = TensorType(dtype, shape)
-      guard type.isConcrete else { return b.constant(.splat(0), type) }
-      return b.constant(.dense(elements(type.elementCount)), type)
-    }
     let floats: [DType] = [.f32, .f64]
     /// A tensor of `shape` filled with the scalar second argument, of `dtype` when given.
     func filled(_ shape: [Dim], dtype: DType?) throws -> Value {
@@ -63,11 +56,9 @@ enum Construction {
       guard (0...(1 << 12)).contains(n.value ?? 0) else {
         throw Diagnostic("E6009", "`eye` needs a size between 0 and 4096, found \(n)", at: args.span)
       }
-      return .tensor(
-        constant(dtype, [n, n]) { count in
-          let k = n.value!
-          return (0..<count).map { $0 / k == $0 % k ? 1 : 0 }
-        })
+      // A size only named (checking a definition): a placeholder of the type.
+      guard let size = n.value else { return .tensor(b.constant(.splat(0), TensorType(dtype, [n, n]))) }
+      return .tensor(b.identity(size, dtype))
     case "arange":
       try args.expect(1...3, keywords: ["dtype"])
       // arange(n) of an extent only named: n integers.
@@ -107,10 +98,10 @@ enum Construction {
       guard (0...(1 << 24)).contains(count.value ?? 0) else {
         throw Diagnostic("E3006", "bad `linspace` count \(count)", at: args.span)
       }
-      return .tensor(
-        constant(dtype, [count]) { n in
-          (0..<n).map { i in n == 1 ? start : start + (stop - start) * Double(i) / Double(n - 1) }
-        })
+      // A count only named (checking a definition): a placeholder of the type.
+      guard let n = count.value else { return .tensor(b.constant(.splat(0), TensorType(dtype, [count]))) }
+      let data = (0..<n).map { i in n == 1 ? start : start + (stop - start) * Double(i) / Double(n - 1) }
+      return .tensor(b.constant(.dense(data), TensorType(dtype, known: [n])))
     case "randn", "rand":
       try args.expect(1...1, keywords: ["seed", "dtype"])
       let dtype = try args.keywordDType(allowed: floats) ?? .f32

@@ -69,9 +69,7 @@ enum LinearAlgebra {
       let op = b.create(.eigh, [a])
       return .tuple([.tensor(op.results[0]), .tensor(op.results[1])])
     case "inv":
-      let eye = b.constant(
-        .dense((0..<((n.value ?? 0) * (n.value ?? 0))).map { $0 / n.value! == $0 % n.value! ? 1 : 0 }),
-        TensorType(a.type.dtype, [n, n]))
+      let eye = n.value.map { b.identity($0, a.type.dtype) } ?? b.constant(.splat(0), TensorType(a.type.dtype, [n, n]))
       return .tensor(b.value(.solve, [a, b.broadcast(eye, to: a.type.shape)]))
     default:
       let op = b.create(.slogdet, [a])

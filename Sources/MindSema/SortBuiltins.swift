@@ -36,15 +36,11 @@ enum Sorting {
     }
     let axis = try args.normalizeAxis(try args.keywordInt("axis") ?? -1, rank: x.type.rank, span: args.span)
     let descending = try args.keywordBool("descending") ?? false
-    var perm = Array(0..<x.type.rank)
-    perm.append(perm.remove(at: axis))
-    let moved = perm == Array(0..<x.type.rank) ? x : b.value(.transpose(perm: perm), [x])
+    let last = x.type.rank - 1
+    let moved = b.moveAxis(x, from: axis, to: last)
     let order = b.value(.argsort(descending: descending), [moved])
     let sorted = name == "sort" ? takeAlongLastAxis(moved, order, b) : order
-    guard moved !== x else { return .tensor(sorted) }
-    var inverse = perm
-    for (i, p) in perm.enumerated() { inverse[p] = i }
-    return .tensor(b.value(.transpose(perm: inverse), [sorted]))
+    return .tensor(b.moveAxis(sorted, from: last, to: axis))
   }
 
   /// x[..., indices[..., j]] row by row: one gather from the flattened x at row·n + index.

@@ -164,21 +164,12 @@ extension Elaborator {
       name, parameters: arguments.flatMap(leaves).map(\.type) + specialized.extra.map(\.type)
     ) { b, parameters in
       let moved = zip(parameters, leafAxes + specialized.extra.map { _ in nil }).map { parameter, axis in
-        axis.map { movingAxis(parameter, from: $0, to: 0, b) } ?? parameter
+        axis.map { b.moveAxis(parameter, from: $0, to: 0) } ?? parameter
       }
       let outputs = b.create(.call(callee: batched.name), moved, resultTypes: batched.resultTypes).results
-      return zip(outputs, outputAxes).map { movingAxis($0, from: 0, to: $1, b) }
+      return zip(outputs, outputAxes).map { b.moveAxis($0, from: 0, to: $1) }
     }
     return Specialized(
       function: wrapper, result: stacked(result, size: size, axes: outputAxes), extra: specialized.extra)
-  }
-
-  /// `x` with axis `from` moved to position `to`, the others in order.
-  func movingAxis(_ x: Value, from: Int, to: Int, _ b: Builder) -> Value {
-    guard from != to else { return x }
-    var perm = Array(0..<x.type.rank)
-    perm.remove(at: from)
-    perm.insert(from, at: to)
-    return b.value(.transpose(perm: perm), [x], type: TensorType(x.type.dtype, perm.map { x.type.shape[$0] }))
   }
 }

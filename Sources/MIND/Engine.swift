@@ -141,9 +141,14 @@ public final class Engine {
   ) throws -> RunReport {
     var timings = StageTimings()
     let (module, entry) = try program.specialize(entry: name)
-    // The key prints the whole specialized program: only worth it with a cache.
+    // The key prints the whole specialized program and the source items it reaches (custom
+    // gradient rules are specialized only when differentiated): only worth it with a cache.
     let key =
-      cache == nil ? "" : ObjectCache.key([fingerprint, entry.name, Printer.print(module, runtimeLocations: true)])
+      cache == nil
+      ? ""
+      : ObjectCache.key([
+        fingerprint, entry.name, program.reachedItems(from: [name]), Printer.print(module, runtimeLocations: true),
+      ])
     var report = RunReport(timings: timings, cache: .disabled, key: key)
     if let cache {
       let (hit, loadTime) = measure { cache.load(key) }

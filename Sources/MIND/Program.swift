@@ -180,6 +180,12 @@ extension Program {
     }
   }
 
+  /// The printed source items `roots` reach (functions, constants, custom gradient rules,
+  /// structs): with the specialized MIR, what the object cache key covers.
+  public func reachedItems(from roots: [String]) -> String {
+    ItemDependencies.text(reachedFrom: roots, in: ast)
+  }
+
   public func hasFunction(_ name: String) -> Bool {
     ast.items.contains { if case .function(let decl) = $0 { return decl.name == name } else { return false } }
   }

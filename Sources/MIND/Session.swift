@@ -319,13 +319,19 @@ public struct CompiledFunction {
 
 extension Program {
   /// The MIR function computing `callee(arguments)`, specialized but not yet differentiated,
-  /// and, when `canonical`, the text of it and everything it reaches (for the cache key).
+  /// and, when `canonical`, the text of it and everything it reaches, in MIR and in the source
+  /// (for the cache key).
   func specializeCall(_ callee: Expr, _ types: [TensorType], name: String, canonical: Bool) throws -> (
     MindIR.Function, String?
   ) {
     try onLargeStack {
       let function = try self.elaborator.specializeExport(callee: callee, argumentTypes: types, name: name)
-      return (function, canonical ? Printer.print(self.reachable(from: function), runtimeLocations: true) : nil)
+      guard canonical else { return (function, nil) }
+      var names: [String] = []
+      ASTWalker.visitNames(callee) { names.append($0) }
+      return (
+        function, self.reachedItems(from: names) + Printer.print(self.reachable(from: function), runtimeLocations: true)
+      )
     }
   }
 

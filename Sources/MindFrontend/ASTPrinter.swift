@@ -39,6 +39,10 @@ public struct ASTPrinter {
     let attributes = decl.attributes.map { "@\($0.name) " }.joined()
     let parameters = decl.parameters.map { "\($0.name): \($0.type?.type.spelled ?? "_")" }.joined(separator: ", ")
     line(depth, "(\(attributes)fn \(decl.name) (\(parameters)) -> \(decl.returnType?.type.spelled ?? "()")")
+    for attribute in decl.attributes where !attribute.arguments.isEmpty {
+      line(depth + 1, "(@\(attribute.name)")
+      attribute.arguments.forEach { expr($0, depth + 2) }
+    }
     block(decl.body, depth + 1)
   }
 

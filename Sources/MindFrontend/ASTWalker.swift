@@ -1,4 +1,5 @@
-// Visits every name an expression or block refers to (for closures: what they may capture).
+// Visits every name an expression, block or function refers to (for closures: what they may
+// capture; for the object cache: which items compiled code depends on).
 
 public enum ASTWalker {
   public static func visitNames(_ expr: Expr, _ visit: (String) -> Void) {
@@ -48,9 +49,15 @@ public enum ASTWalker {
       case .while(let c, let body):
         visitNames(c, visit)
         visitNames(body, visit)
-      case .function(let decl): visitNames(decl.body, visit)
+      case .function(let decl): visitNames(decl, visit)
       }
     }
     if let result = block.result { visitNames(result, visit) }
+  }
+
+  /// The names a function's attributes (`@custom_grad(g)`) and body refer to.
+  public static func visitNames(_ decl: FunctionDecl, _ visit: (String) -> Void) {
+    for attribute in decl.attributes { attribute.arguments.forEach { visitNames($0, visit) } }
+    visitNames(decl.body, visit)
   }
 }

@@ -83,6 +83,62 @@ import Testing
     #expect(d != a)
   }
 
+  static let dependentSource = """
+    struct Pair { a: f32, b: f32 }
+    let scale = 3.0;
+    fn helper(u: f32) -> f32 { u * 2.0 }
+    fn rule(x: f32, upstream: f32) -> f32 { helper(upstream) }
+    fn other_rule(x: f32, upstream: f32) -> f32 { upstream }
+    @custom_grad(rule)
+    fn f(x: f32) -> f32 { x * x }
+    @checkpoint
+    fn block(x: f32) -> f32 { tanh(x) * scale }
+    fn unused(x: f32) -> f32 { x }
+    fn main() { let h = |x: f32| f(x) + block(x); print(grad(h)(1.0)); }
+    """
+
+  /// The key covers every item the compiled code depends on, custom gradient rules reached
+  /// through a closure included (once, two programs differing in a rule's body shared a key and
+  /// the second printed the first's gradient), and nothing else.
+  @Test func keysCoverEveryItemTheEntryReaches() throws {
+    let directory = freshDirectory()
+    let base = try runOnce(Self.dependentSource, directory: directory)
+    #expect(base.output == "3.259923\n")
+    let mutations: [(item: String, from: String, to: String)] = [
+      ("a custom rule's body", "helper(upstream) }", "helper(upstream) + 5.0 }"),
+      ("a function the rule calls", "u * 2.0", "u * 7.0"),
+      ("which rule", "@custom_grad(rule)", "@custom_grad(other_rule)"),
+      ("a checkpoint attribute", "@checkpoint\n", ""),
+      ("a constant", "let scale = 3.0", "let scale = 4.0"),
+      ("a struct", "a: f32, b: f32", "a: f32, c: f32"),
+    ]
+    for mutation in mutations {
+      let source = Self.dependentSource.replacingOccurrences(of: mutation.from, with: mutation.to)
+      try #require(source != Self.dependentSource)
+      let cached = try runOnce(source, directory: directory)
+      #expect(cached.report.cache == .miss, "changing \(mutation.item) must change the key")
+      #expect(cached.output == (try runOnce(source, directory: nil)).output, "\(mutation.item)")
+    }
+    let unrelated = Self.dependentSource.replacingOccurrences(of: "{ x }", with: "{ x + 1.0 }")
+    guard case .hit = try runOnce(unrelated, directory: directory).report.cache else {
+      Issue.record("a change to a function the entry does not reach must keep the key")
+      return
+    }
+  }
+
+  @Test func sessionKeysCoverCustomRules() throws {
+    let directory = freshDirectory()
+    var outputs: [Float] = []
+    for factor in ["2.0", "7.0", "2.0"] {
+      let source = Self.dependentSource.replacingOccurrences(of: "u * 2.0", with: "u * " + factor)
+      let session = try Session(source: source, cacheDirectory: directory)
+      session.tieredCompilation = false  // the entry is stored before the call returns
+      outputs += try session.function("grad(|x: f32| f(x))")(Tensor(1 as Float))[0].floats
+      #expect(session.cacheHits == (factor == "2.0" && outputs.count == 3 ? 1 : 0))
+    }
+    #expect(outputs == [2, 7, 2])
+  }
+
   /// Damages the entry, then expects a warning with `reason`, a rebuild, and a valid entry.
   func expectRebuild(after damage: (String) throws -> Void, reason: String) throws {
     let directory = freshDirectory()

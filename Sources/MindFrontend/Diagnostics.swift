@@ -139,10 +139,10 @@ public struct DiagnosticRenderer {
   public init(sources: SourceManager) { self.sources = sources }
 
   public func render(_ diagnostic: Diagnostic) -> String {
-    var out = "error[\(diagnostic.code)]: \(diagnostic.message)\n"
+    var out = "error[\(diagnostic.code)]: \(Self.escapingControls(diagnostic.message, keepingNewlines: true))\n"
     out += snippet(for: diagnostic.span)
     for note in diagnostic.notes {
-      out += "note: \(note.message)\n"
+      out += "note: \(Self.escapingControls(note.message, keepingNewlines: true))\n"
       if let span = note.span { out += snippet(for: span) }
     }
     return out
@@ -152,18 +152,38 @@ public struct DiagnosticRenderer {
     diagnostics.map(render).joined(separator: "\n")
   }
 
+  /// The location line, the source line and carets under the span. A span outside its file
+  /// (from a damaged cache entry, say) is clamped into it; control characters of the source are
+  /// shown escaped, so a file cannot drive the terminal through an error message.
   private func snippet(for span: SourceSpan) -> String {
     guard let file = sources.file(span.file) else { return "" }
-    let (line, column) = file.lineAndColumn(of: min(span.start, file.text.count))
+    let start = max(0, min(span.start, file.text.count))
+    let (line, column) = file.lineAndColumn(of: start)
     let text = file.lineText(line)
     let gutter = String(repeating: " ", count: String(line).count)
     let lineEnd = file.lineStarts.count > line ? file.lineStarts[line] - 1 : file.text.count
-    let width = max(1, min(span.end, lineEnd) - span.start)
-    var out = "\(gutter)--> \(file.name):\(line):\(column)\n"
+    let lineStart = start - (column - 1)
+    // Carets count characters as shown (escapes and multi-byte characters included).
+    func shown(_ bytes: ArraySlice<UInt8>) -> Int {
+      Self.escapingControls(String(decoding: bytes, as: UTF8.self)).count
+    }
+    let pad = shown(file.text[lineStart..<start])
+    let width = max(1, shown(file.text[start..<max(start, min(span.end, lineEnd))]))
+    var out = "\(gutter)--> \(Self.escapingControls(file.name)):\(line):\(column)\n"
     out += "\(gutter) |\n"
-    out += "\(line) | \(text)\n"
-    let pad = String(repeating: " ", count: column - 1)
-    out += "\(gutter) | \(pad)\(String(repeating: "^", count: width))\n"
+    out += "\(line) | \(Self.escapingControls(text))\n"
+    out += "\(gutter) | \(String(repeating: " ", count: pad))\(String(repeating: "^", count: width))\n"
     return out
+  }
+
+  /// The text with control characters other than tab (and newline, when kept) written as
+  /// `\u{1b}`.
+  static func escapingControls(_ text: String, keepingNewlines: Bool = false) -> String {
+    func isControl(_ scalar: Unicode.Scalar) -> Bool {
+      scalar != "\t" && !(keepingNewlines && scalar == "\n")
+        && (scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value))
+    }
+    guard text.unicodeScalars.contains(where: isControl) else { return text }
+    return text.unicodeScalars.map { isControl($0) ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
   }
 }

@@ -1,6 +1,7 @@
 // Every error code the compiler and the runtime report: a program that triggers it, the
 // location it must point at, and words its message must contain.
 
+import MIND
 import Testing
 
 struct DiagnosticCase: CustomTestStringConvertible, Sendable {
@@ -298,6 +299,30 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
           |             ^^^^^^^^^^^^^^^^^^^^^^^^^^^^
 
         """)
+  }
+
+  @Test func controlCharactersOfTheSourceAreShownEscaped() {
+    // A crafted file must not retitle or clear the terminal through an error message.
+    let result = run("fn main() { print(1.0 + \u{1b}]0;title\u{7}); }")
+    #expect(!result.errors.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
+    #expect(result.errors.contains("error[E1002]: unexpected character `\\u{1b}`"))
+    #expect(
+      result.errors.contains(
+        "1 | fn main() { print(1.0 + \\u{1b}]0;title\\u{7}); }\n  |                         ^^^^^^\n"))
+  }
+
+  @Test func spansOutsideTheirFileAreClamped() {
+    // A location read from a damaged cache entry can be anything: the renderer never traps.
+    let sources = SourceManager()
+    let file = sources.add(SourceFile(name: "m.mind", text: "fn main() {}\n"))
+    let renderer = DiagnosticRenderer(sources: sources)
+    for (start, end) in [(-7, 3), (5, -2), (1 << 40, 1 << 41), (Int.min, Int.max), (20, 10)] {
+      let text = renderer.render(
+        Diagnostic("E6001", "out of bounds", at: SourceSpan(file: file, start: start, end: end)))
+      #expect(text.hasPrefix("error[E6001]: out of bounds\n --> m.mind:"), "\(text)")
+    }
+    #expect(
+      renderer.render(Diagnostic("E6001", "x", at: SourceSpan(file: 99, start: 0, end: 1))) == "error[E6001]: x\n")
   }
 }
 

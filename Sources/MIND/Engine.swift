@@ -152,45 +152,56 @@ public final class Engine {
     var report = RunReport(timings: timings, cache: .disabled, key: key)
     if let cache {
       let (hit, loadTime) = measure { cache.load(key) }
-      if let hit, let (sites, compileTime) = Self.decodeMetadata(hit.metadata) {
-        timings.record("cache-load", loadTime)
-        report.cache = .hit(savedSeconds: max(0, compileTime - loadTime))
-        report.warnings = cache.warnings
-        try execute(
-          hit.object, sites: sites, entry: entry.name, location: entry.location, timings: &timings, output: output)
-        report.timings = timings
-        return report
-      }
       report.cache = .miss
+      if let hit {
+        if let (sites, compileTime) = Self.decodeMetadata(hit.metadata),
+          let function = try? link(hit.object, entry: entry.name, timings: &timings)
+        {
+          timings.record("cache-load", loadTime)
+          report.cache = .hit(savedSeconds: max(0, compileTime - loadTime))
+          report.warnings = cache.warnings
+          try run(function, sites: sites, location: entry.location, timings: &timings, output: output)
+          report.timings = timings
+          return report
+        }
+        cache.discard(key, because: "its object cannot be linked or its metadata read")
+      }
     }
     let compileStart = now()
     try program.finish(module, entry: entry, optimize: true)
     let (object, sites) = try compile(module, timings: &timings)
     let compileTime = now() - compileStart
     if let cache {
-      let (_, storeTime) = measure {
+      let (stored, storeTime) = measure {
         cache.store(key, CacheEntry(metadata: Self.encodeMetadata(sites, compileSeconds: compileTime), object: object))
       }
       timings.record("cache-store", storeTime)
+      // A folder that is refused or cannot be written (the warnings say why) is no cache.
+      if !stored { report.cache = .disabled }
       report.warnings = cache.warnings
     }
-    try execute(object, sites: sites, entry: entry.name, location: entry.location, timings: &timings, output: output)
+    let function = try link(object, entry: entry.name, timings: &timings)
+    try run(function, sites: sites, location: entry.location, timings: &timings, output: output)
     report.timings = timings
     return report
   }
 
-  func execute(
-    _ object: [UInt8], sites: [RuntimeSite], entry: String, location: SourceSpan, timings: inout StageTimings,
-    output: @escaping (String) -> Void
-  ) throws {
+  typealias EntryPoint = @convention(c) (UnsafeMutableRawPointer?) -> Int32
+
+  /// Adds an object to the JIT and returns its entry function.
+  func link(_ object: [UInt8], entry: String, timings: inout StageTimings) throws -> EntryPoint {
     compiledModules += 1
-    let (address, linkTime) = try measureThrowing { () throws -> UInt64 in
-      try jit.addObject(object, name: "mind-\(compiledModules).o")
-      return try jit.lookup(ModuleLowering.symbol(entry))
+    let (address, linkTime) = try measureThrowing {
+      try jit.link(object, name: "mind-\(compiledModules).o", entry: ModuleLowering.symbol(entry))
     }
     timings.record("link", linkTime)
-    typealias EntryPoint = @convention(c) (UnsafeMutableRawPointer?) -> Int32
-    let function = unsafeBitCast(UInt(address), to: EntryPoint.self)
+    return unsafeBitCast(UInt(address), to: EntryPoint.self)
+  }
+
+  func run(
+    _ function: EntryPoint, sites: [RuntimeSite], location: SourceSpan, timings: inout StageTimings,
+    output: @escaping (String) -> Void
+  ) throws {
     let (failure, runTime) = measure {
       CompiledCode.run(sites: sites, fallback: location, output: output) { function($0) }
     }
@@ -233,6 +244,7 @@ public final class Engine {
 /// What a run did besides printing: per-stage times and how the object cache served it.
 public struct RunReport {
   public enum CacheOutcome: Equatable {
+    /// No cache, or one that was refused or could not be written.
     case disabled
     case miss
     case hit(savedSeconds: Double)

@@ -178,13 +178,16 @@ public final class Session {
     }
     let key = canonical.map { ObjectCache.key([engine.fingerprint, name, $0]) }
     let results = mir.resultTypes
-    if let cache, let key, let hit = cache.load(key), let (sites, _) = Engine.decodeMetadata(hit.metadata) {
-      cacheHits += 1
-      try engine.jit.addObject(hit.object, name: name + ".o")
-      let call = CompiledCall(
-        entry: EntryPoint(try engine.jit.lookup(name + ".entry")), parameters: types, results: results, sites: sites)
-      compiled[memoKey] = call
-      return call
+    if let cache, let key, let hit = cache.load(key) {
+      if let (sites, _) = Engine.decodeMetadata(hit.metadata),
+        let address = try? engine.jit.link(hit.object, name: name + ".o", entry: name + ".entry")
+      {
+        cacheHits += 1
+        let call = CompiledCall(entry: EntryPoint(address), parameters: types, results: results, sites: sites)
+        compiled[memoKey] = call
+        return call
+      }
+      cache.discard(key, because: "its object cannot be linked or its metadata read")
     }
     compilations += 1
     let module: Module
@@ -204,8 +207,7 @@ public final class Session {
     let target = try targets[level] ?? TargetMachine(optimizationLevel: level, flushesSubnormals: flushesSubnormals)
     targets[level] = target
     let (object, sites) = try Self.object(of: module, root: mir.name, entry: quickName + ".entry", target: target)
-    try engine.jit.addObject(object, name: quickName + ".o")
-    let entry = EntryPoint(try engine.jit.lookup(quickName + ".entry"))
+    let entry = EntryPoint(try engine.jit.link(object, name: quickName + ".o", entry: quickName + ".entry"))
     let call = CompiledCall(entry: entry, parameters: types, results: results, sites: sites)
     compiled[memoKey] = call
     guard tiered else {
@@ -232,8 +234,7 @@ public final class Session {
           let target = try? TargetMachine(optimizationLevel: optimizationLevel, flushesSubnormals: flushesSubnormals),
           let (optimized, optimizedSites) = try? Self.object(
             of: function.value, root: root, entry: name + ".entry", target: target),
-          (try? jit.value.addObject(optimized, name: name + ".o")) != nil,
-          let address = try? jit.value.lookup(name + ".entry")
+          let address = try? jit.value.link(optimized, name: name + ".o", entry: name + ".entry")
         else { return }
         entry.replace(with: address)
         session.value.storeInCache(key, optimized, optimizedSites, seconds: now() - start)

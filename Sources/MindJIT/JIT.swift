@@ -68,14 +68,25 @@ public final class JIT {
     return symbols.isEmpty ? nil : define(symbols, in: dylib)
   }
 
-  /// Adds an object file; its symbols become available for lookup.
-  public func addObject(_ bytes: [UInt8], name: String) throws {
+  /// Adds an object file and returns the address of its symbol `entry`. An object that cannot
+  /// be added or linked (a broken object, an undefined symbol) is removed again, so that the
+  /// JIT stays usable and an object defining the same symbols can be added instead.
+  public func link(_ bytes: [UInt8], name: String, entry: String) throws -> UInt64 {
     let buffer = bytes.withUnsafeBufferPointer { raw in
       raw.baseAddress!.withMemoryRebound(to: CChar.self, capacity: raw.count) {
         LLVMCreateMemoryBufferWithMemoryRangeCopy($0, raw.count, name)
       }
     }
-    try LLVMError.check(LLVMOrcLLJITAddObjectFile(ref, dylib, buffer), "adding object \(name)")
+    let tracker = LLVMOrcJITDylibCreateResourceTracker(dylib)
+    // Released, a tracker hands what it tracks to the dylib's default tracker.
+    defer { LLVMOrcReleaseResourceTracker(tracker) }
+    do {
+      try LLVMError.check(LLVMOrcLLJITAddObjectFileWithRT(ref, tracker, buffer), "adding object \(name)")
+      return try lookup(entry)
+    } catch {
+      if let removal = LLVMOrcResourceTrackerRemove(tracker) { LLVMConsumeError(removal) }
+      throw error
+    }
   }
 
   /// The address of a defined symbol (materializing it if needed).

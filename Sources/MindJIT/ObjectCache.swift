@@ -3,16 +3,28 @@
 //
 // An entry is one file `<key>.mobj`:
 //     "MINDOBJ\n" · format version (u32) · key (64 hex) · metadata length (u64) · metadata ·
-//     object length (u64) · object · SHA-256 of everything before it (32 bytes)
+//     object length (u64) · object · HMAC-SHA256 of everything before it (32 bytes)
+// The HMAC's key is a per-user secret, 32 random bytes in `<folder>/secret.key` (mode 0600,
+// made on first use), so an entry copied in from another cache, or written by anyone without the
+// secret, is rejected: the cache runs only code this user's compiler wrote. The folder must
+// belong to the user and not be writable by group or others (created 0700); an entry must be a
+// regular file (not a symbolic link) of the user's, not writable by group or others (written
+// 0600). A folder that fails these checks is not used: `mind` compiles in memory, with a
+// warning (as ccache and sccache refuse shared folders they cannot trust).
 // Writes go to a temporary file in the same folder and are renamed into place (atomic, so
-// concurrent processes never see half an entry). Every load checks the magic, the version,
-// the key, the lengths, the checksum, the object's ELF header and the metadata's compiler and
-// CPU: anything else is ignored with a warning, removed and rebuilt. A folder that cannot be
-// created or written degrades to compiling in memory, with a warning. The cache is bounded in
-// size; the least recently used entries go first.
+// concurrent processes never see half an entry). Every load checks the owner and mode, the
+// magic, the version, the key, the lengths, the HMAC, the object's ELF header and the
+// metadata's compiler and CPU: anything else is ignored with a warning, removed and rebuilt;
+// so is an entry whose object the JIT cannot link (`discard`). A folder that cannot be created
+// or written degrades to compiling in memory, with a warning. The cache is bounded in size; the
+// least recently used entries go first.
 
 import Crypto
 import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 public struct CacheEntry: Equatable, Sendable {
   /// Free-form lines the caller needs besides the object (runtime-error sites, ...).
@@ -32,8 +44,12 @@ public final class ObjectCache: @unchecked Sendable {
   public let fingerprint: String
   public private(set) var warnings: [String] = []
   static let magic = Array("MINDOBJ\n".utf8)
-  static let formatVersion: UInt32 = 1
+  static let formatVersion: UInt32 = 2
   static let suffix = ".mobj"
+  static let secretName = "secret.key"
+  static let secretLength = 32
+  /// The per-user HMAC key, read (or made) on first use; nil when the folder is not trusted.
+  private lazy var secret: SymmetricKey? = trustedSecret()
 
   public init(directory: String, maximumBytes: Int = 1 << 30, fingerprint: String) {
     self.directory = directory
@@ -71,29 +87,39 @@ public final class ObjectCache: @unchecked Sendable {
   // MARK: - Reading
 
   public func load(_ key: String) -> CacheEntry? {
+    guard let secret else { return nil }
     let file = path(key)
-    guard FileManager.default.fileExists(atPath: file) else { return nil }
-    guard let data = FileManager.default.contents(atPath: file) else {
-      warn("cache entry \(file) cannot be read; compiling instead")
+    let bytes: [UInt8]
+    switch readOwnedFile(file) {
+    case .missing: return nil
+    case .refused(let reason):
+      discard(key, because: reason)
       return nil
+    case .contents(let contents): bytes = contents
     }
-    switch decode(Array(data), key: key) {
+    switch decode(bytes, key: key, secret: secret) {
     case .success(let entry):
       // Loading refreshes the entry for least-recently-used eviction.
       try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: file)
       return entry
     case .failure(let problem):
-      warn("ignoring cache entry \(file): \(problem.reason); it is rebuilt")
-      try? FileManager.default.removeItem(atPath: file)
+      discard(key, because: problem.reason)
       return nil
     }
+  }
+
+  /// Removes an entry that cannot be used (a caller could not link its object), with a
+  /// warning; the caller compiles instead and stores a new one.
+  public func discard(_ key: String, because reason: String) {
+    warn("ignoring cache entry \(path(key)): \(reason); it is rebuilt")
+    unlink(path(key))
   }
 
   struct Problem: Error {
     let reason: String
   }
 
-  func decode(_ bytes: [UInt8], key: String) -> Result<CacheEntry, Problem> {
+  func decode(_ bytes: [UInt8], key: String, secret: SymmetricKey) -> Result<CacheEntry, Problem> {
     var reader = Reader(bytes: bytes)
     let headerLength = Self.magic.count + 4 + 64
     guard bytes.count >= headerLength + 16 + 32 else { return .failure(Problem(reason: "truncated")) }
@@ -106,12 +132,13 @@ public final class ObjectCache: @unchecked Sendable {
     guard let storedKey = reader.take(64), String(decoding: storedKey, as: UTF8.self) == key else {
       return .failure(Problem(reason: "its key does not match its name"))
     }
-    guard let metadataLength = reader.uint64(), let metadata = reader.take(Int(metadataLength)),
-      let objectLength = reader.uint64(), let object = reader.take(Int(objectLength)), let checksum = reader.take(32),
+    guard let metadataLength = reader.uint64(), let metadata = reader.take(metadataLength),
+      let objectLength = reader.uint64(), let object = reader.take(objectLength), let code = reader.take(32),
       reader.atEnd
     else { return .failure(Problem(reason: "truncated")) }
-    guard Array(SHA256.hash(data: bytes[..<(bytes.count - 32)])) == checksum else {
-      return .failure(Problem(reason: "checksum mismatch (corrupt)"))
+    guard HMAC<SHA256>.isValidAuthenticationCode(code, authenticating: bytes[..<(bytes.count - 32)], using: secret)
+    else {
+      return .failure(Problem(reason: "not authenticated by this user's key (corrupt, or written by someone else)"))
     }
     guard object.starts(with: [0x7F, 0x45, 0x4C, 0x46]) else { return .failure(Problem(reason: "not an ELF object")) }
     let lines = String(decoding: metadata, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(
@@ -127,10 +154,12 @@ public final class ObjectCache: @unchecked Sendable {
     var offset = 0
     var atEnd: Bool { offset == bytes.count }
 
-    mutating func take(_ count: Int) -> [UInt8]? {
-      guard count >= 0, offset + count <= bytes.count else { return nil }
-      defer { offset += count }
-      return Array(bytes[offset..<offset + count])
+    /// The next `count` bytes, or nil past the end (a length field may hold any number).
+    mutating func take<Count: BinaryInteger>(_ count: Count) -> [UInt8]? {
+      guard count >= 0, count <= bytes.count - offset else { return nil }
+      let end = offset + Int(count)
+      defer { offset = end }
+      return Array(bytes[offset..<end])
     }
 
     mutating func uint32() -> UInt32? {
@@ -144,7 +173,7 @@ public final class ObjectCache: @unchecked Sendable {
 
   // MARK: - Writing
 
-  static func encode(_ entry: CacheEntry, key: String, fingerprint: String) -> [UInt8] {
+  static func encode(_ entry: CacheEntry, key: String, fingerprint: String, secret: SymmetricKey) -> [UInt8] {
     let metadata = Array(([fingerprint] + entry.metadata).joined(separator: "\n").utf8)
     var bytes = magic
     bytes += withUnsafeBytes(of: formatVersion.littleEndian) { Array($0) }
@@ -153,38 +182,126 @@ public final class ObjectCache: @unchecked Sendable {
     bytes += metadata
     bytes += withUnsafeBytes(of: UInt64(entry.object.count).littleEndian) { Array($0) }
     bytes += entry.object
-    bytes += Array(SHA256.hash(data: bytes))
+    bytes += Array(HMAC<SHA256>.authenticationCode(for: bytes, using: secret))
     return bytes
   }
 
   /// Stores an entry; returns false (with a warning) when the folder cannot take it.
   @discardableResult
   public func store(_ key: String, _ entry: CacheEntry) -> Bool {
-    let manager = FileManager.default
+    guard let secret else { return false }
+    let temporary =
+      directory + "/.\(key).\(ProcessInfo.processInfo.processIdentifier).\(UInt64.random(in: 0...UInt64.max)).tmp"
     do {
-      try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
-      let temporary =
-        directory + "/.\(key).\(ProcessInfo.processInfo.processIdentifier).\(UInt64.random(in: 0...UInt64.max)).tmp"
-      let data = Data(Self.encode(entry, key: key, fingerprint: fingerprint))
-      guard manager.createFile(atPath: temporary, contents: data) else {
-        throw CocoaError(.fileWriteUnknown)
-      }
-      // A short write (a full disk) leaves a smaller file: never rename it into place.
-      let written = (try? manager.attributesOfItem(atPath: temporary)[.size] as? Int) ?? -1
-      guard written == data.count else {
-        try? manager.removeItem(atPath: temporary)
-        throw CocoaError(.fileWriteOutOfSpace)
-      }
-      guard rename(temporary, path(key)) == 0 else {
-        try? manager.removeItem(atPath: temporary)
-        throw CocoaError(.fileWriteUnknown)
-      }
+      try writeNewFile(temporary, Self.encode(entry, key: key, fingerprint: fingerprint, secret: secret))
+      guard rename(temporary, path(key)) == 0 else { throw CocoaError(.fileWriteUnknown) }
     } catch {
+      unlink(temporary)
       warn("cannot write the object cache in \(directory) (\(error.localizedDescription)); compiled in memory only")
       return false
     }
     evict()
     return true
+  }
+
+  // MARK: - Trust: the folder, the secret, the entries
+
+  /// Creates the folder (0700) if needed, checks that it can be trusted, and reads or makes the
+  /// secret; nil (with a warning) when the cache must not be used.
+  func trustedSecret() -> SymmetricKey? {
+    do {
+      try FileManager.default.createDirectory(
+        atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    } catch {
+      warn("cannot write the object cache in \(directory) (\(error.localizedDescription)); compiled in memory only")
+      return nil
+    }
+    var status = stat()
+    guard stat(directory, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+      warn("cannot write the object cache in \(directory) (not a folder); compiled in memory only")
+      return nil
+    }
+    if let problem = Self.untrusted(status) {
+      warn(
+        "not using the object cache in \(directory): the folder \(problem); compiling in memory (`chmod 700` it, or set MIND_CACHE_DIR to a folder of your own)"
+      )
+      return nil
+    }
+    let file = directory + "/" + Self.secretName
+    for _ in 0..<2 {
+      switch readOwnedFile(file, privately: true) {
+      case .contents(let bytes) where bytes.count == Self.secretLength: return SymmetricKey(data: bytes)
+      case .contents: break
+      case .refused(let reason):
+        warn("not using the object cache in \(directory): its key \(file) \(reason); compiling in memory")
+        return nil
+      case .missing:
+        // Made under a temporary name and linked into place, so that concurrent first runs
+        // agree on one secret (link fails if another process was first; then read theirs).
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<Self.secretLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let temporary = file + ".\(ProcessInfo.processInfo.processIdentifier).tmp"
+        defer { unlink(temporary) }
+        guard (try? writeNewFile(temporary, bytes)) != nil else { break }
+        if link(temporary, file) == 0 { return SymmetricKey(data: bytes) }
+        continue
+      }
+      break
+    }
+    warn("not using the object cache in \(directory): its key \(file) cannot be read or made; compiling in memory")
+    return nil
+  }
+
+  /// Why a file or folder with this status cannot be trusted, or nil.
+  static func untrusted(_ status: stat, privately: Bool = false) -> String? {
+    if status.st_uid != geteuid() { return "belongs to another user (uid \(status.st_uid))" }
+    let forbidden: mode_t = privately ? 0o077 : 0o022
+    if status.st_mode & forbidden != 0 {
+      return
+        "is \(privately ? "readable or writable" : "writable") by group or others (mode \(String(status.st_mode & 0o777, radix: 8)))"
+    }
+    return nil
+  }
+
+  enum OwnedFile {
+    case missing
+    case refused(String)
+    case contents([UInt8])
+  }
+
+  /// A file's bytes if it is a regular file (not a symbolic link) of this user's that group
+  /// and others cannot write (nor read, when `privately`).
+  func readOwnedFile(_ file: String, privately: Bool = false) -> OwnedFile {
+    let descriptor = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+    guard descriptor >= 0 else {
+      switch errno {
+      case ENOENT: return .missing
+      case ELOOP: return .refused("is a symbolic link")
+      default: return .refused("cannot be read (\(String(cString: strerror(errno))))")
+      }
+    }
+    let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+    var status = stat()
+    guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+      return .refused("is not a regular file")
+    }
+    if let problem = Self.untrusted(status, privately: privately) { return .refused(problem) }
+    guard let data = try? handle.readToEnd() else { return .refused("cannot be read") }
+    return .contents(Array(data ?? Data()))
+  }
+
+  /// Writes a file that must not exist yet, mode 0600, checking that every byte was written
+  /// (a full disk makes a short write).
+  func writeNewFile(_ file: String, _ bytes: [UInt8]) throws {
+    let descriptor = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+    guard descriptor >= 0 else { throw CocoaError(.fileWriteNoPermission) }
+    defer { close(descriptor) }
+    var written = 0
+    while written < bytes.count {
+      let count = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, bytes.count - written) }
+      guard count > 0 else { throw CocoaError(.fileWriteOutOfSpace) }
+      written += count
+    }
   }
 
   // MARK: - Size

@@ -24,29 +24,30 @@ extension Engine {
     guard !exports.isEmpty else {
       throw DiagnosticList([Diagnostic("E7002", "nothing to build: give at least one --export", at: .unknown)])
     }
-    let (module, functions, specs) = try program.exportedModule(exports)
+    let guardName = "MIND_" + Program.cIdentifier(stem).uppercased() + "_H"
+    let messageFunction = "mind_\(Program.cIdentifier(stem))_error_message"
+    let (module, functions, specs) = try program.exportedModule(exports, ownNames: [guardName, messageFunction])
     let cExports = zip(zip(functions, specs), exports).map { pair, text in
       CExport(cName: pair.1, function: pair.0, spec: text)
     }
-    let guardName = "MIND_" + stem.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined() + "_H"
     let file = try ObjectFile(module, name: stem, target: target, level: optimizationLevel, inProcess: false) {
       lowering in
       let messages = lowering.sites.map { site in
         "\(program.sources.describe(site.location)): error[\(site.code)]: \(site.message)"
       }
       return lowering.addCExports(
-        cExports, errorMessages: messages, messageFunction: "mind_\(Program.cIdentifier(stem))_error_message",
-        headerGuard: guardName)
+        cExports, errorMessages: messages, messageFunction: messageFunction, headerGuard: guardName)
     }
     return BuildProduct(object: file.bytes, header: file.extra, exportedNames: cExports.map(\.cName))
   }
 }
 
 extension Program {
+  /// The ASCII letters and digits of `text`, other runs of characters as one `_`.
   static func cIdentifier(_ text: String) -> String {
     var out = ""
     for c in text {
-      if c.isLetter || c.isNumber {
+      if c.isASCII && (c.isLetter || c.isNumber) {
         out.append(c)
       } else if !out.hasSuffix("_") {
         out.append("_")
@@ -56,20 +57,24 @@ extension Program {
     return out
   }
 
-  /// Parses `[cname=]callee(types)`.
-  func parseExport(_ text: String) throws -> (callee: Expr, types: [TensorType], cName: String) {
+  /// Parses `[cname=]callee(types)`; the C name must be one `ExportNames` accepts.
+  func parseExport(_ text: String, ownNames: Set<String>) throws -> (callee: Expr, types: [TensorType], cName: String) {
+    func fail(_ message: String) -> DiagnosticList {
+      DiagnosticList([
+        Diagnostic("E7003", "bad --export `\(text)`: \(message)", at: .unknown)
+      ])
+    }
+    // The text is copied into the header's comments: a line break would start a line of C.
+    if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+      throw fail("it contains a control character (a line break, say)")
+    }
     var spec = Substring(text)
     var cName: String?
-    if let equals = spec.firstIndex(of: "="), spec[..<equals].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }),
-      !spec[..<equals].isEmpty
-    {
-      cName = String(spec[..<equals])
+    if let equals = spec.firstIndex(of: "="), let open = spec.firstIndex(of: "("), equals < open {
+      cName = spec[..<equals].trimmingCharacters(in: .whitespaces)
       spec = spec[spec.index(after: equals)...]
     }
     let trimmed = spec.trimmingCharacters(in: .whitespaces)
-    func fail(_ message: String) -> DiagnosticList {
-      DiagnosticList([Diagnostic("E7003", "bad --export `\(text)`: \(message)", at: .unknown)])
-    }
     guard trimmed.hasSuffix(")") else {
       throw fail("expected `callee(types)`, e.g. 'grad(loss)(f32[64,784], f32[64,10])'")
     }
@@ -105,7 +110,11 @@ extension Program {
     } catch let diagnostic as Diagnostic {
       throw DiagnosticList([diagnostic])
     }
-    return (callee, types, cName ?? "mind_" + Self.cIdentifier(calleeText))
+    let name = cName ?? "mind_" + Self.cIdentifier(calleeText)
+    if let problem = ExportNames.problem(with: name, ownSymbols: ownNames) {
+      throw fail("`\(name)` cannot name an exported C function: it \(problem)")
+    }
+    return (callee, types, name)
   }
 
   static func splitTopLevel(_ text: String) -> [String] {
@@ -139,12 +148,12 @@ extension Program {
 
   /// The MIR of the exports: specialized, differentiated, inlined and simplified, with random
   /// tensors computed at build time (so the object needs no host functions for them).
-  func exportedModule(_ specs: [String]) throws -> (Module, [Function], [String]) {
+  func exportedModule(_ specs: [String], ownNames: Set<String>) throws -> (Module, [Function], [String]) {
     var names: [String] = []
     var functions: [Function] = []
     try onLargeStack {
       for spec in specs {
-        let (callee, types, cName) = try self.parseExport(spec)
+        let (callee, types, cName) = try self.parseExport(spec, ownNames: ownNames)
         guard !names.contains(cName) else {
           throw DiagnosticList([
             Diagnostic("E7003", "two exports are named `\(cName)`; name one with `name=...`", at: .unknown)

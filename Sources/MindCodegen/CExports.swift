@@ -59,7 +59,11 @@ extension ModuleLowering {
       extern "C" {
       #endif
 
-      typedef struct { int64_t site; int64_t a; int64_t b; } mind_status;
+      // Shared by the headers of every object `mind build` writes.
+      #ifndef MIND_STATUS_DEFINED
+      #define MIND_STATUS_DEFINED
+      typedef struct mind_status { int64_t site; int64_t a; int64_t b; } mind_status;
+      #endif
 
       const char *\(messageFunction)(int64_t site);
 

@@ -139,10 +139,10 @@ public struct DiagnosticRenderer {
   public init(sources: SourceManager) { self.sources = sources }
 
   public func render(_ diagnostic: Diagnostic) -> String {
-    var out = "error[\(diagnostic.code)]: \(Self.escapingControls(diagnostic.message, keepingNewlines: true))\n"
+    var out = "error[\(diagnostic.code)]: \(Self.escapingControls(diagnostic.message))\n"
     out += snippet(for: diagnostic.span)
     for note in diagnostic.notes {
-      out += "note: \(Self.escapingControls(note.message, keepingNewlines: true))\n"
+      out += "note: \(Self.escapingControls(note.message))\n"
       if let span = note.span { out += snippet(for: span) }
     }
     return out
@@ -176,12 +176,10 @@ public struct DiagnosticRenderer {
     return out
   }
 
-  /// The text with control characters other than tab (and newline, when kept) written as
-  /// `\u{1b}`.
-  static func escapingControls(_ text: String, keepingNewlines: Bool = false) -> String {
+  /// The text with control characters other than tab written as `\u{1b}`.
+  static func escapingControls(_ text: String) -> String {
     func isControl(_ scalar: Unicode.Scalar) -> Bool {
-      scalar != "\t" && !(keepingNewlines && scalar == "\n")
-        && (scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value))
+      scalar != "\t" && (scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value))
     }
     guard text.unicodeScalars.contains(where: isControl) else { return text }
     return text.unicodeScalars.map { isControl($0) ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()

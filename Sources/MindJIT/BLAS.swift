@@ -145,6 +145,13 @@ public enum BLAS {
   /// Loads OpenBLAS if it is not loaded yet and tells which kernels it runs.
   public static func kernel() throws -> Kernel { try library.get().kernel }
 
+  /// Whether OpenBLAS (loaded to ask) defines a symbol of this name: a C program linked with it
+  /// cannot define its own.
+  public static func defines(_ symbol: String) -> Bool {
+    guard let handle = try? library.get().handle else { return false }
+    return dlsym(UnsafeMutableRawPointer(bitPattern: handle), symbol) != nil
+  }
+
   /// The kernels, if linked code has loaded OpenBLAS already (nil otherwise; never loads it).
   public static var loadedKernel: Kernel? {
     loaded.withLock { $0 } ? try? library.get().kernel : nil

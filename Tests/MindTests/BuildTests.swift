@@ -74,6 +74,54 @@ import Testing
     #expect(lines[5] == "0 0.800000 1.400000")
   }
 
+  @Test func exportNamesAreCIdentifiersThatCollideWithNothing() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mind-build-\(UUID().uuidString)")
+      .path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    try "fn f(x: f32) -> f32 { x * 3.0 }\n".write(toFile: directory + "/a.mind", atomically: true, encoding: .utf8)
+    try "fn f(x: f32) -> f32 { x * 5.0 }\n".write(toFile: directory + "/b.mind", atomically: true, encoding: .utf8)
+    let refused: [(name: String, reason: String)] = [
+      ("1abc", "is not a C identifier"), ("é", "is not a C identifier"), ("a b", "is not a C identifier"),
+      ("int", "is a C or C++ keyword"), ("class", "is a C or C++ keyword"), ("__x", "is reserved"),
+      ("_Value", "is reserved"), ("malloc", "C library, libm or OpenBLAS"), ("expf", "C library, libm or OpenBLAS"),
+      ("sgemm_", "C library, libm or OpenBLAS"), ("mind_a_error_message", "the object or its header defines"),
+      ("MIND_A_H", "the object or its header defines"),
+    ]
+    for (name, reason) in refused {
+      let result = try Tools.shell("cd \(directory) && \(Tools.mind) build a.mind --export '\(name)=f(f32)' -o a.o")
+      #expect(result.status == 1, "\(name)")
+      #expect(result.error.contains("error[E7003]") && result.error.contains(reason), "\(name): \(result.error)")
+    }
+    // A line break would inject a line into the header.
+    let injected = try Tools.shell(
+      "cd \(directory) && \(Tools.mind) build a.mind --export $'f(f32)\\n#include <nothing.h>' -o a.o")
+    #expect(injected.status == 1)
+    #expect(injected.error.contains("control character") && injected.error.contains("f(f32)\\u{a}#include"))
+    // Two objects, each with its own message function, link into one program with both headers.
+    for stem in ["a", "b"] {
+      let built = try Tools.shell(
+        "cd \(directory) && \(Tools.mind) build \(stem).mind --export 'times_\(stem)=f(f32)' -o \(stem).o")
+      #expect(built.status == 0, "\(built.error)")
+    }
+    let program = """
+      #include <stdio.h>
+      #include "a.h"
+      #include "b.h"
+      int main(void) {
+        mind_status status = {0};
+        float x = 2, y, z;
+        int s = times_a(&status, &x, &y) + times_b(&status, &x, &z);
+        const char *(*messages[2])(int64_t) = {mind_a_error_message, mind_b_error_message};
+        printf("%d %.1f %.1f %d\\n", s, y, z, messages[0] != messages[1]);
+        return 0;
+      }
+      """
+    try program.write(toFile: directory + "/main.c", atomically: true, encoding: .utf8)
+    let linked = try Tools.shell("cd \(directory) && cc -Wall -Werror main.c a.o b.o -lopenblas -lm -o main && ./main")
+    #expect(linked.status == 0, "\(linked.error)")
+    #expect(linked.output == "0 6.0 10.0 1\n")
+  }
+
   @Test func printInAnExportIsAnError() throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mind-build-\(UUID().uuidString)")
       .path

@@ -179,7 +179,8 @@ public final class Elaborator {
 
   // MARK: - Specialization
 
-  /// Specializes `name` for concrete argument values and returns the MIR function.
+  /// Specializes the entry function `name` (no parameters) and returns the MIR function; an
+  /// entry that returns values is wrapped in one that prints them, as `print` would.
   public func specialize(entry name: String, at span: SourceSpan) throws -> Function {
     guard let decl = functions[name] else {
       throw Diagnostic("E2002", "there is no function `\(name)` to run", at: span)
@@ -187,8 +188,17 @@ public final class Elaborator {
     guard decl.parameters.isEmpty else {
       throw Diagnostic("E2007", "entry function `\(name)` must take no parameters", at: decl.nameSpan)
     }
-    let (function, _) = try specialize(decl, arguments: [], at: span)
-    return function
+    let (function, result) = try specialize(decl, arguments: [], at: span)
+    guard let result, !function.resultTypes.isEmpty else { return function }
+    // What the entry returns is printed, as `print` would print it.
+    return try makeFunction(function.name + ".printed", parameters: []) { b, _ in
+      var leaves = b.create(.call(callee: function.name), [], resultTypes: function.resultTypes).results[...]
+      let printed = BuiltinArguments(
+        name: "print", e: self, positional: [(rebuild(result, from: &leaves), decl.nameSpan)], keywords: [:],
+        span: decl.nameSpan)
+      _ = try Output.call("print", printed)
+      return []
+    }
   }
 
   /// Specializes a function for argument values whose leaves have concrete types.

@@ -24,6 +24,24 @@ import Testing
     #expect(result.error.isEmpty)
   }
 
+  @Test func whatTheEntryReturnsIsPrinted() throws {
+    // Once passed `check` and then crashed in `jit` (the results were written through null).
+    for (source, printed) in [
+      ("fn main() -> f32 { 1.0 }", "1.0\n"),
+      (
+        "struct P { a: f32, b: Tensor<f32, 2> }\nfn main() -> (P, i64) { (P { a: 1.0, b: [2.0, 3.0] }, 4) }",
+        "(P { a: 1.0, b: [2.0, 3.0] }, 4)\n"
+      ),
+      ("fn go() -> Tensor<f64, 2> { print(\"first\"); [0.1, 0.2] }", "first\n[0.1, 0.2]\n"),
+    ] {
+      let file = try temporary(source)
+      let entry = source.contains("fn go") ? " --entry go" : ""
+      let result = try mind("jit --no-cache \(file)\(entry)")
+      #expect(result.status == 0, "\(result.error)")
+      #expect(result.output == printed)
+    }
+  }
+
   @Test func versionNamesLLVMTheCPUAndTheOpenBLASKernels() throws {
     let result = try mind("--version")
     #expect(result.status == 0)

@@ -5,7 +5,8 @@
 // in VectorMath.swift (both vector code), or a libm call per element, which uses the scalar loop
 // only.
 // Semantics follow NumPy: `%` takes the divisor's sign, `round` is round-half-to-even, and
-// `max`/`min` propagate NaN.
+// `max`/`min` propagate NaN. Casts from floats to integers saturate (NaN is 0), as in Rust;
+// casts between integers wrap, as in NumPy and Rust.
 
 import CLLVM
 import MindIR
@@ -122,8 +123,13 @@ extension FunctionLowering {
       case .mul: return float ? LLVMBuildFMul(b, x, y, "") : LLVMBuildMul(b, x, y, "")
       case .div: return LLVMBuildFDiv(b, x, y, "")
       case .rem:
-        // NumPy: the remainder has the sign of the divisor.
-        let r = float ? LLVMBuildFRem(b, x, y, "")! : LLVMBuildSRem(b, x, y, "")!
+        // NumPy: the remainder has the sign of the divisor. An integer divisor of 0 (a runtime
+        // error reported before the op, E6006) or -1 (Int.min % -1 overflows `idiv`) divides by
+        // 1 instead: the same remainder, 0, and no trap.
+        let zeroOrMinusOne = float ? nil : LLVMBuildICmp(b, LLVMIntULE, LLVMBuildAdd(b, y, c(1), ""), c(1), "")
+        let r =
+          float
+          ? LLVMBuildFRem(b, x, y, "")! : LLVMBuildSRem(b, x, LLVMBuildSelect(b, zeroOrMinusOne, c(1), y, ""), "")!
         let nonzero = float ? LLVMBuildFCmp(b, LLVMRealONE, r, c(0), "")! : LLVMBuildICmp(b, LLVMIntNE, r, c(0), "")!
         let rNegative = float ? LLVMBuildFCmp(b, LLVMRealOLT, r, c(0), "")! : LLVMBuildICmp(b, LLVMIntSLT, r, c(0), "")!
         let yNegative = float ? LLVMBuildFCmp(b, LLVMRealOLT, y, c(0), "")! : LLVMBuildICmp(b, LLVMIntSLT, y, c(0), "")!
@@ -212,7 +218,9 @@ extension FunctionLowering {
     case (true, false, _, .bool):
       return LLVMBuildFCmp(b, LLVMRealUNE, x, ir.constant(0, from, width: width), "")
     case (true, false, _, _):
-      return LLVMBuildFPToSI(b, x, target, "")
+      // Saturating, as Rust's `as`: NaN is 0, values beyond the integer type its extremes
+      // (`fptosi` would give poison).
+      return ir.intrinsic("llvm.fptosi.sat", [x], overloads: [target, LLVMTypeOf(x)])
     case (false, true, .bool, _):
       return LLVMBuildUIToFP(b, x, target, "")
     case (false, true, _, _):

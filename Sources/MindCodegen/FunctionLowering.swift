@@ -79,6 +79,9 @@ final class FunctionLowering {
     let start = LLVMAppendBasicBlockInContext(ir.context, llvmFunction, "start")!
     ir.position(at: start)
     let savedMode = lowering.enterSubnormalMode(llvmFunction)
+    // `start` ends with the check of the heap block, once its size is known (`checkArena`).
+    let body = ir.block("body")
+    ir.position(at: body)
     let resultCount = function.resultTypes.count
     // A tensor defined by an op of the body and returned once is built in the result buffer.
     let returned = function.body.terminator?.operands ?? []
@@ -104,6 +107,9 @@ final class FunctionLowering {
       self.exit(status: 0)
     }
     LLVMBuildBr(allocationBuilder, start)
+    ir.position(at: start)
+    checkArena()
+    ir.branch(body)
     ir.position(at: exitBlock)
     let status = ir.phi(ir.i32, exitIncoming)
     releaseArena()
@@ -126,6 +132,17 @@ final class FunctionLowering {
       LLVMSetOperand(call, 0, ir.int(arenaBytes + 63))
       ir.call(ir.declare("free", ir.void, [ir.ptr]), [call])
     }
+  }
+
+  /// A heap block that could not be allocated is a runtime error (E6004) with its size, not
+  /// a crash at the first store.
+  func checkArena() {
+    guard let (call, _) = arena else { return }
+    let allocated = LLVMBuildICmp(ir.ref, LLVMIntNE, call, LLVMConstNull(ir.ptr), "")!
+    check(
+      allocated, code: "E6004",
+      message: "out of memory: cannot allocate {0} bytes for the tensors of this function", at: function.location,
+      ir.int(arenaBytes))
   }
 
   func collectUses(_ block: Block) {
@@ -357,8 +374,8 @@ final class FunctionLowering {
     case .forOp: try lowerFor(op)
     case .whileOp: try lowerWhile(op)
     case .print(let pieces): lowerPrint(op, pieces)
-    case .assert(let message):
-      check(scalar(op.operands[0]), code: "E6011", message: message, at: op.location)
+    case .assert(let code, let message):
+      check(scalar(op.operands[0]), code: code, message: message, at: op.location)
     case .yield, .returnOp:
       preconditionFailure("terminator inside a block")
     }

@@ -65,6 +65,17 @@ public final class Builder {
 
   /// Broadcasts `x` to `shape`, aligning its axes with the trailing axes of `shape` (NumPy);
   /// size-1 axes of `x` are squeezed away first.
+  /// A runtime check: fails with `code` and `message`, at the builder's location, unless every
+  /// element of the bool tensor `condition` holds.
+  public func check(_ condition: Value, code: String, message: String) {
+    let all =
+      condition.type.isScalar
+      ? condition : reduce(.min, cast(condition, to: .i64), axes: Array(0..<condition.type.rank))
+    create(
+      .assert(code: code, message: message), [all.type.dtype == .bool ? all : compare(.ne, all, scalar(0, .i64))],
+      resultTypes: [])
+  }
+
   public func broadcast(_ x: Value, to shape: [Dim]) -> Value {
     if x.type.shape == shape { return x }
     let offset = shape.count - x.type.rank

@@ -352,9 +352,11 @@ public struct MIRParser {
       return .print(pieces)
     case "assert":
       try expect("{")
+      let code = try attribute("code") { (p: inout MIRParser) throws(Diagnostic) in try p.string() }
+      try expect(",")
       let message = try attribute("message") { (p: inout MIRParser) throws(Diagnostic) in try p.string() }
       try expect("}")
-      return .assert(message: message)
+      return .assert(code: code, message: message)
     default:
       throw fail("unknown operation `\(name)`")
     }

@@ -118,8 +118,9 @@ public enum OpKind: Hashable, Sendable {
   case yield
   case returnOp
   case print([PrintPiece])
-  /// Fails at runtime with the message when the operand is false.
-  case assert(message: String)
+  /// Fails at runtime with the error code and message when the operand is false (E6011 for a
+  /// user's `assert`, E6006 for an integer remainder by zero).
+  case assert(code: String, message: String)
 
   public var name: String {
     switch self {

@@ -104,7 +104,7 @@ public struct Printer {
         }
       }
       return " {format = [\(text.joined(separator: ", "))]}"
-    case .assert(let message): return " {message = \(quoted(message))}"
+    case .assert(let code, let message): return " {code = \(quoted(code)), message = \(quoted(message))}"
     default: return ""
     }
   }

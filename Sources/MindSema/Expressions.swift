@@ -8,7 +8,7 @@ extension Elaborator {
   func elaborate(_ expr: Expr, _ scope: Scope) throws -> SemaValue {
     builder.location = expr.span
     switch expr.kind {
-    case .integer(let v): return .literal(Double(v), isFloat: false)
+    case .integer(let v): return .literal(try exactInteger(v, expr.span), isFloat: false)
     case .float(let v): return .literal(v, isFloat: true)
     case .bool(let b): return .tensor(builder.scalar(b ? 1 : 0, .bool))
     case .string(let s): return .string(s)
@@ -162,9 +162,22 @@ extension Elaborator {
     return .tensor(builder.value(.concat(axis: 0), rows))
   }
 
+  /// An integer literal as the f64 that numeric constants are held in, which holds every
+  /// integer up to 2^53 and only some beyond; another would silently lose digits
+  /// (9007199254740993 became ...992).
+  func exactInteger(_ v: Int64, _ span: SourceSpan) throws -> Double {
+    guard let exact = Double(exactly: v) else {
+      throw Diagnostic(
+        "E1005",
+        "integer literal \(v) cannot be represented exactly: constants are held as f64, exact for integers up to 2^53 = 9007199254740992",
+        at: span)
+    }
+    return exact
+  }
+
   func literalArray(_ expr: Expr) throws -> ([Double], [Int], Bool)? {
     switch expr.kind {
-    case .integer(let v): return ([Double(v)], [], false)
+    case .integer(let v): return ([try exactInteger(v, expr.span)], [], false)
     case .float(let v): return ([v], [], true)
     case .unary(.negate, let inner):
       guard let (values, shape, isFloat) = try literalArray(inner), shape.isEmpty else { return nil }
@@ -304,6 +317,11 @@ extension Elaborator {
       return .tensor(builder.binary(.div, a, b))
     case .remainder:
       try requireNumeric()
+      if !dtype.isFloat {
+        builder.location = span
+        let zero = builder.broadcast(builder.scalar(0, dtype), to: b.type.shape)
+        builder.check(builder.compare(.ne, b, zero), code: "E6006", message: "integer remainder by zero")
+      }
       return .tensor(builder.binary(.rem, a, b))
     case .power:
       guard dtype.isFloat else {

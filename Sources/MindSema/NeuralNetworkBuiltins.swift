@@ -106,6 +106,9 @@ enum NeuralNetwork {
     guard c == c2 else {
       throw Diagnostic("E3003", "`conv2d` channel mismatch: x has \(c) channels, w expects \(c2)", at: args.span)
     }
+    guard kh > 0, kw > 0 else {
+      throw Diagnostic("E3006", "`conv2d` needs a kernel of at least 1x1, found \(kh)x\(kw)", at: args.span)
+    }
     var strides = [1, 1]
     if let k = args.keywords["strides"] {
       strides = try args.intList(k.value, k.span, what: "`strides`")
@@ -120,11 +123,14 @@ enum NeuralNetwork {
       }
       same = p == "same"
     }
+    // A stride past the extent takes one window either way: clamped, no index overflows.
+    strides = [min(strides[0], max(h, 1)), min(strides[1], max(wd, 1))]
     var input = x
     var (oh, ow) = ((h - kh) / strides[0] + 1, (wd - kw) / strides[1] + 1)
     if same {
-      oh = (h + strides[0] - 1) / strides[0]
-      ow = (wd + strides[1] - 1) / strides[1]
+      // ceil(h / stride), written so that no stride overflows it.
+      oh = h == 0 ? 0 : (h - 1) / strides[0] + 1
+      ow = wd == 0 ? 0 : (wd - 1) / strides[1] + 1
       let padH = max((oh - 1) * strides[0] + kh - h, 0)
       let padW = max((ow - 1) * strides[1] + kw - wd, 0)
       input = pad(b, input, axis: 1, before: padH / 2, after: padH - padH / 2)

@@ -61,13 +61,8 @@ enum Output {
         }
         message = text
       }
-      let all =
-        condition.type.isScalar
-        ? condition : b.reduce(.min, b.cast(condition, to: .i64), axes: Array(0..<condition.type.rank))
       b.location = args.span
-      b.create(
-        .assert(message: message), [all.type.dtype == .bool ? all : b.compare(.ne, all, b.scalar(0, .i64))],
-        resultTypes: [])
+      b.check(condition, code: "E6011", message: message)
       return .tuple([])
     default:
       throw Diagnostic("E2002", "undefined function `\(name)`", at: args.span)

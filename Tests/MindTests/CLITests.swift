@@ -42,6 +42,15 @@ import Testing
     }
   }
 
+  @Test func failedAllocationIsAnErrorWithItsSize() throws {
+    // 8 GB of tensors under a 4 GB address-space limit: E6004 with the size, not a segfault.
+    let file = try temporary("fn main() { let y = randn([2000000000], seed=1); print(sum(y * y), y[5]); }")
+    let result = try Tools.shell("ulimit -v 4000000; \(Tools.mind) jit --no-cache \(file)")
+    #expect(result.status == 1)
+    #expect(
+      result.error.contains("error[E6004]: out of memory: cannot allocate 8000000000 bytes"), "\(result.error)")
+  }
+
   @Test func versionNamesLLVMTheCPUAndTheOpenBLASKernels() throws {
     let result = try mind("--version")
     #expect(result.status == 0)

@@ -179,6 +179,9 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
       code: "E3006", location: "1:25", message: "extents must be non-negative, found [2, -1]",
       source: "fn main() { print(zeros([2, -1])); }"),
     .init(
+      code: "E3006", location: "1:52", message: "`conv2d` needs a kernel of at least 1x1, found 0x3",
+      source: "fn main() { let k = zeros([0, 3, 1, 2]); print(sum(conv2d(zeros([1, 4, 4, 1]), k))); }"),
+    .init(
       code: "E3006", location: "1:19", message: "`max` of an empty axis has no identity",
       source: "fn main() { print(max(zeros([0, 3]), axis=0)); }"),
     .init(
@@ -254,6 +257,13 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
     .init(
       code: "E6001", location: "1:19", message: "gather index 7 is out of bounds",
       source: "fn main() { print(gather([1.0, 2.0], [0, 7])); }"),
+    .init(
+      code: "E6006", location: "1:51", message: "integer remainder by zero",
+      source: "fn main() { let i = argmax([1.0, 2.0]) - 1; print([4, 5] % i); }"),
+    .init(
+      code: "E1005", location: "1:19",
+      message: "integer literal 9007199254740993 cannot be represented exactly: constants are held as f64",
+      source: "fn main() { print(9007199254740993); }"),
     .init(
       code: "E6011", location: "1:27", message: "x must be positive",
       source: "fn main() { let x = -1.0; assert(x > 0.0, \"x must be positive\"); }"),

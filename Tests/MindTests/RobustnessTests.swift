@@ -94,6 +94,33 @@ enum Mutator {
     #expect(outcomes.rejected > iterations / 3)
   }
 
+  /// Operations whose machine instructions trap or give poison on some inputs have defined
+  /// results at every optimization level: integer `%` by -1 (Int.min % -1 overflows `idiv`),
+  /// float-to-integer casts of NaN and of values beyond the type (saturating, as Rust's `as`).
+  @Test(arguments: [0, 2])
+  func edgeValuesOfRemaindersAndCastsAreDefined(optimizationLevel: Int) {
+    let result = run(
+      """
+      fn main() {
+          let one = argmax([1.0, 2.0]);
+          let smallest = -4611686018427387904 * 2 * one;
+          print(smallest % -one, smallest % 2, [-7, 7] % (one + 1), [5, 6] % [4, -4]);
+          let nan = cast<f32>(one) * 0.0 / 0.0;
+          let big = cast<f64>(one) * 1e30;
+          print(cast<i64>(nan), cast<i32>(nan), cast<i64>(big), cast<i64>(-big), cast<i32>(big), cast<i32>(-big));
+          print(cast<i64>([2.5, -2.5, 1e19]), cast<i32>(one * 5000000000), cast<bool>(nan));
+      }
+      """, optimizationLevel: optimizationLevel)
+    #expect(result.errors.isEmpty, "\(result.errors)")
+    #expect(
+      result.output == """
+        0 0 [1, 1] [1, -2]
+        0 0 9223372036854775807 -9223372036854775808 2147483647 -2147483648
+        [2, -2, 9223372036854775807] 705032704 true
+
+        """)
+  }
+
   @Test func randomBytesAreRejectedWithDiagnostics() {
     var random = SplitMix(state: 7)
     for _ in 0..<500 {

@@ -140,7 +140,14 @@ public struct Lexer {
         switch e {
         case UInt8(ascii: "n"): value.append(0x0A)
         case UInt8(ascii: "t"): value.append(0x09)
-        default: value.append(e)
+        case UInt8(ascii: "r"): value.append(0x0D)
+        case UInt8(ascii: "\\"), UInt8(ascii: "\""): value.append(e)
+        default:
+          diagnostics.append(
+            Diagnostic(
+              "E1004", "unknown escape `\\\(Character(Unicode.Scalar(e)))` in a string (known: \\n \\t \\r \\\\ \\\")",
+              at: SourceSpan(file: file, start: position - 2, end: position)))
+          value.append(e)
         }
         continue
       }

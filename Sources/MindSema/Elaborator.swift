@@ -77,6 +77,11 @@ public final class Elaborator {
           diagnostics.append(Diagnostic("E2011", "`\(decl.name)` is defined twice", at: decl.span))
         }
         structs[decl.name] = decl
+        var fieldNames: Set<String> = []
+        for field in decl.fields where !fieldNames.insert(field.name).inserted {
+          diagnostics.append(
+            Diagnostic("E2011", "field `\(field.name)` of `\(decl.name)` is defined twice", at: field.type.span))
+        }
       case .constant(let name, let span, let value):
         if constants[name] != nil || functions[name] != nil {
           diagnostics.append(Diagnostic("E2011", "`\(name)` is defined twice", at: span))

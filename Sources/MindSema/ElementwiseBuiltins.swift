@@ -19,7 +19,9 @@ enum Elementwise {
       case "log2": return .tensor(b.binary(.div, b.unary(.log, x), c(0.6931471805599453)))
       case "log10": return .tensor(b.binary(.div, b.unary(.log, x), c(2.302585092994046)))
       case "rsqrt": return .tensor(b.binary(.div, c(1), b.unary(.sqrt, x)))
-      case "relu": return .tensor(b.binary(.max, x, c(0)))
+      // A select, not max(x, 0): max splits the gradient at a tie, and relu'(0) is 0
+      // (LANGUAGE.md, as jax.nn.relu); NaN stays NaN.
+      case "relu": return .tensor(b.select(b.compare(.le, x, c(0)), c(0), x))
       case "square": return .tensor(b.binary(.mul, x, x))
       case "softplus":
         // max(x, 0) + log(1 + exp(-|x|)): exact and without overflow.

@@ -61,6 +61,13 @@ enum NeuralNetwork {
           at: args.span)
       }
       let classes = logits.type.shape[1]
+      // A label outside 0..<C would pick no class (a loss of -0.0): a runtime error, as an index.
+      if let count = classes.value {
+        let inRange = b.binary(
+          .and, b.compare(.ge, labels, b.splat(0, like: labels.type)),
+          b.compare(.lt, labels, b.splat(Double(count), like: labels.type)))
+        b.check(inRange, code: "E6001", message: "a label of `cross_entropy` is out of bounds for \(count) classes")
+      }
       let m = Reductions.reduce(b, .max, logits, axes: [1], keepdims: true)
       let shifted = b.binary(.sub, logits, b.broadcast(m, to: logits.type.shape))
       let logSum = b.unary(.log, Reductions.reduce(b, .sum, b.unary(.exp, shifted), axes: [1], keepdims: true))

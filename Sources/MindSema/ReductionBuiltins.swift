@@ -70,6 +70,9 @@ enum Reductions {
         x = b.reshape(x, [x.type.isConcrete ? .known(x.type.elementCount) : .unknown])
       }
       guard x.type.rank > 0 else { throw Diagnostic("E3004", "`\(name)` of a scalar", at: args.span) }
+      guard x.type.shape[axis] != .known(0) else {
+        throw Diagnostic("E3006", "`\(name)` of an empty axis has no answer", at: args.span)
+      }
       var result = b.value(.argReduce(max: name == "argmax", axis: axis), [x])
       if try args.keywordBool("keepdims") ?? false {
         var shape = x.type.shape

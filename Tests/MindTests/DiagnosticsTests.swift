@@ -258,6 +258,18 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
       code: "E6001", location: "1:19", message: "gather index 7 is out of bounds",
       source: "fn main() { print(gather([1.0, 2.0], [0, 7])); }"),
     .init(
+      code: "E2011", location: "1:23", message: "field `a` of `P` is defined twice",
+      source: "struct P { a: f32, a: f32 }\nfn main() {}"),
+    .init(
+      code: "E3006", location: "1:19", message: "`argmax` of an empty axis has no answer",
+      source: "fn main() { print(argmax(zeros([0]))); }"),
+    .init(
+      code: "E6001", location: "1:51", message: "a label of `cross_entropy` is out of bounds for 2 classes",
+      source: "fn main() { let l = argmax([1.0, 2.0]) + 5; print(cross_entropy([[0.1, 0.9]], [l])); }"),
+    .init(
+      code: "E1004", location: "1:21", message: "unknown escape `\\q` in a string",
+      source: "fn main() { print(\"a\\qb\\n\"); }"),
+    .init(
       code: "E6006", location: "1:51", message: "integer remainder by zero",
       source: "fn main() { let i = argmax([1.0, 2.0]) - 1; print([4, 5] % i); }"),
     .init(

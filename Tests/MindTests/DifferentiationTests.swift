@@ -129,6 +129,21 @@ import Testing
         """)
   }
 
+  @Test func derivativeConventionsAtKinks() {
+    // LANGUAGE.md: relu'(0) = 0 (it was 0.5: relu was max(x, 0), whose tie splits), while a tie
+    // of max/min sends half the upstream to each side; relu keeps NaN.
+    let result = run(
+      """
+      fn main() {
+          print(grad(|x: Tensor<f32, 4>| sum(relu(x)))([-1.0, 0.0, -0.0, 2.0]));
+          print(grad(grad(|x: f32| relu(x) * x))(0.0), grad(|x: f32| max(x, 0.0))(0.0));
+          print(relu([0.0 / 0.0, -3.0, 3.0]), relu([-2, 0, 5]));
+      }
+      """)
+    #expect(result.errors == "")
+    #expect(result.output == "[0.0, 0.0, 0.0, 1.0]\n0.0 0.5\n[nan, 0.0, 3.0] [0, 0, 5]\n")
+  }
+
   @Test func stopGradientIsTheIdentityWithNoDerivative() throws {
     let result = run(
       """

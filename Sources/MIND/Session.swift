@@ -342,10 +342,10 @@ extension Program {
     try onLargeStack {
       try self.differentiate(roots: [function.name])
       let values = ValueFactory(startingAfter: self.elaborator.module.largestValueID)
-      let copy = Module()
-      copy.functions = self.reachable(from: function).functions.map {
-        Cloner(values: values).cloneFunction($0, name: $0.name)
-      }
+      let copy = Module(
+        functions: self.reachable(from: function).functions.map {
+          Cloner(values: values).cloneFunction($0, name: $0.name)
+        })
       self.optimize(copy, roots: [function.name])
       try Self.verified(copy)
       return copy
@@ -357,7 +357,7 @@ extension Program {
     let module = elaborator.module
     let names = module.reachable(from: [root.name])
     let reached = Module()
-    reached.functions = module.functions.filter { names.contains($0.name) }
+    reached.replaceFunctions(with: module.functions.filter { names.contains($0.name) })
     return reached
   }
 }

@@ -88,7 +88,7 @@ public final class Differentiator {
       body: Block(arguments: (function.parameters.map(\.type) + function.resultTypes).map(values.make)),
       resultTypes: function.resultTypes + function.parameters.map(\.type), location: function.location)
     vjp.derivativeOf = function.name
-    module.functions.append(vjp)
+    module.add(vjp)
     derived[function.name] = vjp
     pending.append(vjp)
     return vjp
@@ -124,8 +124,8 @@ public final class Differentiator {
     values = ValueFactory(startingAfter: max(module.largestValueID, values.next))
     // Differentiate a copy whose calls are inlined (except the kept ones).
     let copy = Cloner(values: values).cloneFunction(function, name: function.name + ".inlined")
-    module.functions.append(copy)
-    defer { module.functions.removeAll { $0 === copy } }
+    module.add(copy)
+    defer { module.removeFunctions { $0 === copy } }
     var inliner = Inliner(module: module, keep: keep.union(shared), values: values)
     inliner.process(copy)
     Simplify.run(copy)

@@ -35,7 +35,7 @@ extension Differentiator {
     forwardBody.operations.append(
       Operation.make(
         .returnOp, (primal + residuals).map(forwardCloner.lookup), results: [], location: function.location))
-    module.functions.append(
+    module.add(
       Function(
         name: Self.forwardName(function.name), body: forwardBody,
         resultTypes: (primal + residuals).map(\.type), location: function.location))
@@ -51,7 +51,7 @@ extension Differentiator {
     backwardBody.operations.append(
       Operation.make(
         .returnOp, sweeps.adjoints.map(backwardCloner.lookup), results: [], location: function.location))
-    module.functions.append(
+    module.add(
       Function(
         name: Self.backwardName(function.name), body: backwardBody, resultTypes: parameters.map(\.type),
         location: function.location))

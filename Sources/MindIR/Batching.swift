@@ -45,7 +45,7 @@ public final class Batcher {
       name: name, body: Block(arguments: parameterTypes.map(values.make)),
       resultTypes: callee.resultTypes.map { Self.batchedType($0, size: size) }, location: callee.location)
     function.batchOf = callee.name
-    module.functions.append(function)
+    module.add(function)
     pending.append((function, callee.name, batched, size))
     return function
   }

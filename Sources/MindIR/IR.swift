@@ -101,11 +101,30 @@ public final class Function {
 }
 
 public final class Module {
-  public var functions: [Function] = []
-  /// Texts a `print` or `assert` refers to at runtime (source locations), by index.
-  public init() {}
+  /// In order of addition; functions are found by name through `byName` (a program with
+  /// thousands of functions looks one up for every call).
+  public private(set) var functions: [Function] = []
+  private var byName: [String: Function] = [:]
 
-  public func function(named name: String) -> Function? { functions.first { $0.name == name } }
+  public init(functions: [Function] = []) { replaceFunctions(with: functions) }
+
+  /// The first function of this name.
+  public func function(named name: String) -> Function? { byName[name] }
+
+  public func add(_ function: Function) {
+    functions.append(function)
+    if byName[function.name] == nil { byName[function.name] = function }
+  }
+
+  public func removeFunctions(where shouldRemove: (Function) -> Bool) {
+    replaceFunctions(with: functions.filter { !shouldRemove($0) })
+  }
+
+  public func replaceFunctions(with functions: [Function]) {
+    self.functions = functions
+    byName = [:]
+    for function in functions where byName[function.name] == nil { byName[function.name] = function }
+  }
 }
 
 /// Hands out value ids, unique within a module.

@@ -27,7 +27,7 @@ public enum Inline {
 
   public static func removeUnreachable(_ module: Module, roots: [String]) {
     let reachable = module.reachable(from: roots)
-    module.functions.removeAll { !reachable.contains($0.name) }
+    module.removeFunctions { !reachable.contains($0.name) }
   }
 
   public static func callees(_ block: Block) -> [String] {
@@ -40,7 +40,11 @@ public enum Inline {
   }
 }
 
-/// Inlines bottom-up: a callee's own calls are inlined before its body is copied into callers.
+/// Inlines top-down: a call is replaced by a copy of the callee's body as written, and the calls
+/// in that copy are inlined in turn. The work is the size of the inlined result; inlining
+/// bottom-up (callees first, then copying their inlined bodies) also builds the inlined body of
+/// every function on the way, quadratic in the depth of a chain of calls (2,000 functions
+/// deep: 5 s and 1.3 GB to check, against 0.1 s).
 public struct Inliner {
   let module: Module
   let keep: Set<String>
@@ -60,9 +64,18 @@ public struct Inliner {
   }
 
   mutating func inline(_ block: Block) {
-    var result: [Operation] = []
     var replacements: [Value: Value] = [:]
-    for op in block.operations {
+    var result: [Operation] = []
+    expand(block.operations, into: &result, &replacements)
+    block.operations = result
+  }
+
+  /// Appends the ops to `result`, each call of a function that is not kept replaced by the
+  /// callee's body, itself expanded; `replacements` maps the results of replaced calls to the
+  /// values they returned.
+  mutating func expand(_ operations: [Operation], into result: inout [Operation], _ replacements: inout [Value: Value])
+  {
+    for op in operations {
       op.operands = op.operands.map { replacements[$0] ?? $0 }
       for region in op.regions {
         Simplify.substitute(region, replacements)
@@ -74,15 +87,14 @@ public struct Inliner {
         result.append(op)
         continue
       }
-      process(callee)
       let cloner = Cloner(values: values)
       for (parameter, argument) in zip(callee.parameters, op.operands) { cloner.map(parameter, to: argument) }
-      result += cloner.clone(callee.body.operations.dropLast())
+      expand(cloner.clone(callee.body.operations.dropLast()), into: &result, &replacements)
       for (old, returned) in zip(op.results, callee.body.operations.last!.operands) {
-        replacements[old] = cloner.lookup(returned)
+        let copy = cloner.lookup(returned)
+        replacements[old] = replacements[copy] ?? copy
       }
     }
-    block.operations = result
   }
 }
 

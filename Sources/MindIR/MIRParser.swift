@@ -160,7 +160,7 @@ public struct MIRParser {
     let module = Module()
     skipSpace()
     while position < text.count {
-      module.functions.append(try parseFunction())
+      module.add(try parseFunction())
       skipSpace()
     }
     return module

@@ -238,7 +238,7 @@ public final class Elaborator {
     builder.location = decl.body.span
     builder.create(.returnOp, resultLeaves, resultTypes: [])
     let function = Function(name: key, body: entry, resultTypes: resultLeaves.map(\.type), location: decl.nameSpan)
-    module.functions.append(function)
+    module.add(function)
     var leafIterator = resultLeaves[...]
     let template = result.map { rebuild($0, from: &leafIterator) }
     specializations[key] = Specialization(function: function, resultTemplate: template)

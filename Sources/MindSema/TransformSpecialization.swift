@@ -109,7 +109,7 @@ extension Elaborator {
     let results = try body(builder, entry.arguments)
     builder.create(.returnOp, results, resultTypes: [])
     let function = Function(name: name, body: entry, resultTypes: results.map(\.type), location: saved.location)
-    module.functions.append(function)
+    module.add(function)
     return function
   }
 

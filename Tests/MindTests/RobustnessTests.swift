@@ -121,6 +121,19 @@ enum Mutator {
         """)
   }
 
+  /// A chain of 3,000 calls is checked, inlined, differentiated and run (its time and memory
+  /// grow linearly since inlining went top-down: `bench/` territory, so not timed here).
+  @Test func deepChainsOfCallsCompile() {
+    let depth = 3000
+    let source =
+      "fn f0(x: f32) -> f32 { x * 1.5 }\n"
+      + (1..<depth).map { "fn f\($0)(x: f32) -> f32 { f\($0 - 1)(x) + 0.25 }" }.joined(separator: "\n")
+      + "\nfn main() { print(f\(depth - 1)(2.0), grad(f\(depth - 1))(2.0)); }\n"
+    let result = run(source)
+    #expect(result.errors.isEmpty, "\(result.errors)")
+    #expect(result.output == "752.75 1.5\n")
+  }
+
   @Test func randomBytesAreRejectedWithDiagnostics() {
     var random = SplitMix(state: 7)
     for _ in 0..<500 {

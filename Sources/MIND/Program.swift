@@ -171,13 +171,20 @@ extension Program {
     }
   }
 
-  /// For each derived VJP function, its loops whose backward sweep runs from checkpoints
-  /// (trip count known only at run time, or a tape of every iteration over the limit).
-  public var checkpointedLoops: [(function: String, location: SourceSpan, plan: CheckpointPlan)] {
+  /// For each derived VJP function, how the backward sweep of each of its loops runs: from a
+  /// tape of every iteration, or from checkpoints (trip count known only at run time, or a tape
+  /// of every iteration over the limit).
+  public var loopSweeps: [(function: String, location: SourceSpan, sweep: LoopSweep)] {
     let differentiator = elaborator.differentiator
-    return differentiator.checkpointedLoops.keys.sorted().flatMap { name in
-      (differentiator.checkpointedLoops[name] ?? []).map { (name, $0.location, $0.plan) }
+    return differentiator.loopSweeps.keys.sorted().flatMap { name in
+      (differentiator.loopSweeps[name] ?? []).map { (name, $0.location, $0.sweep) }
     }
+  }
+
+  /// One line per differentiated loop: where it is, in which VJP function, and how its backward
+  /// sweep runs.
+  public var loopSweepReport: [String] {
+    loopSweeps.map { "loop at \(sources.describe($0.location)) in @\($0.function): \($0.sweep.description)" }
   }
 
   /// The printed source items `roots` reach (functions, constants, custom gradient rules,

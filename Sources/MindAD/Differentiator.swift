@@ -35,10 +35,8 @@ public final class Differentiator {
   var ownSavedBytes: [String: Int] = [:]
   var savedCallees: [String: [String]] = [:]
   public private(set) var savedValues: [String: [TensorType]] = [:]
-  /// Per VJP function: its loops whose backward sweep runs from checkpoints (LoopSweeps), with
-  /// the plan of each (transient memory of the backward sweep).
-  public private(set) var checkpointedLoops: [String: [(location: SourceSpan, plan: CheckpointPlan)]] =
-    [:]
+  /// Per VJP function: how the backward sweep of each of its loops runs (LoopSweeps).
+  public private(set) var loopSweeps: [String: [(location: SourceSpan, sweep: LoopSweep)]] = [:]
 
   /// Peak bytes of saved forward values per VJP function: its own, plus those of every call of
   /// a shared function (its forward half's residuals all live until the backward sweep), plus
@@ -147,7 +145,7 @@ public final class Differentiator {
     vjp.derivativeOf = nil
     let sweeps = Sweeps(vjp, primalCount: function.resultTypes.count, forwardCount: reverse.forwardCount)
     recordSavedValues(vjp, sweeps)
-    checkpointedLoops[vjp.name] = reverse.checkpointedLoops
+    loopSweeps[vjp.name] = reverse.loopSweeps
     if shared.contains(function.name) { split(vjp, of: function, sweeps) }
   }
 

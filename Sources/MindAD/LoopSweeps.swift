@@ -23,6 +23,27 @@
 import MindIR
 
 /// How a loop without a full tape keeps its checkpoints.
+/// How the backward sweep of one loop runs: what `mind ir --saved` and `mind jit --time` report.
+public enum LoopSweep: Equatable, Sendable {
+  /// From a tape of the carried state (and residuals) of every iteration: `iterations` known
+  /// when compiling, `bytes` in all.
+  case taped(iterations: Int, bytes: Int)
+  /// A trip count known only at run time: from a tape when it is at most `iterations` (of
+  /// `bytes` in all), else from checkpoints.
+  case tapedUpTo(iterations: Int, bytes: Int, otherwise: CheckpointPlan)
+  /// From checkpoints (the tape of every iteration would pass `ReverseMode.tapeLimit`).
+  case checkpointed(CheckpointPlan)
+
+  public var description: String {
+    switch self {
+    case .taped(let iterations, let bytes): "taped: \(iterations) iterations in \(bytes) bytes"
+    case .tapedUpTo(let iterations, let bytes, let plan):
+      "taped up to \(iterations) iterations (\(bytes) bytes), beyond: \(plan.description)"
+    case .checkpointed(let plan): plan.description
+    }
+  }
+}
+
 public struct CheckpointPlan: Equatable, Sendable {
   /// Levels of segments, and the states each level keeps (its tape's rows).
   public let levels: Int
@@ -37,6 +58,10 @@ public struct CheckpointPlan: Equatable, Sendable {
   }
 
   public var bytes: Int { levels * rows * stateBytes }
+
+  public var description: String {
+    "checkpoints on \(levels) levels of \(rows) states of \(stateBytes) bytes (at most \(bytes) bytes, linear up to \(linearTripCount) iterations)"
+  }
   /// Trip counts up to which no state is replayed more than once (rows^levels).
   public var linearTripCount: Int {
     (0..<levels).reduce(1) { product, _ in

@@ -34,8 +34,8 @@ final class ReverseMode {
   var tapes: [ObjectIdentifier: LoopTape] = [:]
   /// Loops whose tape would exceed this many bytes are checkpointed instead.
   static let tapeLimit = 1 << 30
-  /// The loops whose backward sweep runs from checkpoints, and how (for `mind ir --saved`).
-  var checkpointedLoops: [(location: SourceSpan, plan: CheckpointPlan)] = []
+  /// How the backward sweep of each loop runs (for `mind ir --saved` and `mind jit --time`).
+  var loopSweeps: [(location: SourceSpan, sweep: LoopSweep)] = []
 
   init(differentiator: Differentiator, activity: Activity, values: ValueFactory, builder: Builder) {
     self.differentiator = differentiator
@@ -237,21 +237,26 @@ final class ReverseMode {
         )
       }
     }
+    let plan = Self.checkpointPlan(stateBytes: loop.stateBytes)
     func fromCheckpoints() throws -> [Value] {
-      let plan = Self.checkpointPlan(stateBytes: loop.stateBytes)
-      checkpointedLoops.append((op.location, plan))
-      return try checkpointedSweep(
+      try checkpointedSweep(
         loop, plan: plan, level: 0, first: first, count: count, state: initial.map(cloner.lookup), sweep: sweep)
     }
     let end: [Value]
     switch (recorded, recorded?.fits) {
-    case (let recorded?, nil): end = try fromTape(recorded)
+    case (let recorded?, nil):
+      loopSweeps.append((op.location, .taped(iterations: recorded.iterations, bytes: recorded.bytes)))
+      end = try fromTape(recorded)
     case (let recorded?, let fits?):
+      loopSweeps.append(
+        (op.location, .tapedUpTo(iterations: recorded.iterations, bytes: recorded.bytes, otherwise: plan)))
       let (taped, checkpointed) = (Block(arguments: []), Block(arguments: []))
       try inside(taped) { builder.create(.yield, try fromTape(recorded), resultTypes: []) }
       try inside(checkpointed) { builder.create(.yield, try fromCheckpoints(), resultTypes: []) }
       end = builder.create(.ifOp, [fits], resultTypes: sweep.map(\.type), regions: [taped, checkpointed]).results
-    case (nil, _): end = try fromCheckpoints()
+    case (nil, _):
+      loopSweeps.append((op.location, .checkpointed(plan)))
+      end = try fromCheckpoints()
     }
     var contributions: [(Value, Value?)] = []
     for (i, position) in loop.differentiable.enumerated() { contributions.append((initial[position], end[i])) }
@@ -268,6 +273,10 @@ final class ReverseMode {
     /// For a trip count known only at run time: whether it fit the tape (else the tapes are
     /// empty and the backward sweep runs from checkpoints).
     var fits: Value?
+
+    /// The iterations the tape has room for, and its size.
+    var iterations: Int { states.first?.type.shape.first?.value ?? residuals.first?.tape.type.shape.first?.value ?? 0 }
+    var bytes: Int { (states + residuals.map(\.tape)).map(\.type.byteCount).reduce(0, +) }
   }
 
   static func tapeBytes(_ op: Operation, iterations: Int) -> Int {

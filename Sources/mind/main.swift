@@ -128,6 +128,8 @@ struct Jit: ParsableCommand {
           standardError("cache: hit (\(report.key.prefix(16))), saved \(formatMilliseconds(saved)) of compilation\n")
         }
         if let kernel = Engine.blasKernel { standardError("blas: \(kernel)\n") }
+        // How each differentiated loop runs backwards (a run from the cache differentiates none).
+        for line in program.loopSweepReport { standardError(line + "\n") }
       }
     }
   }
@@ -302,12 +304,7 @@ struct IR: ParsableCommand {
               "saved by @\(report.function): \(report.bytes) bytes in \(report.types.count) values \(report.types.map(\.description).joined(separator: ", "))"
             )
           }
-          for loop in program.checkpointedLoops {
-            let plan = loop.plan
-            print(
-              "loop at \(program.sources.describe(loop.location)) in @\(loop.function): checkpoints on \(plan.levels) levels of \(plan.rows) states of \(plan.stateBytes) bytes (at most \(plan.bytes) bytes, linear up to \(plan.linearTripCount) iterations)"
-            )
-          }
+          for line in program.loopSweepReport { print(line) }
         }
       case .llvm, .llvmOpt, .asm:
         let (mir, _) = try program.mir(entry: source.entry)

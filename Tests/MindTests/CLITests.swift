@@ -116,6 +116,36 @@ import Testing
     }
   }
 
+  @Test func timeSaysHowEachLoopRunsBackwards() throws {
+    // A constant-bound loop is taped while its tape stays under 1 GiB, then checkpointed (the
+    // switch is O(n·√n) at worst: two levels of checkpoints); a runtime trip count gets both.
+    func report(_ iterations: String, extra: String = "") throws -> String {
+      let path = try temporary(
+        """
+        fn f(x: Tensor<f32, 262144>\(extra)) -> f32 {
+            let mut s = x;
+            for i in 0..\(iterations) { s = sin(s) * 0.999 + 0.001; }
+            sum(s)
+        }
+        fn main() { print(grad(f)(ones([262144])\(extra.isEmpty ? "" : ", 3"))[0] > 0.0); }
+        """, name: "loop.mind")
+      let result = try mind("jit --time --no-cache \(path)")
+      #expect(result.status == 0, "\(result.error)")
+      return result.error.split(separator: "\n").filter { $0.hasPrefix("loop at") }.map {
+        String($0.split(separator: ": ", maxSplits: 1)[1])
+      }.joined()
+    }
+    #expect(try report("1024") == "taped: 1024 iterations in 1073741824 bytes")
+    #expect(
+      try report("1025")
+        == "checkpoints on 2 levels of 32 states of 1048576 bytes (at most 67108864 bytes, linear up to 1024 iterations)"
+    )
+    #expect(
+      try report("n", extra: ", n: i64")
+        == "taped up to 4 iterations (4194304 bytes), beyond: checkpoints on 2 levels of 32 states of 1048576 bytes (at most 67108864 bytes, linear up to 1024 iterations)"
+    )
+  }
+
   @Test(arguments: ["ast", "mir", "opt", "llvm", "llvm-opt", "asm"])
   func irPrintsEveryStage(_ stage: String) throws {
     let result = try mind("ir --stage \(stage) \(Repository.root.path)/Examples/first_program.mind")
@@ -139,7 +169,7 @@ import Testing
     #expect(
       lines == [
         "saved by @vjp.f__f32x8__i64: 131073 bytes in 2 values i1, tensor<4096x8xf32>",
-        "loop at \(path):3:9 in @vjp.f__f32x8__i64: checkpoints on 2 levels of 4096 states of 32 bytes (at most 262144 bytes, linear up to 16777216 iterations)",
+        "loop at \(path):3:9 in @vjp.f__f32x8__i64: taped up to 4096 iterations (131072 bytes), beyond: checkpoints on 2 levels of 4096 states of 32 bytes (at most 262144 bytes, linear up to 16777216 iterations)",
       ], "\(result.output)")
   }
 

@@ -284,11 +284,20 @@ extension DifferentiationTests {
     #expect(result.output == "0.0 true\ntrue 0.0 0.0\n0.0 true\n")
     let program = try Program(source: Self.loopSource, name: "loops.mind")
     _ = try program.mir()
-    let loops = program.checkpointedLoops
-    #expect(loops.map { $0.function.components(separatedBy: "__")[0] } == ["vjp.counted", "vjp.looped"])
-    // 64 floats; the `while` also carries its i64 counter.
+    // The twins with constant bounds are taped.
     #expect(
-      loops.map(\.plan) == [
+      program.loopSweeps.compactMap { loop in if case .taped(let n, _) = loop.sweep { n } else { nil } } == [
+        5000, 1000,
+      ])
+    let loops = program.loopSweeps.filter { if case .tapedUpTo = $0.sweep { true } else { false } }
+    #expect(loops.map { $0.function.components(separatedBy: "__")[0] } == ["vjp.counted", "vjp.looped"])
+    // Taped up to 4096 iterations, beyond from checkpoints of 64 floats (the `while` also
+    // carries its i64 counter).
+    let plans = loops.map { loop -> CheckpointPlan? in
+      if case .tapedUpTo(4096, _, let plan) = loop.sweep { plan } else { nil }
+    }
+    #expect(
+      plans == [
         CheckpointPlan(levels: 2, rows: 4096, stateBytes: 256), CheckpointPlan(levels: 2, rows: 4096, stateBytes: 264),
       ])
     #expect(loops.map { program.sources.describe($0.location) } == ["loops.mind:14:9", "loops.mind:21:11"])

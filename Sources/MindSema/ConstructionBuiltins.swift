@@ -83,7 +83,7 @@ enum Construction {
       guard steps.isFinite, steps <= Double(1 << 24) else {
         throw Diagnostic("E6009", "`arange` of \(steps) elements is too large (the limit is 2^24)", at: args.span)
       }
-      let count = max(0, Int(steps))
+      let count = steps > 0 ? Int(steps) : 0
       let data = (0..<count).map { start + Double($0) * step }
       return .tensor(b.constant(.dense(data), TensorType(dtype, known: [count])))
     case "linspace":

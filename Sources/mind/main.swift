@@ -61,6 +61,7 @@ func reportAndExit(_ list: DiagnosticList, sources program: Program?) -> Never {
 }
 
 func loadOrExit(_ path: String) -> Program {
+  InternalErrors.install(compiling: path)
   do {
     return try Program(path: path)
   } catch let list as DiagnosticList {

@@ -42,6 +42,18 @@ import Testing
     }
   }
 
+  @Test func aTrapIsAnInternalErrorNotABareSignal() throws {
+    // A Swift trap raises SIGILL: sent to a running `mind`, it must print E7999 and exit 70.
+    let file = try temporary(
+      "fn main() { let mut s = 0.0; for i in 0..2000000000 { s = s + 0.000000001 * sin(s + 1.0); } print(s); }")
+    let result = try Tools.shell(
+      "\(Tools.mind) jit --no-cache \(file) & pid=$!; sleep 1.5; kill -ILL $pid; wait $pid; echo status $?")
+    #expect(result.output == "status 70\n")
+    #expect(
+      result.error.hasPrefix("error[E7999]: internal compiler error (signal 4) while compiling or running `\(file)`"))
+    #expect(result.error.contains("please report it"))
+  }
+
   @Test func failedAllocationIsAnErrorWithItsSize() throws {
     // 8 GB of tensors under a 4 GB address-space limit: E6004 with the size, not a segfault.
     let file = try temporary("fn main() { let y = randn([2000000000], seed=1); print(sum(y * y), y[5]); }")

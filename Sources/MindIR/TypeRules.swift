@@ -101,7 +101,9 @@ public func inferResultTypes(_ kind: OpKind, _ operands: [TensorType]) throws(Ty
       guard let extent = operand.shape[axis].value else {
         return [TensorType(first.dtype, first.shape.enumerated().map { $0.offset == axis ? .unknown : $0.element })]
       }
-      total += extent
+      // An overflowing sum is beyond any size limit: the verifier reports it (E6009).
+      let (sum, overflow) = total.addingReportingOverflow(extent)
+      total = overflow ? Int.max : sum
     }
     var shape = first.shape
     shape[axis] = .known(total)

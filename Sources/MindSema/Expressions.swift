@@ -486,7 +486,8 @@ extension Elaborator {
         let hi = clamp(try bound(endExpr) ?? extent)
         starts.append(lo)
         strides.append(step)
-        sliceShape.append(.known(hi > lo ? (hi - lo + step - 1) / step : 0))
+        // ceil((hi - lo) / step), written so that no step overflows it.
+        sliceShape.append(.known(hi > lo ? (hi - lo - 1) / step + 1 : 0))
       }
     }
     builder.location = span

@@ -121,6 +121,72 @@ enum Mutator {
         """)
   }
 
+  /// Extents, indices, axes, steps and counts at the limits of an Int reach no trap: each is a
+  /// result or a coded, located error (the audit of issue 15; concat's extent sum and a slice's
+  /// ceil division overflowed before).
+  @Test func userNumbersAtTheirLimitsAreErrorsOrResults() {
+    let big = "4611686018427387904"  // 2^62
+    let expressions = [
+      "eye(\(big))", "one_hot([1, 2], \(big))", "reshape(zeros([4]), [\(big), 4])", "reshape(zeros([4]), [-1, \(big)])",
+      "linspace(0.0, 1.0, \(big))", "zeros([3])[\(big)]", "zeros([3])[-\(big)]", "zeros([3])[1:\(big)]",
+      "zeros([3])[::\(big)]", "zeros([3])[::9223372036854774784]", "zeros([3])[-\(big):]",
+      "expand_dims(zeros([3]), \(big))", "sum(zeros([3]), axis=-\(big))", "topk(zeros([3]), \(big))",
+      "topk(zeros([3]), -1)",
+      "full([65536, 65536, 65536], 1.0)", "randn([\(big)], seed=\(big))", "broadcast(zeros([3]), [\(big), 3])",
+      "concat([zeros([\(big)]), zeros([\(big)])], axis=0)", "concat([zeros([2, \(big)]), zeros([2, \(big)])], axis=1)",
+      "dynamic_slice(zeros([4]), [1], [\(big)])", "squeeze(zeros([1, 3]), axis=\(big))",
+      "transpose(zeros([2, 3]), [\(big), 0])", "cumsum(zeros([3]), axis=\(big))", "sort(zeros([3]), axis=-\(big))",
+      "norm(zeros([3]), axis=\(big))", "mean(zeros([3]), axes=[0, \(big)])", "stack([zeros([3])], axis=\(big))",
+      "zeros([3, 3])[..., \(big)]", "arange(0, \(big), \(big))", "arange(-\(big), \(big), 1)",
+      "arange(1e30, -1e30, 1.0)",
+      "conv2d(ones([1, 4, 4, 1]), ones([2, 2, 1, 1]), strides=[\(big), 3], padding=\"same\")",
+    ]
+    for expression in expressions {
+      let result = run("fn main() { print(\(expression)); }")
+      if !result.errors.isEmpty {
+        #expect(result.codes.allSatisfy { $0.count == 5 && $0 != "E2000" }, "\(expression): \(result.errors)")
+        #expect(result.locations.allSatisfy { $0.hasPrefix("test.mind:1:") }, "\(expression): \(result.errors)")
+      }
+    }
+  }
+
+  /// Zero-size tensors behave as in NumPy: sums are 0, products 1, means NaN, logsumexp -inf;
+  /// empty slices, concatenations, products, scans, sorts and loops; gradients of all of them.
+  @Test func zeroSizeTensorsWorkAsInNumPy() {
+    let result = run(
+      """
+      fn f(x: Tensor<f32, 3>) -> f32 { sum(concat([x, zeros([0])], axis=0) * 2.0) + sum(zeros([0])) }
+      fn g(x: Tensor<f32, 3, 0>, w: Tensor<f32, 0, 2>) -> f32 { sum(x @ w) + mean(x) }
+      fn main() {
+          let e = zeros([0]);
+          print(e, sum(e), mean(e), prod(e), e * 2.0, concat([e, [1.0, 2.0]], axis=0), logsumexp(e));
+          print(zeros([2, 0]), sum(zeros([2, 0]), axis=1), mean(zeros([2, 0]), axis=1), sum(zeros([0, 3]), axis=0));
+          print(zeros([3, 0]) @ zeros([0, 2]), reshape(zeros([0, 3]), [3, 0]), transpose(zeros([0, 3])));
+          let x = [1.0, 2.0, 3.0];
+          print(x[2:2], cumsum(e), sort(e), norm(e), softmax(e), stack([e, e]), gather(x, zeros([0], dtype=i64)));
+          print(grad(f)(x), grad(|v: Tensor<f32, 0>| sum(v * v))(e), grad(|v: Tensor<f32, 0>| mean(v))(e));
+          print(grad(g, wrt=(0, 1))(zeros([3, 0]), zeros([0, 2])));
+          let mut s = 1.0;
+          for i in 0..0 { s = s * 2.0; }
+          print(s, grad(|y: f32| { let mut t = y; for i in 0..0 { t = t * y; } t })(3.0));
+          print(conv2d(zeros([0, 4, 4, 1]), ones([2, 2, 1, 3])), layer_norm(zeros([0, 4])));
+      }
+      """)
+    #expect(result.errors.isEmpty, "\(result.errors)")
+    #expect(
+      result.output == """
+        [] 0.0 nan 1.0 [] [1.0, 2.0] -inf
+        [[], []] [0.0, 0.0] [nan, nan] [0.0, 0.0, 0.0]
+        [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]] [[], [], []] [[], [], []]
+        [] [] [] 0.0 [] [[], []] []
+        [2.0, 2.0, 2.0] [] []
+        ([[], [], []], [])
+        1.0 1.0
+        [] []
+
+        """)
+  }
+
   /// A chain of 3,000 calls is checked, inlined, differentiated and run (its time and memory
   /// grow linearly since inlining went top-down: `bench/` territory, so not timed here).
   @Test func deepChainsOfCallsCompile() {

@@ -9,6 +9,8 @@ import Foundation
 import MIND
 import Testing
 
+@testable import MindSema
+
 enum SemanticMutator {
   static let numbers = [
     "0", "-1", "1", "2", "3", "0.0", "-0.0", "1e-30", "1e30", "2147483648", "4294967296", "9007199254740992",
@@ -133,6 +135,34 @@ enum SemanticMutator {
 }
 
 @Suite struct SemanticFuzzTests {
+  /// Every built-in and transform, called with each of a set of argument lists (none, scalars,
+  /// tensors of ranks 0 to 3, empty ones, integers, functions, strings, tuples, odd keywords):
+  /// an arity or type the built-in does not take is a coded, located error, never a trap.
+  @Test func everyBuiltinTakesAnyArgumentsWithoutTrapping() {
+    let names = Builtins.elementwise.keys.sorted() + Builtins.composite.sorted() + Builtins.transforms.sorted()
+    let argumentLists = [
+      "", "1.0", "-1", "[1.0, 2.0]", "[[1.0, 2.0], [3.0, 4.0]]", "zeros([0])", "zeros([2, 0, 3])", "[1, 2]",
+      "1.0, 2.0", "[1.0, 2.0], [3.0]", "[[1.0]], [[2.0]], [[3.0]]", "f", "f, f", "\"text\"", "(1.0, [2.0])",
+      "[1.0, 2.0], axis=5", "[1.0, 2.0], axes=[0, 0]", "[1.0], wrt=3", "[1.0], keepdims=1.0", "[1.0], nope=1",
+      "[true, false]", "zeros([2, 2, 2, 2]), zeros([2, 2, 2, 2])", "[1.0, 2.0], -9223372036854774784",
+    ]
+    var ran = 0
+    for name in names {
+      for arguments in argumentLists {
+        let source = "fn f(x: f32) -> f32 { x * x }\nfn main() { print(\(name)(\(arguments))); }"
+        let result = run(source)
+        if result.errors.isEmpty { ran += 1 }
+        #expect(
+          result.codes.allSatisfy { $0.count == 5 && !["E2000", "E4001", "E5000", "E6000"].contains($0) },
+          "\(name)(\(arguments)): \(result.errors)")
+        #expect(
+          result.locations.allSatisfy { $0.hasPrefix("test.mind:") }, "\(name)(\(arguments)): \(result.errors)")
+      }
+    }
+    // Some of the calls are valid and ran (the lists are not all errors).
+    #expect(names.count > 100 && ran > names.count)
+  }
+
   @Test func meaningChangingMutationsNeverCrashOrHang() throws {
     let seeds = RobustnessTests.seeds
     var random = SplitMix(state: 20_261_203)

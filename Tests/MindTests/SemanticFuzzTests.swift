@@ -164,43 +164,12 @@ enum SemanticMutator {
   }
 
   @Test func meaningChangingMutationsNeverCrashOrHang() throws {
-    let seeds = RobustnessTests.seeds
     var random = SplitMix(state: 20_261_203)
-    let engine = try Engine(optimizationLevel: 0)
-    var outcomes = (accepted: 0, rejected: 0, lowered: 0)
-    let iterations = ProcessInfo.processInfo.environment["MIND_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 1500
-    // MIND_FUZZ_LAST=path keeps the program being tried there: after a crash, the one that crashed.
-    let last = ProcessInfo.processInfo.environment["MIND_FUZZ_LAST"]
-    for i in 0..<iterations {
-      let source = SemanticMutator.mutate(seeds[i % seeds.count], &random)
-      if let last { try source.write(toFile: last, atomically: false, encoding: .utf8) }
-      let start = Date()
-      do {
-        let program = try Program(source: source, name: "fuzz.mind")
-        if program.hasFunction("main") {
-          let (mir, _) = try program.mir()
-          if i % 10 == 0 {
-            _ = try engine.llvmIR(mir, optimized: false)
-            outcomes.lowered += 1
-          }
-        }
-        outcomes.accepted += 1
-      } catch let list as DiagnosticList {
-        #expect(!list.diagnostics.isEmpty)
-        for diagnostic in list.diagnostics {
-          #expect(diagnostic.code.count == 5 && diagnostic.code.hasPrefix("E"), "\(diagnostic)")
-          #expect(
-            !["E2000", "E4001", "E5000"].contains(diagnostic.code), "internal error for:\n\(source)\n\(diagnostic)")
-          #expect(diagnostic.span.file >= 0, "no location for:\n\(source)\n\(diagnostic)")
-        }
-        outcomes.rejected += 1
-      }
-      #expect(Date().timeIntervalSince(start) < 10, "input \(i) took too long:\n\(source)")
+    let outcomes = try Fuzzing.run(defaultIterations: 1500, located: true) { seed in
+      SemanticMutator.mutate(seed, &random)
     }
-    print(
-      "semantic fuzzing: \(iterations) programs, \(outcomes.accepted) accepted (\(outcomes.lowered) lowered), \(outcomes.rejected) rejected"
-    )
-    #expect(outcomes.accepted > iterations / 10)
-    #expect(outcomes.rejected > iterations / 10)
+    print("semantic fuzzing: \(outcomes)")
+    #expect(outcomes.accepted > outcomes.iterations / 10)
+    #expect(outcomes.rejected > outcomes.iterations / 10)
   }
 }

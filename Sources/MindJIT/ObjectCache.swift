@@ -21,6 +21,7 @@
 
 import Crypto
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -37,19 +38,19 @@ public struct CacheEntry: Equatable, Sendable {
   }
 }
 
-public final class ObjectCache: @unchecked Sendable {
+public final class ObjectCache: Sendable {
   public let directory: String
   public let maximumBytes: Int
   /// Describes the compiler and machine; an entry written by another is not loaded.
   public let fingerprint: String
-  public private(set) var warnings: [String] = []
+  /// The warnings so far, and the secret once read (a Session stores optimized tiers from
+  /// another thread).
+  private let state = Mutex<(warnings: [String], secret: SymmetricKey??)>(([], nil))
   static let magic = Array("MINDOBJ\n".utf8)
   static let formatVersion: UInt32 = 2
   static let suffix = ".mobj"
   static let secretName = "secret.key"
   static let secretLength = 32
-  /// The per-user HMAC key, read (or made) on first use; nil when the folder is not trusted.
-  private lazy var secret: SymmetricKey? = trustedSecret()
 
   public init(directory: String, maximumBytes: Int = 1 << 30, fingerprint: String) {
     self.directory = directory
@@ -82,7 +83,21 @@ public final class ObjectCache: @unchecked Sendable {
 
   func path(_ key: String) -> String { directory + "/" + key + Self.suffix }
 
-  func warn(_ message: String) { warnings.append(message) }
+  public var warnings: [String] { state.withLock { $0.warnings } }
+
+  func warn(_ message: String) { state.withLock { $0.warnings.append(message) } }
+
+  /// The per-user HMAC key, read (or made) on first use; nil when the folder is not trusted.
+  var secret: SymmetricKey? {
+    if let known = state.withLock({ $0.secret }) { return known }
+    // Outside the lock (trustedSecret warns); two first uses at once agree through link().
+    let secret = trustedSecret()
+    return state.withLock { state in
+      if let known = state.secret { return known }
+      state.secret = .some(secret)
+      return secret
+    }
+  }
 
   // MARK: - Reading
 

@@ -154,17 +154,19 @@ public final class Engine {
       let (hit, loadTime) = measure { cache.load(key) }
       report.cache = .miss
       if let hit {
-        if let (sites, compileTime) = Self.decodeMetadata(hit.metadata),
-          let function = try? link(hit.object, entry: entry.name, timings: &timings)
-        {
+        let (linked, linkTime) = measure {
+          linkCached(hit, key: key, from: cache, name: nextObjectName(), entry: ModuleLowering.symbol(entry.name))
+        }
+        if let linked {
           timings.record("cache-load", loadTime)
-          report.cache = .hit(savedSeconds: max(0, compileTime - loadTime))
+          timings.record("link", linkTime)
+          report.cache = .hit(savedSeconds: max(0, linked.compileSeconds - loadTime))
           report.warnings = cache.warnings
-          try run(function, sites: sites, location: entry.location, timings: &timings, output: output)
+          let function = unsafeBitCast(UInt(linked.address), to: EntryPoint.self)
+          try run(function, sites: linked.sites, location: entry.location, timings: &timings, output: output)
           report.timings = timings
           return report
         }
-        cache.discard(key, because: "its object cannot be linked or its metadata read")
       }
     }
     let compileStart = now()
@@ -190,12 +192,32 @@ public final class Engine {
 
   /// Adds an object to the JIT and returns its entry function.
   func link(_ object: [UInt8], entry: String, timings: inout StageTimings) throws -> EntryPoint {
-    compiledModules += 1
     let (address, linkTime) = try measureThrowing {
-      try jit.link(object, name: "mind-\(compiledModules).o", entry: ModuleLowering.symbol(entry))
+      try jit.link(object, name: nextObjectName(), entry: ModuleLowering.symbol(entry))
     }
     timings.record("link", linkTime)
     return unsafeBitCast(UInt(address), to: EntryPoint.self)
+  }
+
+  /// A name for the next object added to the JIT.
+  func nextObjectName() -> String {
+    compiledModules += 1
+    return "mind-\(compiledModules).o"
+  }
+
+  /// A cached object linked into the JIT: the address of its symbol `entry`, its runtime-error
+  /// sites and its compile time; nil when its metadata cannot be read or its object does not
+  /// link, and then the entry is discarded (with a warning) for the caller to rebuild.
+  func linkCached(_ hit: CacheEntry, key: String, from cache: ObjectCache, name: String, entry: String) -> (
+    address: UInt64, sites: [RuntimeSite], compileSeconds: Double
+  )? {
+    if let (sites, seconds) = Self.decodeMetadata(hit.metadata),
+      let address = try? jit.link(hit.object, name: name, entry: entry)
+    {
+      return (address, sites, seconds)
+    }
+    cache.discard(key, because: "its object cannot be linked or its metadata read")
+    return nil
   }
 
   func run(

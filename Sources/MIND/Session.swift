@@ -178,16 +178,14 @@ public final class Session {
     }
     let key = canonical.map { ObjectCache.key([engine.fingerprint, name, $0]) }
     let results = mir.resultTypes
-    if let cache, let key, let hit = cache.load(key) {
-      if let (sites, _) = Engine.decodeMetadata(hit.metadata),
-        let address = try? engine.jit.link(hit.object, name: name + ".o", entry: name + ".entry")
-      {
-        cacheHits += 1
-        let call = CompiledCall(entry: EntryPoint(address), parameters: types, results: results, sites: sites)
-        compiled[memoKey] = call
-        return call
-      }
-      cache.discard(key, because: "its object cannot be linked or its metadata read")
+    if let cache, let key, let hit = cache.load(key),
+      let linked = engine.linkCached(hit, key: key, from: cache, name: name + ".o", entry: name + ".entry")
+    {
+      cacheHits += 1
+      let call = CompiledCall(
+        entry: EntryPoint(linked.address), parameters: types, results: results, sites: linked.sites)
+      compiled[memoKey] = call
+      return call
     }
     compilations += 1
     let module: Module

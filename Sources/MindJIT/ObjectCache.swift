@@ -243,28 +243,31 @@ public final class ObjectCache: Sendable {
       return nil
     }
     let file = directory + "/" + Self.secretName
-    for _ in 0..<2 {
-      switch readOwnedFile(file, privately: true) {
-      case .contents(let bytes) where bytes.count == Self.secretLength: return SymmetricKey(data: bytes)
-      case .contents: break
-      case .refused(let reason):
-        warn("not using the object cache in \(directory): its key \(file) \(reason); compiling in memory")
-        return nil
-      case .missing:
-        // Made under a temporary name and linked into place, so that concurrent first runs
-        // agree on one secret (link fails if another process was first; then read theirs).
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<Self.secretLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let temporary = file + ".\(ProcessInfo.processInfo.processIdentifier).tmp"
-        defer { unlink(temporary) }
-        guard (try? writeNewFile(temporary, bytes)) != nil else { break }
-        if link(temporary, file) == 0 { return SymmetricKey(data: bytes) }
-        continue
-      }
-      break
+    var secret = readOwnedFile(file, privately: true)
+    if case .missing = secret {
+      makeSecret(file)
+      secret = readOwnedFile(file, privately: true)
     }
-    warn("not using the object cache in \(directory): its key \(file) cannot be read or made; compiling in memory")
+    switch secret {
+    case .contents(let bytes) where bytes.count == Self.secretLength: return SymmetricKey(data: bytes)
+    case .refused(let reason):
+      warn("not using the object cache in \(directory): its key \(file) \(reason); compiling in memory")
+    default:
+      warn("not using the object cache in \(directory): its key \(file) cannot be read or made; compiling in memory")
+    }
     return nil
+  }
+
+  /// Writes 32 random bytes to `file` (0600) under a temporary name and links them into place,
+  /// so that concurrent first runs agree on one secret: link fails if another process was
+  /// first, and then its secret is the one read.
+  func makeSecret(_ file: String) {
+    var generator = SystemRandomNumberGenerator()
+    let bytes = (0..<Self.secretLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    let temporary = file + ".\(ProcessInfo.processInfo.processIdentifier).tmp"
+    defer { unlink(temporary) }
+    guard (try? writeNewFile(temporary, bytes)) != nil else { return }
+    _ = link(temporary, file)
   }
 
   /// Why a file or folder with this status cannot be trusted, or nil.

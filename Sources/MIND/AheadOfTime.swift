@@ -26,7 +26,8 @@ extension Engine {
     }
     let guardName = "MIND_" + Program.cIdentifier(stem).uppercased() + "_H"
     let messageFunction = "mind_\(Program.cIdentifier(stem))_error_message"
-    let (module, functions, specs) = try program.exportedModule(exports, ownNames: [guardName, messageFunction])
+    let (module, functions, specs) = try program.exportedModule(
+      exports, ownNames: [guardName, messageFunction, "mind_status", "MIND_STATUS_DEFINED"])
     let cExports = zip(zip(functions, specs), exports).map { pair, text in
       CExport(cName: pair.1, function: pair.0, spec: text)
     }

@@ -15,7 +15,8 @@ enum ExportNames {
   /// Why `name` cannot be the C name of an export, or nil.
   static func problem(with name: String, ownSymbols: Set<String>) -> String? {
     let isIdentifier =
-      name.utf8.first.map { !isDigit($0) } == true && name.utf8.allSatisfy { isDigit($0) || isLetter($0) }
+      name.first.map { !$0.isNumber } == true
+      && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
     if !isIdentifier {
       return "is not a C identifier (ASCII letters, digits and `_`, not starting with a digit)"
     }
@@ -35,13 +36,6 @@ enum ExportNames {
     (name: String) in dlopen(name, RTLD_NOW | RTLD_NOLOAD)
   }
 
-  static func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
-
-  static func isLetter(_ byte: UInt8) -> Bool {
-    (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-      || byte == UInt8(ascii: "_")
-  }
-
   /// C23's keywords and C++23's (the header is included by both), with the C macros that
   /// behave as keywords.
   static let keywords: Set<String> = [
@@ -57,6 +51,6 @@ enum ExportNames {
     "protected", "public", "reinterpret_cast", "requires", "static_cast", "template", "this", "throw", "try",
     "typeid", "typename", "using", "virtual", "wchar_t", "xor", "xor_eq", "NULL", "EOF", "errno", "assert",
     "offsetof", "int8_t", "int16_t", "int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t",
-    "intptr_t", "uintptr_t", "size_t", "mind_status", "MIND_STATUS_DEFINED",
+    "intptr_t", "uintptr_t", "size_t",
   ]
 }

@@ -319,8 +319,8 @@ extension Elaborator {
       try requireNumeric()
       if !dtype.isFloat {
         builder.location = span
-        let zero = builder.broadcast(builder.scalar(0, dtype), to: b.type.shape)
-        builder.check(builder.compare(.ne, b, zero), code: "E6006", message: "integer remainder by zero")
+        builder.check(
+          builder.compare(.ne, b, builder.splat(0, like: b.type)), code: "E6006", message: "integer remainder by zero")
       }
       return .tensor(builder.binary(.rem, a, b))
     case .power:

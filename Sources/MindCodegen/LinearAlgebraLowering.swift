@@ -13,9 +13,12 @@ import MindIR
 
 extension FunctionLowering {
   /// The [..., n, n] matrices of `a`: their count and extent.
-  private func matrices(_ a: TensorType) -> (count: Int, n: Int) {
-    let n = a.extents.last!
-    return (n == 0 ? 0 : a.elementCount / (n * n), n)
+  private func matrices(_ a: TensorType) -> (count: Int, n: Int) { (batchCount(a), a.extents.last!) }
+
+  /// How many matrices (the last two axes) a tensor holds; 0 when they are empty.
+  private func batchCount(_ a: TensorType) -> Int {
+    let (m, n) = (a.extents[a.rank - 2], a.extents[a.rank - 1])
+    return m * n == 0 ? 0 : a.elementCount / (m * n)
   }
 
   /// An i32 in memory, for a Fortran argument.
@@ -262,7 +265,7 @@ extension FunctionLowering {
     let a = op.operands[0]
     let dtype = a.type.dtype
     let (m, n) = (a.type.extents[a.type.rank - 2], a.type.extents[a.type.rank - 1])
-    let count = m * n == 0 ? 0 : a.type.elementCount / (m * n)
+    let count = batchCount(a.type)
     let buffers = resultBuffers(op)
     let (q, r) = (buffers[0], buffers[1])
     guard count > 0 else { return }

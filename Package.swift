@@ -14,24 +14,28 @@ let package = Package(
   ],
   targets: [
     .systemLibrary(name: "CLLVM", path: "CLLVM", pkgConfig: "mind-llvm"),
+    .systemLibrary(name: "CZlib", path: "CZlib"),
     .target(name: "MindFrontend"),
     .target(name: "MindIR", dependencies: ["MindFrontend"]),
     .target(name: "MindAD", dependencies: ["MindFrontend", "MindIR"]),
     .target(name: "MindSema", dependencies: ["MindFrontend", "MindIR", "MindAD"]),
     .target(name: "MindRuntime"),
+    .target(name: "MindData", dependencies: ["CZlib"]),
     .target(
       name: "MindJIT",
       dependencies: ["CLLVM", "MindRuntime", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "MindCodegen", dependencies: ["MindIR", "MindJIT", "MindRuntime", "CLLVM"]),
     .target(
       name: "MIND",
-      dependencies: ["MindFrontend", "MindIR", "MindSema", "MindAD", "MindCodegen", "MindJIT", "MindRuntime"]),
+      dependencies: [
+        "MindFrontend", "MindIR", "MindSema", "MindAD", "MindCodegen", "MindJIT", "MindRuntime", "MindData",
+      ]),
     .executableTarget(
       name: "mind",
       dependencies: ["MIND", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .testTarget(
       name: "MindTests",
-      dependencies: ["MIND", "MindFrontend", "MindIR", "MindSema", "MindAD", "MindJIT", "MindRuntime"],
+      dependencies: ["MIND", "MindFrontend", "MindIR", "MindSema", "MindAD", "MindJIT", "MindRuntime", "MindData"],
       resources: []),
   ],
   swiftLanguageModes: [.v6]

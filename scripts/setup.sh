@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing mind needs on a Debian machine, idempotently:
-# LLVM 19 (C API, FileCheck), OpenBLAS, and a pkg-config file for LLVM (Debian ships none).
+# LLVM 19 (C API, FileCheck), OpenBLAS, zlib (inflating .npz files), and a pkg-config file for
+# LLVM (Debian ships none).
 set -euo pipefail
 
 # Each package is checked by a file it alone provides (llvm-config-19 and a cblas.h can stay
@@ -9,6 +10,7 @@ need=()
 { command -v llvm-config-19 && [ -f /usr/lib/llvm-19/include/llvm-c/LLJIT.h ]; } >/dev/null 2>&1 || need+=(llvm-19-dev)
 [ -x /usr/lib/llvm-19/bin/FileCheck ] || need+=(llvm-19-tools)
 { command -v pkg-config && pkg-config --exists openblas; } >/dev/null 2>&1 || need+=(libopenblas-dev)
+[ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"

@@ -162,7 +162,7 @@ extension Program {
         }
         do {
           functions.append(
-            try self.elaborator.specializeExport(callee: callee, argumentTypes: types, name: "export." + cName))
+            try self.elaborator.specializeExport(callee: callee, argumentTypes: types, name: "export." + cName).0)
         } catch let diagnostic as Diagnostic {
           throw DiagnosticList([diagnostic])
         }

@@ -193,7 +193,13 @@ extension Program {
     ItemDependencies.text(reachedFrom: roots, in: ast)
   }
 
-  public func hasFunction(_ name: String) -> Bool {
-    ast.items.contains { if case .function(let decl) = $0 { return decl.name == name } else { return false } }
+  public func hasFunction(_ name: String) -> Bool { function(named: name) != nil }
+
+  /// Whether the function `name` has parameters (an entry that takes data).
+  public func takesParameters(_ name: String) -> Bool { !(function(named: name)?.parameters.isEmpty ?? true) }
+
+  func function(named name: String) -> FunctionDecl? {
+    for case .function(let decl) in ast.items where decl.name == name { return decl }
+    return nil
   }
 }

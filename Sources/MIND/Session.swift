@@ -15,6 +15,7 @@ import MindFrontend
 import MindIR
 import MindJIT
 import MindRuntime
+import MindSema
 
 /// An error of the MIND program or of a call into it, rendered like the compiler's.
 public struct MindError: Error, CustomStringConvertible {
@@ -51,6 +52,7 @@ public final class Session {
     let entry: EntryPoint
     let parameters: [TensorType]
     let results: [TensorType]
+    let resultLayout: ValueLayout
     let sites: [RuntimeSite]
   }
 
@@ -82,10 +84,11 @@ public final class Session {
 
   /// Loads a program. `cacheDirectory` is the object cache's folder: by default the one of
   /// `mind jit` ($MIND_CACHE_DIR, ...); pass nil to compile in memory only.
-  public init(
+  public convenience init(
     source: String, name: String = "embedded.mind", optimizationLevel: Int = 2,
     cacheDirectory: String? = ObjectCache.defaultDirectory(), flushesSubnormals: Bool = true
   ) throws {
+    let program: Program
     do {
       program = try Program(source: source, name: name)
     } catch let list as DiagnosticList {
@@ -93,6 +96,17 @@ public final class Session {
         code: list.diagnostics.first?.code ?? "E7000", message: list.diagnostics.first?.message ?? "error",
         description: list.rendered)
     }
+    try self.init(
+      program: program, optimizationLevel: optimizationLevel, cacheDirectory: cacheDirectory,
+      flushesSubnormals: flushesSubnormals)
+  }
+
+  /// A session on a loaded program (`Program(path:)` brings in the files it imports).
+  public init(
+    program: Program, optimizationLevel: Int = 2, cacheDirectory: String? = ObjectCache.defaultDirectory(),
+    flushesSubnormals: Bool = true
+  ) throws {
+    self.program = program
     let engine = try Engine(optimizationLevel: optimizationLevel, flushesSubnormals: flushesSubnormals)
     self.engine = engine
     cache = cacheDirectory.map {
@@ -129,6 +143,12 @@ public final class Session {
   }
 
   func call(_ expression: String, _ arguments: [Tensor]) throws -> [Tensor] {
+    try callLaidOut(expression, arguments).leaves
+  }
+
+  /// Calls `expression` with tensors that are the leaves of its arguments; returns the results'
+  /// leaves and how they are laid out.
+  func callLaidOut(_ expression: String, _ arguments: [Tensor]) throws -> (leaves: [Tensor], layout: ValueLayout) {
     let key = CallKey(expression: expression, types: arguments.map(\.type))
     let compiled = try self.compiled[key] ?? compile(key)
     // The compiled code reads the inputs' storage and writes the results' in place.
@@ -154,7 +174,28 @@ public final class Session {
     for thread in pendingUpgrades { thread.start() }
     pendingUpgrades.removeAll()
     if let failure { throw error([failure]) }
-    return results
+    return (results, compiled.resultLayout)
+  }
+
+  /// `expression` parsed as a source file of its own (where its diagnostics point).
+  func parse(_ expression: String) throws -> Expr {
+    let file = SourceFile(name: "<call \(expression)>", text: expression)
+    var parser = Parser(source: file, fileIndex: program.sources.add(file))
+    do {
+      return try parser.parseExpression()
+    } catch let diagnostic as Diagnostic {
+      throw error([diagnostic])
+    }
+  }
+
+  /// How the arguments of the function `expression` denotes are laid out, by parameter.
+  func parameterLayouts(_ expression: String) throws -> [ParameterLayout] {
+    let callee = try parse(expression)
+    do {
+      return try onLargeStack { try self.program.elaborator.parameterLayouts(of: callee) }
+    } catch let diagnostic as Diagnostic {
+      throw error([diagnostic])
+    }
   }
 
   /// Specializes, differentiates and compiles `expression` for these argument types, or loads
@@ -162,15 +203,13 @@ public final class Session {
   func compile(_ memoKey: CallKey) throws -> CompiledCall {
     let (expression, types) = (memoKey.expression, memoKey.types)
     let name = "api_" + ObjectCache.key([memoKey.text]).prefix(16)
-    let file = SourceFile(name: "<call \(expression)>", text: expression)
-    let fileIndex = program.sources.add(file)
-    var parser = Parser(source: file, fileIndex: fileIndex)
+    let callee = try parse(expression)
     let mir: MindIR.Function
+    let resultLayout: ValueLayout
     let canonical: String?
     do {
-      let callee = try parser.parseExpression()
       // The cache key prints the whole specialized program: only worth it with a cache.
-      (mir, canonical) = try program.specializeCall(callee, types, name: name, canonical: cache != nil)
+      (mir, resultLayout, canonical) = try program.specializeCall(callee, types, name: name, canonical: cache != nil)
     } catch let diagnostic as Diagnostic {
       throw error([diagnostic])
     } catch let list as DiagnosticList {
@@ -183,7 +222,8 @@ public final class Session {
     {
       cacheHits += 1
       let call = CompiledCall(
-        entry: EntryPoint(linked.address), parameters: types, results: results, sites: linked.sites)
+        entry: EntryPoint(linked.address), parameters: types, results: results, resultLayout: resultLayout,
+        sites: linked.sites)
       compiled[memoKey] = call
       return call
     }
@@ -206,7 +246,8 @@ public final class Session {
     targets[level] = target
     let (object, sites) = try Self.object(of: module, root: mir.name, entry: quickName + ".entry", target: target)
     let entry = EntryPoint(try engine.jit.link(object, name: quickName + ".o", entry: quickName + ".entry"))
-    let call = CompiledCall(entry: entry, parameters: types, results: results, sites: sites)
+    let call = CompiledCall(
+      entry: entry, parameters: types, results: results, resultLayout: resultLayout, sites: sites)
     compiled[memoKey] = call
     guard tiered else {
       storeInCache(key, object, sites, seconds: now() - start)
@@ -238,6 +279,27 @@ public final class Session {
         session.value.storeInCache(key, optimized, optimizedSites, seconds: now() - start)
       })
     return call
+  }
+
+  /// Calls the function `expression` denotes with arguments bound from command-line words
+  /// (EntryArguments: files, `name=file`, numbers for scalars); returns what it returns.
+  public func call(_ expression: String, arguments words: [String], standardInput: @escaping () -> [UInt8]) throws
+    -> HostValue
+  {
+    let binding = EntryArguments(
+      entry: expression, parameters: try parameterLayouts(expression), standardInput: standardInput)
+    return try function(expression).call(values: try binding.bind(words))
+  }
+
+  /// A struct (or tuple) value of the type a parameter of `expression` is declared with, read
+  /// from a safetensors or `.npz` file or a folder of `.npy` files (fields by dotted name).
+  public func value(of parameter: String, of expression: String, from path: String) throws -> HostValue {
+    let parameters = try parameterLayouts(expression)
+    guard let layout = parameters.first(where: { $0.name == parameter }) else {
+      throw MindError.entry("E7106", "`\(expression)` has no parameter `\(parameter)`")
+    }
+    return try EntryArguments(entry: expression, parameters: parameters, standardInput: { [] })
+      .value(layout, from: path)
   }
 
   /// Waits until every optimized tier started so far has replaced its quick code.
@@ -275,6 +337,14 @@ public struct CompiledFunction {
   public func callAsFunction(_ arguments: Tensor...) throws -> [Tensor] { try call(arguments) }
 
   public func call(_ arguments: [Tensor]) throws -> [Tensor] { try session.call(expression, arguments) }
+
+  /// Calls with tensors, tuples and structs (a struct argument passes its fields); the result
+  /// keeps its structure.
+  public func call(values: [HostValue]) throws -> HostValue {
+    let (leaves, layout) = try session.callLaidOut(expression, values.flatMap(\.leaves))
+    var remaining = leaves[...]
+    return HostValue.laidOut(layout, &remaining)
+  }
 
   static func wrt(_ indices: [Int]) -> String {
     indices.isEmpty
@@ -321,15 +391,16 @@ extension Program {
   /// and, when `canonical`, the text of it and everything it reaches, in MIR and in the source
   /// (for the cache key).
   func specializeCall(_ callee: Expr, _ types: [TensorType], name: String, canonical: Bool) throws -> (
-    MindIR.Function, String?
+    MindIR.Function, ValueLayout, String?
   ) {
     try onLargeStack {
-      let function = try self.elaborator.specializeExport(callee: callee, argumentTypes: types, name: name)
-      guard canonical else { return (function, nil) }
+      let (function, layout) = try self.elaborator.specializeExport(callee: callee, argumentTypes: types, name: name)
+      guard canonical else { return (function, layout, nil) }
       var names: [String] = []
       ASTWalker.visitNames(callee) { names.append($0) }
       return (
-        function, self.reachedItems(from: names) + Printer.print(self.reachable(from: function), runtimeLocations: true)
+        function, layout,
+        self.reachedItems(from: names) + Printer.print(self.reachable(from: function), runtimeLocations: true)
       )
     }
   }

@@ -6,7 +6,10 @@
 //   pages for about ten calls when results were freed and requested again).
 // - Tensors of at least 2 MiB take whole 2 MiB-aligned blocks from mmap, advised for transparent
 //   huge pages (LargeBlocks).
+// - Or the tensor's bytes are used where a file holds them (a mapped `.npy` or safetensors file
+//   whose data is already native, C order and aligned), and the file's memory is kept alive.
 
+import MindData
 import MindRuntime
 
 #if canImport(Glibc)
@@ -18,18 +21,21 @@ import MindRuntime
 final class TensorStorage: @unchecked Sendable, Equatable {
   let pointer: UnsafeMutableRawPointer
   let count: Int
-  /// What to free: a malloc block, or a huge-page block of `blockBytes`.
-  private let base: UnsafeMutableRawPointer
+  /// What to free: a malloc block, or a huge-page block of `blockBytes`; nil for a file's bytes.
+  private let base: UnsafeMutableRawPointer?
   private let blockBytes: Int?
+  /// The file whose bytes these are.
+  private let owner: ByteOwner?
 
   init(count: Int) {
     self.count = count
+    owner = nil
     if count >= LargeBlocks.unit, let block = LargeBlocks.take(bytes: count, .hugePages) {
       (base, blockBytes, pointer) = (block.pointer, block.bytes, block.pointer)
     } else {
-      base = malloc(max(count, 1) + 63)!
-      blockBytes = nil
-      pointer = UnsafeMutableRawPointer(bitPattern: (UInt(bitPattern: base) + 63) & ~63)!
+      let block = malloc(max(count, 1) + 63)!
+      (base, blockBytes) = (block, nil)
+      pointer = UnsafeMutableRawPointer(bitPattern: (UInt(bitPattern: block) + 63) & ~63)!
     }
   }
 
@@ -38,7 +44,24 @@ final class TensorStorage: @unchecked Sendable, Equatable {
     if let source = bytes.baseAddress { pointer.copyMemory(from: source, byteCount: bytes.count) }
   }
 
+  /// The bytes of a stored array, in place when compiled code can read them there, else converted
+  /// into storage of its own.
+  static func holding(_ array: StoredArray) -> TensorStorage {
+    guard array.usableInPlace else {
+      let storage = TensorStorage(count: array.type.byteCount)
+      array.copyNative(into: storage.pointer)
+      return storage
+    }
+    return TensorStorage(inPlace: array)
+  }
+
+  private init(inPlace array: StoredArray) {
+    (count, base, blockBytes, owner) = (array.type.byteCount, nil, nil, array.owner)
+    pointer = UnsafeMutableRawPointer(mutating: array.data)
+  }
+
   deinit {
+    guard let base else { return }
     if let blockBytes { LargeBlocks.give(base, bytes: blockBytes, .hugePages) } else { free(base) }
   }
 

@@ -7,18 +7,24 @@ import MindFrontend
 import MindIR
 
 extension Elaborator {
-  /// A MIR function computing `callee(arguments...)` for arguments of the given types.
-  public func specializeExport(callee: Expr, argumentTypes: [TensorType], name: String) throws -> Function {
+  /// A MIR function computing `callee(arguments...)` for arguments of the given types (a struct
+  /// or tuple parameter takes its leaves, consecutively), and how its results are laid out.
+  public func specializeExport(callee: Expr, argumentTypes: [TensorType], name: String) throws -> (
+    Function, ValueLayout
+  ) {
     let scope = Scope(parent: nil)
     let value = try elaborate(callee, scope)
     guard case .function(let function) = value else {
       throw Diagnostic("E2018", "\(value.typeDescription) is not a function and cannot be exported", at: callee.span)
     }
-    return try makeFunction(name, parameters: argumentTypes) { b, parameters in
-      let arguments = try prepare(
-        function, parameters.map { SemaValue.tensor($0) }, parameters.map { _ in callee.span })
-      let result = try call(function, arguments, parameters.map { _ in callee.span }, span: callee.span)
+    var resultLayout = ValueLayout.tensor(nil)
+    let mir = try makeFunction(name, parameters: argumentTypes) { b, parameters in
+      let values = arguments(parameters, argumentLayouts(function))
+      let spans = values.map { _ in callee.span }
+      let result = try call(function, try prepare(function, values, spans), spans, span: callee.span)
+      resultLayout = layout(of: result)
       return try leavesMaterialized(result, span: callee.span)
     }
+    return (mir, resultLayout)
   }
 }

@@ -35,7 +35,7 @@ struct SourceOptions: ParsableArguments {
   @Argument(help: "The .mind source file.")
   var file: String
 
-  @Option(name: .long, help: "The entry function (no parameters).")
+  @Option(name: .long, help: "The entry function.")
   var entry: String = "main"
 }
 
@@ -90,9 +90,23 @@ func runOrExit(_ program: Program, _ work: () throws -> Void) {
 
 struct Jit: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Compile a program with the JIT and run its entry function.")
+    abstract: "Compile a program with the JIT and run its entry function.",
+    discussion: """
+      The entry's parameters are bound, in order, to the values after the file, or by name with
+      name=value: a .npy file (- reads one from standard input), a .npz or .safetensors file or a
+      folder of .npy files (a struct parameter takes its fields from it by name, nested ones
+      dotted: layer1.w), or a number or true/false for a scalar. What the entry returns is
+      printed, or written with -o: out.npy (one tensor), out.safetensors or FOLDER/.
+      """)
 
   @OptionGroup var source: SourceOptions
+
+  @Argument(help: "The entry's arguments: files, name=file, or numbers for scalars.")
+  var arguments: [String] = []
+
+  @Option(
+    name: .shortAndLong, help: "Write the entry's result to a .npy or .safetensors file, or a folder (ending in /).")
+  var output: String?
 
   @Option(name: .customShort("O", allowingJoined: true), help: "LLVM optimization level (0-3).")
   var optimization: Int = 2
@@ -111,6 +125,10 @@ struct Jit: ParsableCommand {
 
   func run() throws {
     let program = loadOrExit(source.file)
+    if !arguments.isEmpty || output != nil || program.takesParameters(source.entry) {
+      runWithData(program)
+      return
+    }
     runOrExit(program) {
       let engine = try Engine(optimizationLevel: optimization, flushesSubnormals: subnormals.flushes)
       let report = try engine.run(program: program, entry: source.entry, cache: noCache ? nil : engine.defaultCache()) {
@@ -133,6 +151,49 @@ struct Jit: ParsableCommand {
         for line in program.loopSweepReport { standardError(line + "\n") }
       }
     }
+  }
+}
+
+extension Jit {
+  /// Runs an entry that takes data or writes its result to files, through the Swift API's call
+  /// path (a specialization per set of argument shapes, cached like any other).
+  func runWithData(_ program: Program) {
+    if let output, HostValue.Destination(path: output) == nil {
+      standardError(
+        "error[E7106]: cannot write `\(output)`: name a .npy or .safetensors file, or a folder ending in /\n")
+      Glibc.exit(1)
+    }
+    do {
+      let session = try Session(
+        program: program, optimizationLevel: optimization,
+        cacheDirectory: noCache ? nil : ObjectCache.defaultDirectory(),
+        flushesSubnormals: subnormals.flushes)
+      session.tieredCompilation = false
+      session.output = standardOutput
+      let result = try session.call(source.entry, arguments: arguments, standardInput: readStandardInput)
+      for warning in session.warnings { standardError("warning: \(warning)\n") }
+      if let output {
+        try result.write(to: output)
+      } else if !result.leaves.isEmpty {
+        standardOutput(result.description + "\n")
+      }
+    } catch let error as MindError {
+      standardError(error.description)
+      Glibc.exit(1)
+    } catch {
+      standardError("error[E7000]: \(error)\n")
+      Glibc.exit(1)
+    }
+  }
+}
+
+func readStandardInput() -> [UInt8] {
+  var bytes: [UInt8] = []
+  var chunk = [UInt8](repeating: 0, count: 1 << 16)
+  while true {
+    let count = chunk.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress, $0.count) }
+    if count <= 0 { return bytes }
+    bytes += chunk[..<count]
   }
 }
 

@@ -127,8 +127,9 @@ public final class Elaborator {
     }
     builder = Builder(values: values, block: MindIR.Block(arguments: []))
     var parameterTypes: [SemaValue] = []
+    let repeated = repeatedStructs(decl.parameters.compactMap { $0.type?.type })
     for parameter in decl.parameters {
-      parameterTypes.append(try symbolicValue(of: parameter.type!, name: parameter.name))
+      parameterTypes.append(try symbolicValue(of: parameter.type!, name: parameter.name, repeated: repeated))
     }
     try checkCustomGradient(decl)
     let result = try elaborateBody(decl, arguments: parameterTypes)
@@ -153,8 +154,29 @@ public final class Elaborator {
     throw Diagnostic("E5001", message, at: op.location)
   }
 
-  /// A placeholder value of a declared type, with symbolic dimensions.
-  func symbolicValue(of annotation: TypeAnnotation, name: String) throws -> SemaValue {
+  /// The struct types that occur more than once in these types (fields of fields included):
+  /// `Model { layer1: Layer, layer2: Layer }` holds two Layer values whose extents may differ.
+  func repeatedStructs(_ types: [TypeExpr]) -> Set<String> {
+    var seen: [String: Int] = [:]
+    func visit(_ type: TypeExpr, depth: Int) {
+      guard depth < 64 else { return }
+      switch type {
+      case .scalar, .tensor: return
+      case .tuple(let elements): elements.forEach { visit($0, depth: depth + 1) }
+      case .named(let name):
+        seen[name, default: 0] += 1
+        structs[name]?.fields.forEach { visit($0.type.type, depth: depth + 1) }
+      }
+    }
+    types.forEach { visit($0, depth: 0) }
+    return Set(seen.filter { $0.value > 1 }.keys)
+  }
+
+  /// A placeholder value of a declared type, with symbolic dimensions. The dimension names of a
+  /// struct mean one extent per struct value: where a signature holds several values of a
+  /// struct type (`repeated`), their extents are left unknown here, for the concrete check of
+  /// each call.
+  func symbolicValue(of annotation: TypeAnnotation, name: String, repeated: Set<String> = []) throws -> SemaValue {
     switch annotation.type {
     case .scalar(let s): return .tensor(values.make(TensorType(dtype(s))))
     case .tensor(let s, let dims):
@@ -170,12 +192,28 @@ public final class Elaborator {
             })))
     case .tuple(let elements):
       return .tuple(
-        try elements.map { try symbolicValue(of: TypeAnnotation(type: $0, span: annotation.span), name: name) })
+        try elements.map {
+          try symbolicValue(of: TypeAnnotation(type: $0, span: annotation.span), name: name, repeated: repeated)
+        })
     case .named(let structName):
       guard let decl = structs[structName] else {
         throw Diagnostic("E2002", "unknown type `\(structName)`", at: annotation.span)
       }
-      return .structure(decl, try decl.fields.map { try symbolicValue(of: $0.type, name: name) })
+      let fields = try decl.fields.map { try symbolicValue(of: $0.type, name: name, repeated: repeated) }
+      return .structure(decl, repeated.contains(structName) ? fields.map(forgettingSymbols) : fields)
+    }
+  }
+
+  /// The value with every symbolic extent of its leaves made unknown.
+  func forgettingSymbols(_ value: SemaValue) -> SemaValue {
+    switch value {
+    case .tensor(let v)
+    where v.type.shape.contains(where: { if case .symbol = $0 { return true } else { return false } }):
+      let shape = v.type.shape.map { d -> Dim in if case .symbol = d { return .unknown } else { return d } }
+      return .tensor(values.make(TensorType(v.type.dtype, shape)))
+    case .tuple(let elements): return .tuple(elements.map(forgettingSymbols))
+    case .structure(let decl, let elements): return .structure(decl, elements.map(forgettingSymbols))
+    default: return value
     }
   }
 

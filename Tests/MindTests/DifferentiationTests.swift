@@ -332,6 +332,34 @@ extension DifferentiationTests {
     #expect(result.output == "true true true\n")
   }
 
+  /// Two values of one struct type in a signature (the layers of a model) have extents of their
+  /// own: the definition check does not equate `layer1.w`'s `O` with `layer2.w`'s `I`, each call
+  /// checks them concretely. tanh(3) * 4 per output, and 5 * tanh(3) per weight of layer 2.
+  @Test func structsOfRepeatedStructTypesHaveExtentsPerValue() {
+    let definitions = """
+      struct Layer { w: Tensor<f32, I, O>, b: Tensor<f32, O> }
+      struct Model { layer1: Layer, layer2: Layer }
+      fn forward(m: Model, x: Tensor<f32, B, I>) -> Tensor<f32, B, O> {
+        tanh(x @ m.layer1.w + m.layer1.b) @ m.layer2.w + m.layer2.b
+      }
+      fn model() -> Model { Model { layer1: Layer { w: ones([3, 4]), b: zeros([4]) }, layer2: Layer { w: ones([4, 2]), b: zeros([2]) } } }
+
+      """
+    let result = run(
+      definitions + """
+        fn main() {
+          let y = forward(model(), ones([5, 3]));
+          print(shape(y), abs(y[0, 0] - 4.0 * tanh(3.0)) < 1e-5);
+          let g = grad(|m: Model| sum(forward(m, ones([5, 3]))))(model()).layer2.w;
+          print(shape(g), abs(g[3, 1] - 5.0 * tanh(3.0)) < 1e-5);
+        }
+        """)
+    #expect(result.errors == "")
+    #expect(result.output == "[5, 2] true\n[4, 2] true\n")
+    let wrong = run(definitions + "fn main() { print(forward(model(), ones([5, 4]))); }")
+    #expect(wrong.codes == ["E3003"])
+  }
+
   @Test func nestedFunctionsBuiltinsAndTuplesAreDifferentiable() {
     let result = run(
       """

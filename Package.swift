@@ -18,9 +18,9 @@ let package = Package(
     .target(name: "MindFrontend"),
     .target(name: "MindIR", dependencies: ["MindFrontend"]),
     .target(name: "MindAD", dependencies: ["MindFrontend", "MindIR"]),
-    .target(name: "MindSema", dependencies: ["MindFrontend", "MindIR", "MindAD"]),
-    .target(name: "MindRuntime"),
+    .target(name: "MindSema", dependencies: ["MindFrontend", "MindIR", "MindAD", "MindData"]),
     .target(name: "MindData", dependencies: ["CZlib"]),
+    .target(name: "MindRuntime", dependencies: ["MindData"]),
     .target(
       name: "MindJIT",
       dependencies: ["CLLVM", "MindRuntime", .product(name: "Crypto", package: "swift-crypto")]),

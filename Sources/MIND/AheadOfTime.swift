@@ -176,19 +176,30 @@ extension Program {
     try Self.precomputeRandomTensors(module)
     Simplify.run(module)
     try Self.verified(module)
-    if let print = Self.firstPrint(module) {
+    if let op = Self.firstHostOperation(module) {
+      let name: String
+      switch op.kind {
+      case .load: name = "load"
+      case .save: name = "save"
+      default: name = "print"
+      }
       throw DiagnosticList([
         Diagnostic(
-          "E7010", "`print` cannot be used in an exported function (the object file has no output)", at: print.location)
+          "E7010", "`\(name)` cannot be used in an exported function (the object file has no output or files)",
+          at: op.location)
       ])
     }
     return (module, functions, names)
   }
 
-  static func firstPrint(_ module: Module) -> MindIR.Operation? {
+  /// The first `print`, `io.load` or `io.save`: ops that need the host of `mind jit`.
+  static func firstHostOperation(_ module: Module) -> MindIR.Operation? {
     func search(_ block: Block) -> MindIR.Operation? {
       for op in block.operations {
-        if case .print = op.kind { return op }
+        switch op.kind {
+        case .print, .load, .save: return op
+        default: break
+        }
         for region in op.regions { if let found = search(region) { return found } }
       }
       return nil

@@ -20,7 +20,8 @@ enum CompiledCode {
     }
     let site = sites[failure.site]
     let message = site.message.replacingOccurrences(of: "{0}", with: String(failure.a))
-      .replacingOccurrences(of: "{1}", with: String(failure.b))
-    return Diagnostic(site.code, message, at: site.location)
+      .replacingOccurrences(of: "{1}", with: String(failure.b)).replacingOccurrences(
+        of: "{detail}", with: failure.detail ?? "")
+    return Diagnostic(failure.code ?? site.code, message, at: site.location)
   }
 }

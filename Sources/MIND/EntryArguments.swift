@@ -12,9 +12,12 @@ import MindFrontend
 import MindSema
 
 extension MindError {
-  static func entry(_ code: String, _ message: String) -> MindError {
-    MindError(code: code, message: message, description: "error[\(code)]: \(message)\n")
+  /// E7106: arguments that do not fit the entry's parameters, a result that does not fit `-o`.
+  static func entry(_ message: String) -> MindError {
+    MindError(code: "E7106", message: message, description: "error[E7106]: \(message)\n")
   }
+
+  static func data(_ kind: DataError.Kind, _ message: String) -> MindError { MindError(DataError(kind, message)) }
 }
 
 struct EntryArguments {
@@ -37,28 +40,25 @@ struct EntryArguments {
         word[..<equals].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
       {
         throw MindError.entry(
-          "E7106",
           "`\(entry)` has no parameter `\(word[..<equals])` (its parameters: \(parameters.map(\.name).joined(separator: ", ")))"
         )
       } else {
         while positional < bound.count && bound[positional] != nil { positional += 1 }
         guard positional < bound.count else {
           throw MindError.entry(
-            "E7106",
             "`\(entry)` takes \(parameters.count) argument\(parameters.count == 1 ? "" : "s"); `\(word)` is one too many"
           )
         }
         (index, source) = (positional, word)
       }
       guard bound[index] == nil else {
-        throw MindError.entry("E7106", "parameter `\(parameters[index].name)` of `\(entry)` is given twice")
+        throw MindError.entry("parameter `\(parameters[index].name)` of `\(entry)` is given twice")
       }
       bound[index] = try value(parameters[index], from: source)
     }
     let missing = parameters.indices.filter { bound[$0] == nil }.map { "`\(parameters[$0].name)`" }
     guard missing.isEmpty else {
       throw MindError.entry(
-        "E7106",
         "no value for parameter\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")) of `\(entry)`")
     }
     return bound.map { $0! }
@@ -93,7 +93,7 @@ struct EntryArguments {
     case .scalar(let s)?: dtype = s
     case nil: dtype = boolean != nil ? .bool : Int64(source) != nil ? .i64 : .f32
     case let type?:
-      throw MindError.entry("E7104", "\(what) is \(type.spelled): give it a file, not `\(source)`")
+      throw MindError.data(.mismatch, "\(what) is \(type.spelled): give it a file, not `\(source)`")
     }
     switch (dtype, number, boolean) {
     case (.f32, let x?, _): return Tensor(Float(x))
@@ -101,7 +101,7 @@ struct EntryArguments {
     case (.i64, _, _) where Int64(source) != nil: return Tensor(Int64(source)!)
     case (.i32, _, _) where Int32(source) != nil: return Tensor([Int32(source)!], shape: [])
     case (.bool, _, let b?): return Tensor([b], shape: [])
-    default: throw MindError.entry("E7104", "\(what) is \(dtype.rawValue), not `\(source)`")
+    default: throw MindError.data(.mismatch, "\(what) is \(dtype.rawValue), not `\(source)`")
     }
   }
 
@@ -117,8 +117,8 @@ struct EntryArguments {
       } else if let named = tensors.first(where: { $0.name == parameter.name }) {
         tensor = named.tensor
       } else {
-        throw MindError.entry(
-          "E7105", "\(source) holds \(tensors.count) tensors (\(Self.list(tensors.map(\.name)))); \(what) takes one")
+        throw MindError.data(
+          .missing, "\(source) holds \(tensors.count) tensors (\(Self.list(tensors.map(\.name)))); \(what) takes one")
       }
       try Self.check(tensor, against: declared, what: "\(what) (from \(source))")
       return .tensor(tensor)
@@ -128,13 +128,13 @@ struct EntryArguments {
     for (name, tensor) in tensors { byName[name] = tensor }
     let missing = names.filter { byName[$0] == nil }
     guard missing.isEmpty else {
-      throw MindError.entry(
-        "E7105",
+      throw MindError.data(
+        .missing,
         "\(source) has no tensor \(Self.list(missing)) for \(what) (it holds \(Self.list(tensors.map(\.name))))")
     }
     let extra = tensors.map(\.name).filter { !names.contains($0) }
     guard extra.isEmpty else {
-      throw MindError.entry("E7105", "\(source) holds \(Self.list(extra)), which \(what) has no field for")
+      throw MindError.data(.missing, "\(source) holds \(Self.list(extra)), which \(what) has no field for")
     }
     var leaves = names.map { byName[$0]! }[...]
     let value = HostValue.laidOut(layout, &leaves)
@@ -173,7 +173,7 @@ struct EntryArguments {
         return true
       }
     guard fits else {
-      throw MindError.entry("E7104", "\(what) holds \(tensor.arrayType), but is declared \(declared!.spelled)")
+      throw MindError.data(.mismatch, "\(what) holds \(tensor.arrayType), but is declared \(declared!.spelled)")
     }
   }
 }

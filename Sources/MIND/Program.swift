@@ -50,6 +50,7 @@ public final class Program {
     }
     timings.record("imports", imported.1)
     let elaborator = Elaborator(program: ast)
+    elaborator.sources = sources
     let (diagnostics, semaTime) = measure { elaborator.checkDefinitions() }
     timings.record("sema", semaTime)
     if !diagnostics.isEmpty { throw DiagnosticList(diagnostics, sources: sources) }

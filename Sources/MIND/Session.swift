@@ -296,7 +296,7 @@ public final class Session {
   public func value(of parameter: String, of expression: String, from path: String) throws -> HostValue {
     let parameters = try parameterLayouts(expression)
     guard let layout = parameters.first(where: { $0.name == parameter }) else {
-      throw MindError.entry("E7106", "`\(expression)` has no parameter `\(parameter)`")
+      throw MindError.entry("`\(expression)` has no parameter `\(parameter)`")
     }
     return try EntryArguments(entry: expression, parameters: parameters, standardInput: { [] })
       .value(layout, from: path)

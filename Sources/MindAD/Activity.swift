@@ -22,7 +22,8 @@ public struct Activity {
 
   static func propagatesDerivatives(_ op: Operation) -> Bool {
     switch op.kind {
-    case .compare, .argReduce, .argsort, .iota, .random, .empty, .constant, .print, .assert: return false
+    case .compare, .argReduce, .argsort, .iota, .random, .empty, .constant, .print, .assert, .load, .save:
+      return false
     case .unary(let u): return u.record.tangent != nil
     case .binary(let o): return o.record.pullback != nil
     case .cast: return op.result.type.dtype.isFloat && op.operands[0].type.dtype.isFloat

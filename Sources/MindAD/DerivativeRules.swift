@@ -29,7 +29,8 @@ public enum DerivativeRules {
       return u.record.tangent == nil ? .noGradient : .rule
     case .binary(let b):
       return b.record.pullback == nil ? .noGradient : .rule
-    case .compare, .argReduce, .argsort, .iota, .random, .empty, .constant, .print, .assert: return .noGradient
+    case .compare, .argReduce, .argsort, .iota, .random, .empty, .constant, .print, .assert, .load, .save:
+      return .noGradient
     case .select, .cast, .broadcast, .reduce, .reshape, .transpose, .matmul, .solve, .slogdet, .triangularSolve,
       .cholesky, .eigh, .qr, .slice, .unslice,
       .dynamicSlice,

@@ -217,7 +217,7 @@ extension ReverseMode {
     let bodyArguments = loop.hasIndex ? Array(region.arguments) : Array(region.arguments.dropFirst())
     for (argument, value) in zip(loop.body.arguments, bodyArguments) { cloner.map(argument, to: value) }
     region.operations = cloner.clone(loop.body.operations)
-    stripPrints(Operation.wrapper(region))
+    stripOutputs(Operation.wrapper(region))
     let bounds = [builder.binary(.add, loop.lower, from), builder.binary(.add, loop.lower, to)]
     return builder.create(.forOp, bounds + state, resultTypes: loop.carriedTypes, regions: [region]).results
   }

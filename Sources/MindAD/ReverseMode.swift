@@ -62,7 +62,7 @@ final class ReverseMode {
     var tripCounts: [ObjectIdentifier: Value] = [:]
     // 1. Forward copy.
     for op in block.operations.dropLast() {
-      if replay, case .print = op.kind { continue }
+      if replay && op.kind.isOutput { continue }
       if op.results.count == 1, let value = recorded[op.result] {
         cloner.map(op.result, to: value)
         continue
@@ -81,7 +81,7 @@ final class ReverseMode {
         tapes[ObjectIdentifier(op)] = tape
       } else {
         let copy = cloner.clone(op)
-        if replay { stripPrints(copy) }
+        if replay { stripOutputs(copy) }
         builder.block.operations.append(copy)
       }
     }
@@ -129,10 +129,10 @@ final class ReverseMode {
     op.results.contains(where: activity.isVaried)
   }
 
-  func stripPrints(_ op: Operation) {
+  func stripOutputs(_ op: Operation) {
     for region in op.regions {
-      region.operations.removeAll { if case .print = $0.kind { return true } else { return false } }
-      region.operations.forEach(stripPrints)
+      region.operations.removeAll { $0.kind.isOutput }
+      region.operations.forEach(stripOutputs)
     }
   }
 

@@ -319,6 +319,17 @@ final class FunctionLowering {
     ir.position(at: ok)
   }
 
+  /// Leaves the function with `status` when it is not 0 (the callee has reported the error).
+  func leave(ifFailed status: LLVMValueRef) {
+    let failed = ir.block("call.failed")
+    let ok = ir.block("call.ok")
+    ir.branch(if: LLVMBuildICmp(ir.ref, LLVMIntEQ, status, ir.int(0, ir.i32), ""), ok, else: failed)
+    ir.position(at: failed)
+    exitIncoming.append((status, ir.currentBlock))
+    ir.branch(exitBlock)
+    ir.position(at: ok)
+  }
+
   // MARK: - Blocks
 
   /// Lowers the ops of a block; its terminator's operands go to `terminator`.
@@ -374,6 +385,8 @@ final class FunctionLowering {
     case .forOp: try lowerFor(op)
     case .whileOp: try lowerWhile(op)
     case .print(let pieces): lowerPrint(op, pieces)
+    case .load(let path, let names): lowerLoad(op, path: path, names: names)
+    case .save(let path, let names): lowerSave(op, path: path, names: names)
     case .assert(let code, let message):
       check(scalar(op.operands[0]), code: code, message: message, at: op.location)
     case .yield, .returnOp:
@@ -479,14 +492,7 @@ final class FunctionLowering {
     for operand in op.operands {
       arguments.append(operand.type.isScalar ? scalar(operand) : (values[operand] ?? materialize(operand)))
     }
-    let status = ir.call(target, arguments)
-    let failed = ir.block("call.failed")
-    let ok = ir.block("call.ok")
-    ir.branch(if: LLVMBuildICmp(ir.ref, LLVMIntEQ, status, ir.int(0, ir.i32), ""), ok, else: failed)
-    ir.position(at: failed)
-    exitIncoming.append((status, ir.currentBlock))
-    ir.branch(exitBlock)
-    ir.position(at: ok)
+    leave(ifFailed: ir.call(target, arguments))
     for (result, slot) in zip(op.results, resultSlots) {
       values[result] = result.type.isScalar ? ir.load(result.type.dtype, slot, ir.int(0)) : slot
     }

@@ -14,7 +14,9 @@ public enum AtomicFile {
     let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
     var template = Array("\(folder.isEmpty ? "/" : folder)/.\(name).XXXXXX".utf8CString)
     let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    guard descriptor >= 0 else { throw DataError(.unwritable, "cannot write: \(String(cString: strerror(errno)))") }
+    guard descriptor >= 0 else {
+      throw DataError(.unwritable, "`\(path)`: cannot write: \(String(cString: strerror(errno)))")
+    }
     let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     var failure = header.withUnsafeBytes { writeAll(descriptor, $0) }
     for part in parts where failure == nil { failure = writeAll(descriptor, part) }
@@ -28,7 +30,7 @@ public enum AtomicFile {
     if failure == nil, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
     if let failure {
       unlink(temporary)
-      throw DataError(.unwritable, "cannot write: \(failure)")
+      throw DataError(.unwritable, "`\(path)`: cannot write: \(failure)")
     }
   }
 

@@ -10,6 +10,11 @@ public struct DataError: Error, Equatable, Sendable, CustomStringConvertible {
     case malformed = "E7102"
     /// E7103: a well-formed file of an element type MIND does not compute with.
     case unsupported = "E7103"
+    /// E7104: a tensor of another dtype or shape than the one declared or compiled in.
+    case mismatch = "E7104"
+    /// E7105: a file without a tensor that is asked for (a struct field), or with one nobody
+    /// asked for.
+    case missing = "E7105"
     /// E7107: a result file cannot be written.
     case unwritable = "E7107"
   }

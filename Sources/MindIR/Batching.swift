@@ -236,7 +236,7 @@ final class BatchingRules {
       return try forLoop(op, b)
     case .whileOp:
       return try whileLoop(op, b)
-    case .constant, .iota, .random, .empty, .print, .assert, .yield, .returnOp:
+    case .constant, .iota, .random, .empty, .print, .assert, .yield, .returnOp, .load, .save:
       throw Unbatchable()
     }
     define(op, [result], batched: true)

@@ -77,7 +77,7 @@ public enum DeadSignatures {
         block.operations.allSatisfy { op in
           switch op.kind {
           case .call(let callee): return free(callee)
-          case .print, .assert, .dynamicSlice, .dynamicUpdateSlice, .gather, .scatterAdd: return false
+          case .print, .assert, .dynamicSlice, .dynamicUpdateSlice, .gather, .scatterAdd, .load, .save: return false
           default: return op.regions.allSatisfy(clean)
           }
         }

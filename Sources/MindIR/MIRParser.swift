@@ -350,6 +350,15 @@ public struct MIRParser {
       }
       try expect("}")
       return .print(pieces)
+    case "io.load", "io.save":
+      try expect("{")
+      let path = try attribute("path") { (p: inout MIRParser) throws(Diagnostic) in try p.string() }
+      try expect(",")
+      let names = try attribute("names") { (p: inout MIRParser) throws(Diagnostic) in
+        try p.list { (q: inout MIRParser) throws(Diagnostic) in try q.string() }
+      }
+      try expect("}")
+      return name == "io.load" ? .load(path: path, names: names) : .save(path: path, names: names)
     case "assert":
       try expect("{")
       let code = try attribute("code") { (p: inout MIRParser) throws(Diagnostic) in try p.string() }

@@ -118,6 +118,13 @@ public enum OpKind: Hashable, Sendable {
   case yield
   case returnOp
   case print([PrintPiece])
+  /// `io.load {path, names}`: the tensors a file holds (by name in a container, "" for an
+  /// `.npy`), read at run time into results of the types compiled in (a file of other types is a
+  /// runtime error at the op).
+  case load(path: String, names: [String])
+  /// `io.save {path, names} %x...`: writes the operands to a file, whole or not at all (the
+  /// format by the path: `.npy`, `.safetensors`, a folder ending in `/`).
+  case save(path: String, names: [String])
   /// Fails at runtime with the error code and message when the operand is false (E6011 for a
   /// user's `assert`, E6006 for an integer remainder by zero).
   case assert(code: String, message: String)
@@ -161,6 +168,8 @@ public enum OpKind: Hashable, Sendable {
     case .yield: return "yield"
     case .returnOp: return "return"
     case .print: return "print"
+    case .load: return "io.load"
+    case .save: return "io.save"
     case .assert: return "assert"
     }
   }
@@ -168,7 +177,16 @@ public enum OpKind: Hashable, Sendable {
   /// Ops whose lowering checks something at runtime (and reports the op's location).
   public var canFailAtRuntime: Bool {
     switch self {
-    case .dynamicSlice, .dynamicUpdateSlice, .gather, .scatterAdd, .assert: return true
+    case .dynamicSlice, .dynamicUpdateSlice, .gather, .scatterAdd, .assert, .load, .save: return true
+    default: return false
+    }
+  }
+
+  /// Output a program makes (`print`, `save`): done once where the program does it, never again
+  /// when differentiation replays a region.
+  public var isOutput: Bool {
+    switch self {
+    case .print, .save: return true
     default: return false
     }
   }
@@ -176,7 +194,8 @@ public enum OpKind: Hashable, Sendable {
   /// Ops that must not be removed or merged even when their results are unused.
   public var hasSideEffects: Bool {
     switch self {
-    case .print, .assert, .call, .returnOp, .yield, .dynamicSlice, .dynamicUpdateSlice, .gather, .scatterAdd:
+    case .print, .assert, .call, .returnOp, .yield, .dynamicSlice, .dynamicUpdateSlice, .gather, .scatterAdd,
+      .load, .save:
       return true
     case .ifOp, .forOp, .whileOp:
       return true

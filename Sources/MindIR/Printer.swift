@@ -105,6 +105,8 @@ public struct Printer {
       }
       return " {format = [\(text.joined(separator: ", "))]}"
     case .assert(let code, let message): return " {code = \(quoted(code)), message = \(quoted(message))}"
+    case .load(let path, let names), .save(let path, let names):
+      return " {path = \(quoted(path)), names = [\(names.map(quoted).joined(separator: ", "))]}"
     default: return ""
     }
   }

@@ -120,9 +120,9 @@ public func inferResultTypes(_ kind: OpKind, _ operands: [TensorType]) throws(Ty
   case .constant, .cast, .broadcast, .reshape, .slice, .unslice, .scatterAdd, .dynamicSlice, .iota, .random, .empty,
     .call,
     .ifOp,
-    .forOp, .whileOp:
+    .forOp, .whileOp, .load:
     return nil
-  case .yield, .returnOp, .print, .assert:
+  case .yield, .returnOp, .print, .assert, .save:
     return []
   }
 }

@@ -67,6 +67,8 @@ public enum HostFunctions {
       ("mind_parallel_for", unsafeBitCast(ParallelFor.run, to: UInt64.self)),
       ("mind_take_block", unsafeBitCast(takeBlock, to: UInt64.self)),
       ("mind_give_block", unsafeBitCast(giveBlock, to: UInt64.self)),
+      ("mind_load_tensor", unsafeBitCast(FileFunctions.loadTensor, to: UInt64.self)),
+      ("mind_save_tensor", unsafeBitCast(FileFunctions.saveTensor, to: UInt64.self)),
     ]
   }
 }

@@ -3,24 +3,35 @@
 // to the host functions (HostFunctions.swift); they are the only way generated code talks to
 // the host.
 
+import MindData
+
 /// What compiled code reported before it stopped: the index of the failing site (the compiler
-/// knows what it is) and two integers (such as an index and an extent).
+/// knows what it is) and two integers (such as an index and an extent), or, from a host
+/// function reading or writing a file, the error's code and message.
 public struct RuntimeFailure: Sendable, Equatable {
   public let site: Int
   public let a: Int64
   public let b: Int64
+  public var code: String? = nil
+  public var detail: String? = nil
 }
 
 public final class RuntimeContext {
   public var output: (String) -> Void
   public private(set) var failure: RuntimeFailure?
   var line = ""
+  /// The tensors of a `save` whose last tensor has not come yet.
+  var pendingSave: [(name: String, type: ArrayType, bytes: UnsafeRawBufferPointer)] = []
 
   public init(output: @escaping (String) -> Void) { self.output = output }
 
   /// Keeps the first report: it is the error that stopped the code.
   func report(site: Int, _ a: Int64, _ b: Int64) {
     if failure == nil { failure = RuntimeFailure(site: site, a: a, b: b) }
+  }
+
+  func report(site: Int, _ error: DataError) {
+    if failure == nil { failure = RuntimeFailure(site: site, a: 0, b: 0, code: error.code, detail: error.message) }
   }
 
   /// Passes `self` to compiled code, which hands it back to the host functions.

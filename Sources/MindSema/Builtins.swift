@@ -155,7 +155,7 @@ enum Builtins {
     "cross_entropy", "matmul", "dot", "outer", "transpose", "conv2d", "reshape", "broadcast", "expand_dims",
     "squeeze", "flatten", "concat", "stack", "shape", "size", "gather", "dynamic_slice", "dynamic_update_slice",
     "zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "eye", "arange",
-    "linspace", "randn", "rand", "print", "assert",
+    "linspace", "randn", "rand", "print", "assert", "load", "save",
   ]
   static let transforms: Set<String> = [
     "grad", "value_and_grad", "vjp", "jvp", "hessian", "checkpoint", "vmap", "jacrev", "jacfwd", "jacobian",
@@ -216,6 +216,7 @@ enum Builtins {
       }
       return .tensor(e.builder.unary(op, x))
     }
+    if let value = try Files.call(name, args, typeArguments: typeArguments) { return value }
     if let value = try Elementwise.call(name, args) { return value }
     if let value = try Reductions.call(name, args) { return value }
     if let value = try Scans.call(name, args) { return value }

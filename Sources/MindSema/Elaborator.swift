@@ -18,6 +18,8 @@ import MindIR
 
 public final class Elaborator {
   let program: ModuleAST
+  /// The program's files, by which `load` and `save` resolve relative paths.
+  public var sources: SourceManager?
   public let module = Module()
   let values = ValueFactory()
   var functions: [String: FunctionDecl] = [:]

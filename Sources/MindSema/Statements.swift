@@ -10,7 +10,7 @@ extension Elaborator {
     builder.location = statement.span
     switch statement.kind {
     case .let(let pattern, let mutable, let type, let valueExpr):
-      var value = try elaborate(valueExpr, scope)
+      var value = try elaborateDeclared(valueExpr, type, scope)
       if let type {
         var bindings: [String: Dim] = [:]
         value = try conform(value, to: type, bindings: &bindings, span: valueExpr.span, what: "the value")
@@ -66,6 +66,17 @@ extension Elaborator {
           value: .function(.nested(NestedFunction(decl: decl, captured: scope.snapshot()))), mutable: false,
           span: decl.nameSpan))
     }
+  }
+
+  /// The value of `let x: T = valueExpr`: a call of the built-in `load` without a type argument
+  /// takes `T` as its type (`load` reads the file as that type).
+  func elaborateDeclared(_ valueExpr: Expr, _ type: TypeAnnotation?, _ scope: Scope) throws -> SemaValue {
+    if let type, case .call(let callee, let typeArguments, let arguments) = valueExpr.kind, typeArguments.isEmpty,
+      case .function(.builtin("load"))? = try? elaborate(callee, scope)
+    {
+      return try elaborateCall(callee, [type], arguments, span: valueExpr.span, scope)
+    }
+    return try elaborate(valueExpr, scope)
   }
 
   func bind(_ pattern: Pattern, _ value: SemaValue, mutable: Bool, scope: Scope) throws {

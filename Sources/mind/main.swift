@@ -158,7 +158,7 @@ extension Jit {
   /// Runs an entry that takes data or writes its result to files, through the Swift API's call
   /// path (a specialization per set of argument shapes, cached like any other).
   func runWithData(_ program: Program) {
-    if let output, HostValue.Destination(path: output) == nil {
+    if let output, !HostValue.canWrite(to: output) {
       standardError(
         "error[E7106]: cannot write `\(output)`: name a .npy or .safetensors file, or a folder ending in /\n")
       Glibc.exit(1)

@@ -143,7 +143,7 @@ enum DataFiles {
       ("mask", Tensor([true, false])), ("scale", Tensor([0.25] as [Double])), ("ids", Tensor([5, 6] as [Int32])),
     ]
     let path = "\(folder)/model.safetensors"
-    try TensorFile.write(safetensors: path, tensors, metadata: ["format": "mind"])
+    try TensorFile.write(tensors, to: path, metadata: ["format": "mind"])
     let read = try TensorFile.tensors(at: path)
     #expect(read.map(\.name) == tensors.map(\.name))
     #expect(zip(read, tensors).allSatisfy { $0.tensor == $1.tensor && $0.tensor.shape == $1.tensor.shape })
@@ -200,7 +200,7 @@ enum DataFiles {
     let npy = DataFiles.npy(
       "{'descr': '<f8', 'fortran_order': True, 'shape': (3, 2), }", DataFiles.bytes([Double](repeating: 1, count: 6)))
     let safetensorsPath = "\(folder)/seed.safetensors"
-    try TensorFile.write(safetensors: safetensorsPath, [("a", Tensor([1, 2] as [Float])), ("b.c", Tensor(Int64(3)))])
+    try TensorFile.write([("a", Tensor([1, 2] as [Float])), ("b.c", Tensor(Int64(3)))], to: safetensorsPath)
     let safetensors = try [UInt8](Data(contentsOf: URL(fileURLWithPath: safetensorsPath)))
     var generator = SystemRandomNumberGenerator()
     var outcomes: [String: Int] = [:]

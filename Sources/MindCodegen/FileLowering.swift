@@ -1,0 +1,62 @@
+// `io.load` and `io.save` lowered to calls of the runtime's file functions
+// (MindRuntime/FileFunctions.swift), one per tensor: a load reads each result into its buffer,
+// a save hands each operand over and the last call writes the file. A failed call has reported
+// its error at the op's site; the function then leaves with status 1, as after a failed check.
+
+import CLLVM
+import MindIR
+import MindRuntime
+
+extension FunctionLowering {
+  /// Arguments describing one tensor: its name, element kind, rank and extents.
+  func tensorDescription(_ name: String, _ type: TensorType) -> [LLVMValueRef] {
+    [
+      ir.globalString(name), ir.int(name.utf8.count), ir.int(Int(ElementKind.of(type.dtype).rawValue), ir.i32),
+      ir.int(type.rank),
+      type.rank == 0 ? LLVMConstNull(ir.ptr) : lowering.constantArray(type.extents.map(Double.init), .i64),
+    ]
+  }
+
+  /// The error site of a file op: the host function supplies the code and the message.
+  func fileSite(_ op: Operation) -> LLVMValueRef {
+    ir.int(lowering.addSite(code: "E7101", message: "{detail}", location: op.location))
+  }
+
+  func lowerLoad(_ op: Operation, path: String, names: [String]) {
+    let load = ir.declare(
+      "mind_load_tensor", ir.i32, [ir.ptr, ir.i64, ir.ptr, ir.i64, ir.ptr, ir.i64, ir.i32, ir.i64, ir.ptr, ir.ptr])
+    let site = fileSite(op)
+    for (result, name) in zip(op.results, names) {
+      let destination =
+        result.type.isScalar
+        ? LLVMBuildAlloca(allocationBuilder, ir.memoryType(result.type.dtype), "loaded")! : buffer(for: result)
+      let status = ir.call(
+        load,
+        [runtime, site, ir.globalString(path), ir.int(path.utf8.count)] + tensorDescription(name, result.type)
+          + [destination])
+      leave(ifFailed: status)
+      values[result] = result.type.isScalar ? ir.load(result.type.dtype, destination, ir.int(0)) : destination
+    }
+  }
+
+  func lowerSave(_ op: Operation, path: String, names: [String]) {
+    let save = ir.declare(
+      "mind_save_tensor", ir.i32,
+      [ir.ptr, ir.i64, ir.ptr, ir.i64, ir.ptr, ir.i64, ir.i32, ir.i64, ir.ptr, ir.ptr, ir.i64, ir.i64])
+    let site = fileSite(op)
+    for (index, (operand, name)) in zip(op.operands, names).enumerated() {
+      let data: LLVMValueRef
+      if operand.type.isScalar {
+        data = LLVMBuildAlloca(allocationBuilder, ir.memoryType(operand.type.dtype), "saved")!
+        ir.store(operand.type.dtype, scalar(operand), data, ir.int(0))
+      } else {
+        data = values[operand] ?? materialize(operand)
+      }
+      let status = ir.call(
+        save,
+        [runtime, site, ir.globalString(path), ir.int(path.utf8.count)] + tensorDescription(name, operand.type)
+          + [data, ir.int(index), ir.int(op.operands.count)])
+      leave(ifFailed: status)
+    }
+  }
+}

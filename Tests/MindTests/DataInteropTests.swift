@@ -234,4 +234,28 @@ enum DataPython {
     #expect(try mind("jit data.mind --entry checked c.npy", in: folder).output == "[1.0, 2.0, 3.0]\n")
     #expect(try entries() == "entries: 2")
   }
+
+  /// The README's digits example end to end: the data script, training (which must learn: the
+  /// training accuracy from chance to above 0.95), the saved weights read by a second program
+  /// and through the command line, agreeing on a test accuracy above 0.9.
+  @Test func theDigitsExampleTrainsSavesLoadsAndEvaluates() throws {
+    let root = Repository.root.path
+    let data = try Tools.shell("\(DataPython.path!) \(root)/scripts/digits.py")
+    #expect(data.status == 0, "\(data.error)")
+    let folder = try DataFiles.folder()
+    let train = try mind("jit \(root)/Examples/data/train_digits.mind", in: folder)
+    #expect(train.status == 0, "\(train.error)")
+    let accuracies = train.output.split(separator: "\n").compactMap {
+      $0.split(separator: " ").last.flatMap { Double($0) }
+    }
+    #expect(accuracies.count == 2 && accuracies[0] < 0.2 && accuracies[1] > 0.95, "\(train.output)")
+    let evaluated = try mind("jit \(root)/Examples/data/evaluate_digits.mind", in: folder)
+    let digits = "\(root)/Examples/data/digits"
+    let bound = try mind(
+      "jit \(root)/Examples/data/evaluate_digits.mind --entry accuracy \(digits)/mlp.safetensors \(digits)/test_x.npy \(digits)/test_y.npy",
+      in: folder)
+    let accuracy = try #require(Double(bound.output.trimmingCharacters(in: .whitespacesAndNewlines)), "\(bound.error)")
+    #expect(accuracy > 0.9)
+    #expect(evaluated.output == "test accuracy \(bound.output)", "\(evaluated.error)")
+  }
 }

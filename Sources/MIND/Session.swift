@@ -281,14 +281,13 @@ public final class Session {
     return call
   }
 
-  /// Calls the function `expression` denotes with arguments bound from command-line words
-  /// (EntryArguments: files, `name=file`, numbers for scalars); returns what it returns.
-  public func call(_ expression: String, arguments words: [String], standardInput: @escaping () -> [UInt8]) throws
-    -> HostValue
+  /// The arguments of the function `expression` denotes, bound from command-line words
+  /// (EntryArguments: files, `name=file`, numbers for scalars), for `call(values:)`.
+  public func arguments(of expression: String, from words: [String], standardInput: @escaping () -> [UInt8]) throws
+    -> [HostValue]
   {
-    let binding = EntryArguments(
-      entry: expression, parameters: try parameterLayouts(expression), standardInput: standardInput)
-    return try function(expression).call(values: try binding.bind(words))
+    try EntryArguments(entry: expression, parameters: try parameterLayouts(expression), standardInput: standardInput)
+      .bind(words)
   }
 
   /// A struct (or tuple) value of the type a parameter of `expression` is declared with, read

@@ -49,7 +49,8 @@ func measure<T>(_ body: () -> T) -> (T, Double) {
   return (result, now() - start)
 }
 
-func measureThrowing<T>(_ body: () throws -> T) throws -> (T, Double) {
+/// The result of `body` and the seconds it took.
+public func measureThrowing<T>(_ body: () throws -> T) throws -> (T, Double) {
   let start = now()
   let result = try body()
   return (result, now() - start)

@@ -170,12 +170,22 @@ extension Jit {
         flushesSubnormals: subnormals.flushes)
       session.tieredCompilation = false
       session.output = standardOutput
-      let result = try session.call(source.entry, arguments: arguments, standardInput: readStandardInput)
+      let (values, bindTime) = try measureThrowing {
+        try session.arguments(of: source.entry, from: arguments, standardInput: readStandardInput)
+      }
+      let (result, callTime) = try measureThrowing { try session.function(source.entry).call(values: values) }
       for warning in session.warnings { standardError("warning: \(warning)\n") }
-      if let output {
-        try result.write(to: output)
-      } else if !result.leaves.isEmpty {
-        standardOutput(result.description + "\n")
+      let (_, outputTime) = try measureThrowing {
+        if let output {
+          try result.write(to: output)
+        } else if !result.leaves.isEmpty {
+          standardOutput(result.description + "\n")
+        }
+      }
+      if time {
+        standardError(
+          "bind arguments: \(formatMilliseconds(bindTime))\ncompile and run: \(formatMilliseconds(callTime)) (\(session.cacheHits == 1 ? "from the cache" : "compiled"))\n\(output == nil ? "print" : "write") result: \(formatMilliseconds(outputTime))\n"
+        )
       }
     } catch let error as MindError {
       standardError(error.description)

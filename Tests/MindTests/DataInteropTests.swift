@@ -257,5 +257,15 @@ enum DataPython {
     let accuracy = try #require(Double(bound.output.trimmingCharacters(in: .whitespacesAndNewlines)), "\(bound.error)")
     #expect(accuracy > 0.9)
     #expect(evaluated.output == "test accuracy \(bound.output)", "\(evaluated.error)")
+    // The same model compiled by `mind build`, called from C on the .npy files.
+    let c = try Tools.shell(
+      "cd \(folder) && \(Tools.mind) build \(root)/Examples/data/digits_model.mind -o digits.o "
+        + "--export 'accuracy(f32[64,128], f32[128], f32[128,10], f32[10], f32[297,64], i64[297])' && "
+        + "cc -Wall -Werror -I. \(root)/Examples/data/evaluate_digits.c digits.o -lopenblas -lm -o evaluate && "
+        + "./evaluate \(digits)")
+    #expect(c.status == 0, "\(c.error)")
+    let printed = c.output.split(separator: "\n").last.map(String.init) ?? ""
+    #expect(printed.hasPrefix("test accuracy "))
+    #expect(abs((Double(printed.dropFirst(14)) ?? 0) - accuracy) < 1e-6, "\(printed)")
   }
 }

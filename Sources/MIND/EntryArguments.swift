@@ -138,7 +138,7 @@ struct EntryArguments {
     }
     var leaves = names.map { byName[$0]! }[...]
     let value = HostValue.laidOut(layout, &leaves)
-    for ((name, tensor), declared) in zip(value.namedLeaves, Self.declaredLeaves(layout)) {
+    for ((name, tensor), declared) in zip(value.namedLeaves, layout.declaredLeaves) {
       try Self.check(tensor, against: declared, what: "field `\(name)` of \(what) (from \(source))")
     }
     return value
@@ -149,31 +149,11 @@ struct EntryArguments {
       ? "nothing" : names.prefix(8).map { "`\($0)`" }.joined(separator: ", ") + (names.count > 8 ? ", ..." : "")
   }
 
-  static func declaredLeaves(_ layout: ValueLayout) -> [TypeExpr?] {
-    switch layout {
-    case .tensor(let declared): return [declared]
-    case .tuple(let elements): return elements.flatMap(declaredLeaves)
-    case .structure(_, let fields): return fields.flatMap { declaredLeaves($0.layout) }
-    }
-  }
-
   /// The dtype, rank and fixed extents a declared type requires (symbolic extents are
   /// checked against each other when the entry is specialized).
   static func check(_ tensor: Tensor, against declared: TypeExpr?, what: String) throws {
-    let (dtype, dims): (ScalarTypeName, [TypeExpr.DimExpr])
-    switch declared {
-    case .scalar(let s)?: (dtype, dims) = (s, [])
-    case .tensor(let s, let d)?: (dtype, dims) = (s, d)
-    default: return
-    }
-    let fits =
-      tensor.elementType.rawValue == dtype.rawValue && tensor.shape.count == dims.count
-      && zip(dims, tensor.shape).allSatisfy { dim, extent in
-        if case .known(let fixed) = dim { return fixed == extent }
-        return true
-      }
-    guard fits else {
-      throw MindError.data(.mismatch, "\(what) holds \(tensor.arrayType), but is declared \(declared!.spelled)")
-    }
+    guard let declared, !declared.admits(dtype: tensor.elementType.rawValue, shape: tensor.shape) else { return }
+    throw MindError.data(.mismatch, "\(what) holds \(tensor.arrayType), but is declared \(declared.spelled)")
   }
+
 }

@@ -11,19 +11,26 @@ public indirect enum HostValue: CustomStringConvertible, Sendable {
   /// A struct value: its type's name and its fields in declaration order.
   case structure(String, [(name: String, value: HostValue)])
 
-  public var leaves: [Tensor] { namedLeaves.map(\.tensor) }
+  /// The tensors, depth first in declaration order.
+  public var leaves: [Tensor] {
+    switch self {
+    case .tensor(let tensor): return [tensor]
+    case .tuple(let elements): return elements.flatMap(\.leaves)
+    case .structure(_, let fields): return fields.flatMap(\.value.leaves)
+    }
+  }
 
   /// The leaves, named as `ValueLayout.leafNames` names them (`layer1.w`, `0`; "" for a lone
   /// tensor).
-  public var namedLeaves: [(name: String, tensor: Tensor)] { namedLeaves(prefix: "") }
+  public var namedLeaves: [(name: String, tensor: Tensor)] { Array(zip(layout.leafNames(), leaves)) }
 
-  func namedLeaves(prefix: String) -> [(name: String, tensor: Tensor)] {
-    func joined(_ name: String) -> String { prefix.isEmpty ? name : prefix + "." + name }
+  /// The structure of the value, as compiled code lays it out.
+  var layout: ValueLayout {
     switch self {
-    case .tensor(let tensor): return [(prefix, tensor)]
-    case .tuple(let elements):
-      return elements.enumerated().flatMap { i, element in element.namedLeaves(prefix: joined(String(i))) }
-    case .structure(_, let fields): return fields.flatMap { $0.value.namedLeaves(prefix: joined($0.name)) }
+    case .tensor: return .tensor(nil)
+    case .tuple(let elements): return .tuple(elements.map(\.layout))
+    case .structure(let name, let fields):
+      return .structure(name, fields.map { ValueLayout.Field(name: $0.name, layout: $0.value.layout) })
     }
   }
 

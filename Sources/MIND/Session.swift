@@ -292,7 +292,7 @@ public final class Session {
 
   /// A struct (or tuple) value of the type a parameter of `expression` is declared with, read
   /// from a safetensors or `.npz` file or a folder of `.npy` files (fields by dotted name).
-  public func value(of parameter: String, of expression: String, from path: String) throws -> HostValue {
+  public func argument(_ parameter: String, of expression: String, from path: String) throws -> HostValue {
     let parameters = try parameterLayouts(expression)
     guard let layout = parameters.first(where: { $0.name == parameter }) else {
       throw MindError.entry("`\(expression)` has no parameter `\(parameter)`")

@@ -28,24 +28,29 @@ public enum DataFile {
     }
   }
 
-  /// The named arrays at `path`; errors name the file.
-  public static func arrays(at path: String) throws(DataError) -> [(name: String, array: StoredArray)] {
+  /// The named arrays at `path`; errors name the file. `populate`: the arrays are about to be
+  /// read whole (see MappedFile).
+  public static func arrays(at path: String, populate: Bool = false) throws(DataError) -> [(
+    name: String, array: StoredArray
+  )] {
     guard let format = Format(path: path) else {
       throw DataError(.unsupported, "`\(path)`: not a .npy, .npz or .safetensors file, nor a folder")
     }
     do throws(DataError) {
       switch format {
-      case .npy: return [("", try NumPyFormat.read(MappedFile(path: path)))]
-      case .npz: return try NumPyArchive.read(MappedFile(path: path))
-      case .safetensors: return try Safetensors.read(MappedFile(path: path)).arrays
-      case .folder: return try folderArrays(path.hasSuffix("/") ? String(path.dropLast()) : path, prefix: "", depth: 0)
+      case .npy: return [("", try NumPyFormat.read(MappedFile(path: path, populate: populate)))]
+      case .npz: return try NumPyArchive.read(MappedFile(path: path, populate: populate))
+      case .safetensors: return try Safetensors.read(MappedFile(path: path, populate: populate)).arrays
+      case .folder:
+        return try folderArrays(
+          path.hasSuffix("/") ? String(path.dropLast()) : path, prefix: "", depth: 0, populate: populate)
       }
     } catch {
       throw error.at(path)
     }
   }
 
-  static func folderArrays(_ folder: String, prefix: String, depth: Int) throws(DataError) -> [(
+  static func folderArrays(_ folder: String, prefix: String, depth: Int, populate: Bool) throws(DataError) -> [(
     name: String, array: StoredArray
   )] {
     guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
@@ -57,10 +62,11 @@ public enum DataFile {
       var isFolder: ObjCBool = false
       _ = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
       if isFolder.boolValue && depth < 16 {
-        found += try folderArrays(path, prefix: prefix + name + ".", depth: depth + 1)
+        found += try folderArrays(path, prefix: prefix + name + ".", depth: depth + 1, populate: populate)
       } else if name.hasSuffix(".npy") {
         do throws(DataError) {
-          found.append((prefix + String(name.dropLast(4)), try NumPyFormat.read(MappedFile(path: path))))
+          found.append(
+            (prefix + String(name.dropLast(4)), try NumPyFormat.read(MappedFile(path: path, populate: populate))))
         } catch {
           throw DataError(error.kind, "`\(name)`: \(error.message)")
         }

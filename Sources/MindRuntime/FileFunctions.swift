@@ -35,7 +35,7 @@ enum FileFunctions {
     }
     let (path, name) = (text(path, pathLength), text(name, nameLength))
     do throws(DataError) {
-      let arrays = try DataFile.arrays(at: path)
+      let arrays = try DataFile.arrays(at: path, populate: true)
       guard
         let found = arrays.first(where: { $0.name == name }) ?? (arrays.count == 1 && name == "" ? arrays.first : nil)
       else {

@@ -79,37 +79,15 @@ enum Files {
         .missing,
         "`\(path)` holds \(extra.map { "`\($0)`" }.joined(separator: ", ")), which the declared type has no field for")
     }
-    return try zip(names, declaredLeaves(layout)).map { (name: String, declared: TypeExpr?) throws(DataError) in
+    return try zip(names, layout.declaredLeaves).map { (name: String, declared: TypeExpr?) throws(DataError) in
       let type = byName[name]!
       let tensorType = TensorType(DType(sourceName: type.dtype.rawValue)!, known: type.shape)
-      if let declared, !fits(tensorType, declared) {
+      if let declared, !declared.admits(dtype: type.dtype.rawValue, shape: type.shape) {
         throw DataError(
           .mismatch,
           "`\(path)`\(name.isEmpty ? "" : " tensor `\(name)`") holds \(type), but is declared \(declared.spelled)")
       }
       return tensorType
-    }
-  }
-
-  static func declaredLeaves(_ layout: ValueLayout) -> [TypeExpr?] {
-    switch layout {
-    case .tensor(let declared): return [declared]
-    case .tuple(let elements): return elements.flatMap(declaredLeaves)
-    case .structure(_, let fields): return fields.flatMap { declaredLeaves($0.layout) }
-    }
-  }
-
-  /// Whether a tensor type has a declared type's dtype, rank and fixed extents.
-  static func fits(_ type: TensorType, _ declared: TypeExpr) -> Bool {
-    switch declared {
-    case .scalar(let s): return type.dtype.sourceName == s.rawValue && type.rank == 0
-    case .tensor(let s, let dims):
-      return type.dtype.sourceName == s.rawValue && type.rank == dims.count
-        && zip(dims, type.extents).allSatisfy { dim, extent in
-          if case .known(let fixed) = dim { return fixed == extent }
-          return true
-        }
-    default: return true
     }
   }
 

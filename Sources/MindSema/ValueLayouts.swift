@@ -15,6 +15,11 @@ public indirect enum ValueLayout: Equatable, Sendable {
   public struct Field: Equatable, Sendable {
     public let name: String
     public let layout: ValueLayout
+
+    public init(name: String, layout: ValueLayout) {
+      self.name = name
+      self.layout = layout
+    }
   }
 
   public var leafCount: Int {
@@ -22,6 +27,15 @@ public indirect enum ValueLayout: Equatable, Sendable {
     case .tensor: return 1
     case .tuple(let elements): return elements.reduce(0) { $0 + $1.leafCount }
     case .structure(_, let fields): return fields.reduce(0) { $0 + $1.layout.leafCount }
+    }
+  }
+
+  /// The leaves' declared types (nil where the signature declares none).
+  public var declaredLeaves: [TypeExpr?] {
+    switch self {
+    case .tensor(let declared): return [declared]
+    case .tuple(let elements): return elements.flatMap(\.declaredLeaves)
+    case .structure(_, let fields): return fields.flatMap(\.layout.declaredLeaves)
     }
   }
 
@@ -34,6 +48,24 @@ public indirect enum ValueLayout: Equatable, Sendable {
     case .tuple(let elements):
       return elements.enumerated().flatMap { i, element in element.leafNames(prefix: joined(String(i))) }
     case .structure(_, let fields): return fields.flatMap { $0.layout.leafNames(prefix: joined($0.name)) }
+    }
+  }
+}
+
+extension TypeExpr {
+  /// Whether a tensor of this dtype (its MIND name) and shape has the declared type's dtype,
+  /// rank and fixed extents (symbolic extents are matched against each other when a function
+  /// is specialized); a struct or tuple type admits any.
+  public func admits(dtype: String, shape: [Int]) -> Bool {
+    switch self {
+    case .scalar(let s): return dtype == s.rawValue && shape.isEmpty
+    case .tensor(let s, let dims):
+      return dtype == s.rawValue && shape.count == dims.count
+        && zip(dims, shape).allSatisfy { dim, extent in
+          if case .known(let fixed) = dim { return fixed == extent }
+          return true
+        }
+    case .tuple, .named: return true
     }
   }
 }

@@ -135,7 +135,7 @@ enum DataPython {
     #expect(extra.status == 1 && extra.error.contains("error[E7105]") && extra.error.contains("`extra`"))
     // The Swift API: the struct value from the file, called with its structure kept.
     let session = try Session(path: folder + "/data.mind")
-    let model = try session.value(of: "m", of: "forward", from: folder + "/model.safetensors")
+    let model = try session.argument("m", of: "forward", from: folder + "/model.safetensors")
     #expect(model.namedLeaves.map(\.name) == ["layer1.w", "layer1.b", "layer2.w", "layer2.b"])
     let y = try session.function("forward").call(values: [model, .tensor(try Tensor(npy: folder + "/x.npy"))])
     guard case .tensor(let tensor) = y else {

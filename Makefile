@@ -1,6 +1,6 @@
 # The two set-up commands of the README, and a few helpers.
 #   make demo   installs what is missing, builds release, runs the demonstration program
-#   make test   installs what is missing, builds, runs every test
+#   make test   installs what is missing, builds, runs every test (Swift, then Python)
 .PHONY: setup build release demo test bench bench-cache format clean
 
 DEMO ?= Examples/basic_usage.mind
@@ -20,6 +20,7 @@ demo: release
 test: setup
 	swift build --build-tests
 	swift test --skip-build
+	bash scripts/python-tests.sh
 
 bench: release
 	bash bench/setup.sh

@@ -7,6 +7,7 @@ let package = Package(
   products: [
     .library(name: "MIND", targets: ["MIND"]),
     .executable(name: "mind", targets: ["mind"]),
+    .library(name: "mindc", type: .dynamic, targets: ["MindC"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,6 +31,8 @@ let package = Package(
       dependencies: [
         "MindFrontend", "MindIR", "MindSema", "MindAD", "MindCodegen", "MindJIT", "MindRuntime", "MindData",
       ]),
+    .target(name: "CMindABI"),
+    .target(name: "MindC", dependencies: ["CMindABI", "MIND", "MindSema"]),
     .executableTarget(
       name: "mind",
       dependencies: ["MIND", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

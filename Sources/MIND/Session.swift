@@ -23,6 +23,10 @@ public struct MindError: Error, CustomStringConvertible {
   public let message: String
   /// The diagnostic with its location and source line.
   public let description: String
+
+  public init(code: String, message: String, description: String) {
+    (self.code, self.message, self.description) = (code, message, description)
+  }
 }
 
 public final class Session {
@@ -117,13 +121,17 @@ public final class Session {
   /// Warnings of the object cache (damaged entries, unwritable folder).
   public var warnings: [String] { cache?.warnings ?? [] }
 
-  public convenience init(path: String, optimizationLevel: Int = 2, flushesSubnormals: Bool = true) throws {
+  public convenience init(
+    path: String, optimizationLevel: Int = 2, cacheDirectory: String? = ObjectCache.defaultDirectory(),
+    flushesSubnormals: Bool = true
+  ) throws {
     guard let text = readFile(path) else {
       throw MindError(
         code: "E7001", message: "cannot read `\(path)`", description: "error[E7001]: cannot read `\(path)`")
     }
     try self.init(
-      source: text, name: path, optimizationLevel: optimizationLevel, flushesSubnormals: flushesSubnormals)
+      source: text, name: path, optimizationLevel: optimizationLevel, cacheDirectory: cacheDirectory,
+      flushesSubnormals: flushesSubnormals)
   }
 
   static func error(_ diagnostics: [Diagnostic], _ renderer: DiagnosticRenderer) -> MindError {
@@ -339,11 +347,18 @@ public struct CompiledFunction {
 
   /// Calls with tensors, tuples and structs (a struct argument passes its fields); the result
   /// keeps its structure.
-  public func call(values: [HostValue]) throws -> HostValue {
-    let (leaves, layout) = try session.callLaidOut(expression, values.flatMap(\.leaves))
-    var remaining = leaves[...]
+  public func call(values: [HostValue]) throws -> HostValue { try call(leaves: values.flatMap(\.leaves)) }
+
+  /// Calls with the arguments' leaves (a struct's fields in declaration order, as
+  /// `parameterLayouts` lays them out); the result keeps its structure.
+  public func call(leaves: [Tensor]) throws -> HostValue {
+    let (results, layout) = try session.callLaidOut(expression, leaves)
+    var remaining = results[...]
     return HostValue.laidOut(layout, &remaining)
   }
+
+  /// How the function's parameters are laid out (empty when it declares none).
+  public func parameterLayouts() throws -> [ParameterLayout] { try session.parameterLayouts(expression) }
 
   static func wrt(_ indices: [Int]) -> String {
     indices.isEmpty

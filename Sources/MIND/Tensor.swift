@@ -13,6 +13,9 @@ public enum ElementType: String, Sendable, CaseIterable {
   var dtype: DType { DType(sourceName: rawValue)! }
 
   init(_ dtype: DType) { self.init(rawValue: dtype.sourceName)! }
+
+  /// The bytes of one element.
+  public var byteSize: Int { dtype.byteSize }
 }
 
 public struct Tensor: Equatable, Sendable, CustomStringConvertible {
@@ -42,6 +45,28 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
   public init(_ scalar: Float) { self.init([scalar], shape: []) }
   public init(_ scalar: Double) { self.init([scalar], shape: []) }
   public init(_ scalar: Int64) { self.init([scalar], shape: []) }
+
+  /// A tensor over memory the caller owns and keeps unchanged for as long as the tensor is used
+  /// (compiled code reads it in place). For the C interface, whose callers keep their arrays
+  /// alive across a call.
+  public init(unsafeBorrowing data: UnsafeRawPointer, elementType: ElementType, shape: [Int]) {
+    self.init(
+      elementType: elementType, shape: shape,
+      storage: TensorStorage(borrowing: data, count: shape.reduce(1, *) * elementType.byteSize))
+  }
+
+  /// A tensor whose row-major bytes `initialize` writes, once, into its new storage.
+  public init(
+    unsafeUninitialized elementType: ElementType, shape: [Int],
+    initializingWith initialize: (UnsafeMutableRawBufferPointer) -> Void
+  ) {
+    let storage = TensorStorage(count: shape.reduce(1, *) * elementType.byteSize)
+    initialize(UnsafeMutableRawBufferPointer(start: storage.pointer, count: storage.count))
+    self.init(elementType: elementType, shape: shape, storage: storage)
+  }
+
+  /// The elements' bytes, row-major; valid while the tensor lives.
+  public var unsafeData: UnsafeRawPointer { UnsafeRawPointer(storage.pointer) }
 
   var type: TensorType { TensorType(elementType.dtype, known: shape) }
 

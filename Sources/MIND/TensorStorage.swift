@@ -55,6 +55,12 @@ final class TensorStorage: @unchecked Sendable, Equatable {
     return TensorStorage(inPlace: array)
   }
 
+  /// Memory of the caller's, neither copied nor freed.
+  init(borrowing data: UnsafeRawPointer, count: Int) {
+    (self.count, base, blockBytes, owner) = (count, nil, nil, nil)
+    pointer = UnsafeMutableRawPointer(mutating: data)
+  }
+
   private init(inPlace array: StoredArray) {
     (count, base, blockBytes, owner) = (array.type.byteCount, nil, nil, array.owner)
     pointer = UnsafeMutableRawPointer(mutating: array.data)

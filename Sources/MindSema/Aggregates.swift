@@ -125,7 +125,9 @@ extension Elaborator {
       let conformed = SemaValue.structure(
         decl,
         try zip(fields, decl.fields).map { field, declared in
-          try conform(field, to: declared.type, bindings: &structBindings, span: span, what: "field `\(declared.name)`")
+          try conform(
+            field, to: declared.type, bindings: &structBindings, span: span, what: "field `\(declared.name)` of \(what)"
+          )
         })
       // The struct's extents, under its own name (`MLP.H`): a signature's struct type takes them
       // from the argument, so that a result of that type has them too (two arguments of one

@@ -21,7 +21,7 @@ extension Elaborator {
     let mir = try makeFunction(name, parameters: argumentTypes) { b, parameters in
       let values = arguments(parameters, argumentLayouts(function))
       let spans = values.map { _ in callee.span }
-      let result = try call(function, try prepare(function, values, spans), spans, span: callee.span)
+      let result = try call(function, values, spans, span: callee.span)
       resultLayout = layout(of: result)
       return try leavesMaterialized(result, span: callee.span)
     }

@@ -1,0 +1,315 @@
+// libmind's C interface (Sources/CMindABI/include/mind.h) over the Swift library: sessions,
+// functions of MIND expressions, calls over C arrays, results the caller frees, and the last
+// error per thread. Handles are retained Swift objects; a session's lock serializes the calls
+// into it (a Session compiles and memoizes specializations and is not itself thread-safe).
+
+import CMindABI
+import Foundation
+import MIND
+import MindSema
+
+final class SessionHandle {
+  let session: Session
+  let lock = NSLock()
+
+  init(_ session: Session) { self.session = session }
+}
+
+final class FunctionHandle {
+  let owner: SessionHandle
+  let function: CompiledFunction
+  /// The parameters' JSON, made on first request.
+  var parameters: UnsafeMutablePointer<CChar>?
+  /// Where the last call's arguments were read from.
+  var lastArguments: [UnsafeRawPointer] = []
+
+  init(owner: SessionHandle, function: CompiledFunction) {
+    self.owner = owner
+    self.function = function
+  }
+
+  deinit { free(parameters) }
+}
+
+/// What keeps a result's memory alive until `mind_results_free`.
+final class ResultOwner {
+  let tensor: Tensor
+  let name: UnsafeMutablePointer<CChar>
+  let extents: UnsafeMutablePointer<Int64>
+
+  init(name: String, tensor: Tensor) {
+    self.tensor = tensor
+    self.name = strdup(name)
+    extents = .allocate(capacity: max(tensor.shape.count, 1))
+    for (i, extent) in tensor.shape.enumerated() { extents[i] = Int64(extent) }
+  }
+
+  deinit {
+    free(name)
+    extents.deallocate()
+  }
+}
+
+/// The last error of a thread: its located diagnostic and its code, as C strings.
+final class LastError: NSObject, @unchecked Sendable {
+  let message: UnsafeMutablePointer<CChar>
+  let code: UnsafeMutablePointer<CChar>
+
+  init(code: String, message: String) {
+    self.message = strdup(message)
+    self.code = strdup(code)
+  }
+
+  deinit {
+    free(message)
+    free(code)
+  }
+
+  static let key = "mind.last-error"
+  static let none = LastError(code: "", message: "")
+
+  static var current: LastError { Thread.current.threadDictionary[key] as? LastError ?? none }
+
+  static func record(_ error: Error) {
+    let recorded: LastError
+    switch error {
+    case let error as MindError: recorded = LastError(code: error.code, message: error.description)
+    default: recorded = LastError(code: "E7000", message: "error[E7000]: \(error)\n")
+    }
+    Thread.current.threadDictionary[key] = recorded
+  }
+
+  static func record(_ code: String, _ message: String) {
+    Thread.current.threadDictionary[key] = LastError(code: code, message: "error[\(code)]: \(message)\n")
+  }
+}
+
+func string(_ text: UnsafePointer<CChar>?) -> String? { text.map { String(cString: $0) } }
+
+func makeSession(_ cacheDirectory: UnsafePointer<CChar>?, _ flags: Int32, _ make: (String?, Bool) throws -> Session)
+  -> OpaquePointer?
+{
+  let cache = string(cacheDirectory).map { $0.isEmpty ? nil : $0 } ?? ObjectCache.defaultDirectory()
+  do {
+    let session = try make(cache, flags & Int32(MIND_IEEE_SUBNORMALS) == 0)
+    session.tieredCompilation = flags & Int32(MIND_NO_TIERS) == 0
+    session.output = { text in FileHandle.standardOutput.write(Data(text.utf8)) }
+    return OpaquePointer(Unmanaged.passRetained(SessionHandle(session)).toOpaque())
+  } catch {
+    LastError.record(error)
+    return nil
+  }
+}
+
+@_cdecl("mind_session_new")
+public func mind_session_new(
+  _ source: UnsafePointer<CChar>?, _ name: UnsafePointer<CChar>?, _ cacheDirectory: UnsafePointer<CChar>?,
+  _ flags: Int32
+) -> OpaquePointer? {
+  guard let source = string(source) else {
+    LastError.record("E7000", "mind_session_new needs source text")
+    return nil
+  }
+  return makeSession(cacheDirectory, flags) { cache, flushes in
+    try Session(
+      source: source, name: string(name) ?? "embedded.mind", cacheDirectory: cache, flushesSubnormals: flushes)
+  }
+}
+
+@_cdecl("mind_session_open")
+public func mind_session_open(_ path: UnsafePointer<CChar>?, _ cacheDirectory: UnsafePointer<CChar>?, _ flags: Int32)
+  -> OpaquePointer?
+{
+  guard let path = string(path) else {
+    LastError.record("E7001", "mind_session_open needs a path")
+    return nil
+  }
+  return makeSession(cacheDirectory, flags) { cache, flushes in
+    try Session(path: path, cacheDirectory: cache, flushesSubnormals: flushes)
+  }
+}
+
+@_cdecl("mind_session_free")
+public func mind_session_free(_ session: OpaquePointer?) {
+  guard let session else { return }
+  // The optimized tiers still being built are stored in the cache when they finish.
+  sessionHandle(session).session.waitForOptimizedCode()
+  Unmanaged<SessionHandle>.fromOpaque(UnsafeRawPointer(session)).release()
+}
+
+@_cdecl("mind_function_new")
+public func mind_function_new(_ session: OpaquePointer?, _ expression: UnsafePointer<CChar>?) -> OpaquePointer? {
+  guard let session, let expression = string(expression) else {
+    LastError.record("E7000", "mind_function_new needs a session and an expression")
+    return nil
+  }
+  let owner = sessionHandle(session)
+  do {
+    let function = try owner.lock.withLock { try owner.session.function(expression) }
+    return OpaquePointer(Unmanaged.passRetained(FunctionHandle(owner: owner, function: function)).toOpaque())
+  } catch {
+    LastError.record(error)
+    return nil
+  }
+}
+
+@_cdecl("mind_function_free")
+public func mind_function_free(_ function: OpaquePointer?) {
+  guard let function else { return }
+  Unmanaged<FunctionHandle>.fromOpaque(UnsafeRawPointer(function)).release()
+}
+
+func json(_ layout: ValueLayout) -> Any {
+  switch layout {
+  case .tensor(let declared): return ["tensor": declared.map(\.spelled) as Any? ?? NSNull()]
+  case .tuple(let elements): return ["tuple": elements.map(json)]
+  case .structure(let name, let fields):
+    return ["struct": name, "fields": fields.map { ["name": $0.name, "layout": json($0.layout)] }]
+  }
+}
+
+@_cdecl("mind_function_parameters")
+public func mind_function_parameters(_ function: OpaquePointer?) -> UnsafePointer<CChar>? {
+  guard let function else { return nil }
+  let handle = Unmanaged<FunctionHandle>.fromOpaque(UnsafeRawPointer(function)).takeUnretainedValue()
+  return handle.owner.lock.withLock {
+    if let done = handle.parameters { return UnsafePointer(done) }
+    do {
+      let layouts = try handle.function.parameterLayouts().map { ["name": $0.name, "layout": json($0.layout)] }
+      let data = try JSONSerialization.data(withJSONObject: layouts)
+      handle.parameters = strdup(String(decoding: data, as: UTF8.self))
+      return UnsafePointer(handle.parameters)
+    } catch {
+      LastError.record(error)
+      return nil
+    }
+  }
+}
+
+extension MindError {
+  static func c(_ code: String, _ message: String) -> MindError {
+    MindError(code: code, message: message, description: "error[\(code)]: \(message)\n")
+  }
+}
+
+/// The tensor a C array describes: borrowed when C-contiguous, else gathered once into
+/// row-major storage of its own.
+func tensor(_ array: mind_array, index: Int) throws -> Tensor {
+  let types = ElementType.allCases
+  guard array.dtype >= 0, Int(array.dtype) < types.count else {
+    throw MindError.c(
+      "E7103", "argument \(index) has dtype code \(array.dtype) (mind takes 0-4: f32, f64, i32, i64, bool)")
+  }
+  guard array.rank >= 0, array.rank <= 64, array.rank == 0 || array.extents != nil,
+    (0..<Int(array.rank)).allSatisfy({ array.extents![$0] >= 0 })
+  else { throw MindError.c("E3006", "argument \(index) has a negative rank or extent") }
+  let type = types[Int(array.dtype)]
+  let shape = (0..<Int(array.rank)).map { Int(array.extents![$0]) }
+  let size = type.byteSize
+  let (count, overflow) = shape.reduce((1, false)) { partial, extent in
+    let (product, over) = partial.0.multipliedReportingOverflow(by: extent)
+    return (product, partial.1 || over)
+  }
+  guard !overflow else { throw MindError.c("E6009", "argument \(index) has more elements than fit in memory") }
+  guard let data = array.data else {
+    guard count == 0 else { throw MindError.c("E7000", "argument \(index) has no data") }
+    return Tensor(unsafeUninitialized: type, shape: shape) { _ in }
+  }
+  var contiguous = [Int](repeating: size, count: shape.count)
+  for axis in shape.indices.reversed().dropFirst() { contiguous[axis] = contiguous[axis + 1] * shape[axis + 1] }
+  guard let strides = array.strides,
+    (0..<shape.count).contains(where: { shape[$0] > 1 && Int(strides[$0]) != contiguous[$0] })
+  else { return Tensor(unsafeBorrowing: data, elementType: type, shape: shape) }
+  return Tensor(unsafeUninitialized: type, shape: shape) { destination in
+    var index = [Int](repeating: 0, count: shape.count)
+    for element in 0..<count {
+      var offset = 0
+      for axis in shape.indices { offset += index[axis] * Int(strides[axis]) }
+      (destination.baseAddress! + element * size).copyMemory(from: data + offset, byteCount: size)
+      var axis = shape.count - 1
+      while axis >= 0 {
+        index[axis] += 1
+        if index[axis] < shape[axis] { break }
+        index[axis] = 0
+        axis -= 1
+      }
+    }
+  }
+}
+
+@_cdecl("mind_call")
+public func mind_call(
+  _ function: OpaquePointer?, _ arguments: UnsafePointer<mind_array>?, _ argumentCount: Int64,
+  _ results: UnsafeMutablePointer<UnsafeMutablePointer<mind_result>?>?, _ count: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  guard let function, let results, let count, argumentCount >= 0, argumentCount == 0 || arguments != nil else {
+    LastError.record("E7000", "mind_call needs a function, its arguments and places for the results")
+    return 1
+  }
+  let handle = Unmanaged<FunctionHandle>.fromOpaque(UnsafeRawPointer(function)).takeUnretainedValue()
+  do {
+    let tensors = try (0..<Int(argumentCount)).map { try tensor(arguments![$0], index: $0) }
+    let value = try handle.owner.lock.withLock {
+      handle.lastArguments = tensors.map(\.unsafeData)
+      return try handle.function.call(leaves: tensors)
+    }
+    let leaves = value.namedLeaves
+    let array = UnsafeMutablePointer<mind_result>.allocate(capacity: max(leaves.count, 1))
+    for (i, leaf) in leaves.enumerated() {
+      let owner = ResultOwner(name: leaf.name, tensor: leaf.tensor)
+      array[i] = mind_result(
+        name: UnsafePointer(owner.name), data: UnsafeMutableRawPointer(mutating: leaf.tensor.unsafeData),
+        dtype: Int32(ElementType.allCases.firstIndex(of: leaf.tensor.elementType)!),
+        rank: Int32(leaf.tensor.shape.count),
+        extents: UnsafePointer(owner.extents), owner: Unmanaged.passRetained(owner).toOpaque())
+    }
+    results.pointee = array
+    count.pointee = Int64(leaves.count)
+    return 0
+  } catch {
+    LastError.record(error)
+    return 1
+  }
+}
+
+@_cdecl("mind_results_free")
+public func mind_results_free(_ results: UnsafeMutablePointer<mind_result>?, _ count: Int64) {
+  guard let results else { return }
+  for i in 0..<Int(max(count, 0)) {
+    if let owner = results[i].owner { Unmanaged<ResultOwner>.fromOpaque(owner).release() }
+  }
+  results.deallocate()
+}
+
+@_cdecl("mind_last_error")
+public func mind_last_error() -> UnsafePointer<CChar> { UnsafePointer(LastError.current.message) }
+
+@_cdecl("mind_last_error_code")
+public func mind_last_error_code() -> UnsafePointer<CChar> { UnsafePointer(LastError.current.code) }
+
+@_cdecl("mind_function_last_argument")
+public func mind_function_last_argument(_ function: OpaquePointer?, _ index: Int64) -> UnsafeRawPointer? {
+  guard let function else { return nil }
+  let handle = Unmanaged<FunctionHandle>.fromOpaque(UnsafeRawPointer(function)).takeUnretainedValue()
+  return handle.owner.lock.withLock {
+    index >= 0 && index < handle.lastArguments.count ? handle.lastArguments[Int(index)] : nil
+  }
+}
+
+func sessionHandle(_ session: OpaquePointer) -> SessionHandle {
+  Unmanaged<SessionHandle>.fromOpaque(UnsafeRawPointer(session)).takeUnretainedValue()
+}
+
+@_cdecl("mind_session_cache_hits")
+public func mind_session_cache_hits(_ session: OpaquePointer?) -> Int64 {
+  guard let session else { return 0 }
+  let handle = sessionHandle(session)
+  return handle.lock.withLock { Int64(handle.session.cacheHits) }
+}
+
+@_cdecl("mind_session_compilations")
+public func mind_session_compilations(_ session: OpaquePointer?) -> Int64 {
+  guard let session else { return 0 }
+  let handle = sessionHandle(session)
+  return handle.lock.withLock { Int64(handle.session.compilations) }
+}

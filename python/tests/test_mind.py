@@ -173,3 +173,28 @@ def test_the_readme_example_runs_and_prints_what_it_says(capsys):
     block = text.split("## From Python", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
     exec(compile(block, "README.md", "exec"), {})
     assert capsys.readouterr().out == "True\n"
+
+
+def test_data_parallel_training_on_two_ranks_equals_one_process(tmp_path):
+    """examples/python/data_parallel.py under `mpirun -n 2` ends with the weights of one process
+    training on the whole batch, to f32 rounding."""
+    import shutil
+
+    pytest.importorskip("mpi4py", reason="mpi4py is not installed (scripts/python-tests.sh installs it)")
+    if shutil.which("mpirun") is None:
+        pytest.skip("Open MPI's mpirun is not installed (scripts/python-tests.sh installs it)")
+    script = os.path.join(ROOT, "examples", "python", "data_parallel.py")
+    env = dict(os.environ, MIND_CACHE_DIR=str(tmp_path / "cache"), OMPI_ALLOW_RUN_AS_ROOT="1",
+               OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_rmaps_base_oversubscribe="1")
+    single = subprocess.run([sys.executable, script, "--out", str(tmp_path / "one.npz")], env=env,
+                            capture_output=True, text=True)
+    assert single.returncode == 0, single.stderr
+    two = subprocess.run(["mpirun", "-n", "2", sys.executable, script, "--out", str(tmp_path / "two.npz")], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert two.returncode == 0, two.stderr
+    assert "2 ranks: final loss" in two.stdout and "1 rank: final loss" in single.stdout
+    one, both = np.load(tmp_path / "one.npz"), np.load(tmp_path / "two.npz")
+    for name in ["w1", "b1", "w2", "b2"]:
+        assert both[name] == pytest.approx(one[name], rel=1e-5, abs=1e-6), name
+    # Training learned: the loss fell from about log(4).
+    assert float(single.stdout.split("final loss")[1]) < 0.05

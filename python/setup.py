@@ -1,10 +1,12 @@
-"""Puts libmindc.so into the package when it is built: $MIND_LIBRARY if set, else the
-repository's release build, made with `swift build -c release --product mindc` if missing."""
+"""Puts libmindc.so into the package when it is built ($MIND_LIBRARY if set, else the
+repository's release build, made with `swift build -c release --product mindc` if missing), and
+compiles the call path `mind._fastcall` against NumPy's C API and mind.h."""
 import os
 import shutil
 import subprocess
 
-from setuptools import setup
+import numpy
+from setuptools import Extension, setup
 from setuptools.command.build_py import build_py
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -20,4 +22,13 @@ class BuildWithLibrary(build_py):
         super().run()
 
 
-setup(cmdclass={"build_py": BuildWithLibrary})
+setup(
+    cmdclass={"build_py": BuildWithLibrary},
+    ext_modules=[
+        Extension(
+            "mind._fastcall", ["mind/_fastcall.c"],
+            include_dirs=[numpy.get_include(), os.path.join(ROOT, "Sources", "CMindABI", "include")],
+            extra_compile_args=["-O2"],
+        )
+    ],
+)

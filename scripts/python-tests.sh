@@ -27,6 +27,6 @@ fi
 set -e
 swift build --product mindc
 MIND_LIBRARY="$PWD/.build/debug/libmindc.so" "$venv/bin/pip" install -q --no-build-isolation --force-reinstall --no-deps ./python
-rm -rf python/build python/*.egg-info python/mind/libmindc.so
+rm -rf python/build python/*.egg-info python/mind/*.so
 cd python/tests
 exec "../../$venv/bin/python" -m pytest -q -p no:cacheprovider

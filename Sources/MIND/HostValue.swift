@@ -25,7 +25,7 @@ public indirect enum HostValue: CustomStringConvertible, Sendable {
   public var namedLeaves: [(name: String, tensor: Tensor)] { Array(zip(layout.leafNames(), leaves)) }
 
   /// The structure of the value, as compiled code lays it out.
-  var layout: ValueLayout {
+  public var layout: ValueLayout {
     switch self {
     case .tensor: return .tensor(nil)
     case .tuple(let elements): return .tuple(elements.map(\.layout))

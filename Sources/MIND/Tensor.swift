@@ -9,10 +9,26 @@ import MindRuntime
 public enum ElementType: String, Sendable, CaseIterable {
   case f32, f64, i32, i64, bool
 
-  /// The raw values are MIND's type names, as are DType's source names.
-  var dtype: DType { DType(sourceName: rawValue)! }
+  /// The MIR dtype (a switch: every call of the Swift API converts its arguments' types).
+  var dtype: DType {
+    switch self {
+    case .f32: return .f32
+    case .f64: return .f64
+    case .i32: return .i32
+    case .i64: return .i64
+    case .bool: return .bool
+    }
+  }
 
-  init(_ dtype: DType) { self.init(rawValue: dtype.sourceName)! }
+  init(_ dtype: DType) {
+    switch dtype {
+    case .f32: self = .f32
+    case .f64: self = .f64
+    case .i32: self = .i32
+    case .i64: self = .i64
+    case .bool: self = .bool
+    }
+  }
 
   /// The bytes of one element.
   public var byteSize: Int { dtype.byteSize }

@@ -22,6 +22,8 @@ final class FunctionHandle {
   var parameters: UnsafeMutablePointer<CChar>?
   /// Where the last call's arguments were read from.
   var lastArguments: [UnsafeRawPointer] = []
+  /// The names of the last call's results.
+  var resultNames: ResultNames?
 
   init(owner: SessionHandle, function: CompiledFunction) {
     self.owner = owner
@@ -31,23 +33,40 @@ final class FunctionHandle {
   deinit { free(parameters) }
 }
 
-/// What keeps a result's memory alive until `mind_results_free`.
-final class ResultOwner {
-  let tensor: Tensor
-  let name: UnsafeMutablePointer<CChar>
+/// The C strings of a result layout's leaf names, shared by the results of every call that
+/// returns that layout.
+final class ResultNames {
+  let layout: ValueLayout
+  let strings: [UnsafeMutablePointer<CChar>]
+
+  init(_ layout: ValueLayout) {
+    self.layout = layout
+    strings = layout.leafNames().map { strdup($0) }
+  }
+
+  deinit { strings.forEach { free($0) } }
+}
+
+/// What keeps the results of one call alive until `mind_results_free`: their tensors, names and
+/// extents (every result of the call has it as its owner).
+final class CallResults {
+  let tensors: [Tensor]
+  let names: ResultNames
   let extents: UnsafeMutablePointer<Int64>
 
-  init(name: String, tensor: Tensor) {
-    self.tensor = tensor
-    self.name = strdup(name)
-    extents = .allocate(capacity: max(tensor.shape.count, 1))
-    for (i, extent) in tensor.shape.enumerated() { extents[i] = Int64(extent) }
+  init(_ tensors: [Tensor], names: ResultNames) {
+    (self.tensors, self.names) = (tensors, names)
+    extents = .allocate(capacity: max(tensors.reduce(0) { $0 + $1.shape.count }, 1))
+    var at = 0
+    for tensor in tensors {
+      for extent in tensor.shape {
+        extents[at] = Int64(extent)
+        at += 1
+      }
+    }
   }
 
-  deinit {
-    free(name)
-    extents.deallocate()
-  }
+  deinit { extents.deallocate() }
 }
 
 /// The last error of a thread: its located diagnostic and its code, as C strings.
@@ -249,20 +268,25 @@ public func mind_call(
   let handle = Unmanaged<FunctionHandle>.fromOpaque(UnsafeRawPointer(function)).takeUnretainedValue()
   do {
     let tensors = try (0..<Int(argumentCount)).map { try tensor(arguments![$0], index: $0) }
-    let value = try handle.owner.lock.withLock {
+    let (leaves, names) = try handle.owner.lock.withLock {
       handle.lastArguments = tensors.map(\.unsafeData)
-      return try handle.function.call(leaves: tensors)
+      let value = try handle.function.call(leaves: tensors)
+      let layout = value.layout
+      if handle.resultNames?.layout != layout { handle.resultNames = ResultNames(layout) }
+      return (value.leaves, handle.resultNames!)
     }
-    let leaves = value.namedLeaves
+    let owner = CallResults(leaves, names: names)
     let array = UnsafeMutablePointer<mind_result>.allocate(capacity: max(leaves.count, 1))
-    for (i, leaf) in leaves.enumerated() {
-      let owner = ResultOwner(name: leaf.name, tensor: leaf.tensor)
+    var extents = owner.extents
+    for (i, tensor) in leaves.enumerated() {
       array[i] = mind_result(
-        name: UnsafePointer(owner.name), data: UnsafeMutableRawPointer(mutating: leaf.tensor.unsafeData),
-        dtype: Int32(ElementType.allCases.firstIndex(of: leaf.tensor.elementType)!),
-        rank: Int32(leaf.tensor.shape.count),
-        extents: UnsafePointer(owner.extents), owner: Unmanaged.passRetained(owner).toOpaque())
+        name: UnsafePointer(names.strings[i]), data: UnsafeMutableRawPointer(mutating: tensor.unsafeData),
+        dtype: Int32(ElementType.allCases.firstIndex(of: tensor.elementType)!), rank: Int32(tensor.shape.count),
+        extents: UnsafePointer(extents), owner: Unmanaged.passUnretained(owner).toOpaque())
+      extents += tensor.shape.count
     }
+    // One reference for the whole call, released by mind_results_free.
+    _ = Unmanaged.passRetained(owner)
     results.pointee = array
     count.pointee = Int64(leaves.count)
     return 0
@@ -275,9 +299,7 @@ public func mind_call(
 @_cdecl("mind_results_free")
 public func mind_results_free(_ results: UnsafeMutablePointer<mind_result>?, _ count: Int64) {
   guard let results else { return }
-  for i in 0..<Int(max(count, 0)) {
-    if let owner = results[i].owner { Unmanaged<ResultOwner>.fromOpaque(owner).release() }
-  }
+  if count > 0, let owner = results[0].owner { Unmanaged<CallResults>.fromOpaque(owner).release() }
   results.deallocate()
 }
 

@@ -12,12 +12,9 @@ repository's build of libmindc (or the installed package) and its own object cac
 """
 import argparse
 import os
-import sys
 
+import mind  # pip install ./python
 import numpy as np
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
-import mind  # noqa: E402
 
 try:
     from mpi4py import MPI

@@ -11,13 +11,16 @@ scalars of the parameter's dtype. C-contiguous arrays are read in place; others 
 Errors raise MindError, whose message is the located diagnostic.
 
 The bindings are ctypes over libmindc (the C interface of the Swift library, mind.h), found as
-$MIND_LIBRARY, next to this file (where `pip install` puts it), or in the repository's build.
+$MIND_LIBRARY, next to this file (where `pip install` puts it), or in the repository's build;
+calls go through the small C extension `_fastcall` (ctypes alone cost 15-25 µs a call).
 """
 import ctypes
 import json
 import os
 
 import numpy as np
+
+from . import _fastcall
 
 __all__ = ["MindError", "Program", "Function", "load", "compile"]
 
@@ -33,16 +36,6 @@ class MindError(Exception):
     def __init__(self, code, message):
         super().__init__(message)
         self.code = code
-
-
-class _Array(ctypes.Structure):
-    _fields_ = [("data", ctypes.c_void_p), ("dtype", ctypes.c_int32), ("rank", ctypes.c_int32),
-                ("extents", ctypes.POINTER(ctypes.c_int64)), ("strides", ctypes.POINTER(ctypes.c_int64))]
-
-
-class _Result(ctypes.Structure):
-    _fields_ = [("name", ctypes.c_char_p), ("data", ctypes.c_void_p), ("dtype", ctypes.c_int32),
-                ("rank", ctypes.c_int32), ("extents", ctypes.POINTER(ctypes.c_int64)), ("owner", ctypes.c_void_p)]
 
 
 def _library_path():
@@ -68,10 +61,6 @@ _lib.mind_function_new.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
 _lib.mind_function_free.argtypes = [ctypes.c_void_p]
 _lib.mind_function_parameters.restype = ctypes.c_char_p
 _lib.mind_function_parameters.argtypes = [ctypes.c_void_p]
-_lib.mind_call.restype = ctypes.c_int32
-_lib.mind_call.argtypes = [ctypes.c_void_p, ctypes.POINTER(_Array), ctypes.c_int64,
-                           ctypes.POINTER(ctypes.POINTER(_Result)), ctypes.POINTER(ctypes.c_int64)]
-_lib.mind_results_free.argtypes = [ctypes.POINTER(_Result), ctypes.c_int64]
 _lib.mind_function_last_argument.restype = ctypes.c_void_p
 _lib.mind_function_last_argument.argtypes = [ctypes.c_void_p, ctypes.c_int64]
 _lib.mind_session_cache_hits.restype = ctypes.c_int64
@@ -79,6 +68,8 @@ _lib.mind_session_cache_hits.argtypes = [ctypes.c_void_p]
 _lib.mind_session_compilations.restype = ctypes.c_int64
 _lib.mind_session_compilations.argtypes = [ctypes.c_void_p]
 _lib.mind_last_error.restype = ctypes.c_char_p
+_fastcall.set_library(ctypes.cast(_lib.mind_call, ctypes.c_void_p).value,
+                      ctypes.cast(_lib.mind_results_free, ctypes.c_void_p).value)
 _lib.mind_last_error_code.restype = ctypes.c_char_p
 
 
@@ -140,16 +131,6 @@ class Program:
         return Function(self, handle, expression)
 
 
-class _Results:
-    """Frees the results of one call when the last array over them is gone."""
-
-    def __init__(self, pointer, count):
-        self.pointer, self.count = pointer, count
-
-    def __del__(self):
-        _lib.mind_results_free(self.pointer, self.count)
-
-
 class Function:
     """A function of a program; calling it compiles a specialization for the arguments' shapes on
     first use."""
@@ -160,6 +141,9 @@ class Function:
         if text is None:
             _raise()
         self.parameters = json.loads(text)
+        # The declared types when every parameter is one tensor (the fast path of _leaves).
+        plain = all("tensor" in p["layout"] for p in self.parameters)
+        self._plain = [p["layout"]["tensor"] for p in self.parameters] if plain and self.parameters else None
 
     def __del__(self):
         if getattr(self, "_handle", None):
@@ -187,34 +171,19 @@ class Function:
         return leaves
 
     def __call__(self, *args):
-        leaves = self._leaves(args)
-        arrays = (_Array * max(len(leaves), 1))()
-        keep = []
-        for slot, array in zip(arrays, leaves):
-            extents = (ctypes.c_int64 * max(array.ndim, 1))(*array.shape)
-            strides = None
-            if not array.flags.c_contiguous:
-                strides = (ctypes.c_int64 * array.ndim)(*array.strides)
-            keep.append((array, extents, strides))
-            slot.data, slot.dtype, slot.rank = array.ctypes.data, _CODES[array.dtype], array.ndim
-            slot.extents = extents
-            slot.strides = strides
-        results = ctypes.POINTER(_Result)()
-        count = ctypes.c_int64()
-        if _lib.mind_call(self._handle, arrays, len(leaves), ctypes.byref(results), ctypes.byref(count)):
+        if self._plain is not None and len(args) == len(self._plain):
+            # Tensor parameters given arrays: straight to the library (_fastcall checks each is an
+            # ndarray of a dtype mind takes, and raises TypeError otherwise).
+            try:
+                named = _fastcall.call(self._handle, args)
+            except TypeError:
+                named = _fastcall.call(self._handle, self._leaves(args))
+        else:
+            named = _fastcall.call(self._handle, self._leaves(args))
+        if named is None:
             _raise()
-        owner = _Results(results, count.value)
-        named = []
-        for i in range(count.value):
-            result = results[i]
-            shape = tuple(result.extents[axis] for axis in range(result.rank))
-            dtype = _DTYPES[result.dtype]
-            size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-            buffer = (ctypes.c_char * size).from_address(result.data) if size else bytearray(0)
-            if size:
-                buffer._mind_results = owner  # the results live as long as any array over them
-            named.append((result.name.decode(), np.frombuffer(buffer, dtype=dtype).reshape(shape)))
-        del keep
+        if len(named) == 1 and not named[0][0]:
+            return named[0][1]
         return _structure(named)
 
 

@@ -45,7 +45,8 @@ typedef struct mind_array {
 } mind_array;
 
 /* A result: its leaf name (a struct field's, dotted when nested; a tuple element's position;
- * "" for a lone tensor), dtype, extents and data, valid until mind_results_free. */
+ * "" for a lone tensor), dtype, extents and data, valid until mind_results_free. `owner` is the
+ * same for all the results of one call. */
 typedef struct mind_result {
   const char *name;
   void *data;

@@ -26,6 +26,7 @@ bench: release
 	bash bench/setup.sh
 	python3 bench/run.py --only w1,w2,w3,w4,w5
 	python3 bench/run.py --only w6,w7,w8,w9,w10,w11,w12 --report more
+	python3 bench/python_api.py
 
 bench-cache: release
 	python3 bench/cache_benchmark.py

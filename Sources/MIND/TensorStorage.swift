@@ -7,7 +7,9 @@
 // - Tensors of at least 2 MiB take whole 2 MiB-aligned blocks from mmap, advised for transparent
 //   huge pages (LargeBlocks).
 // - Or the tensor's bytes are used where a file holds them (a mapped `.npy` or safetensors file
-//   whose data is already native, C order and aligned), and the file's memory is kept alive.
+//   whose data is already native, C order and aligned), and the file's memory is kept alive;
+//   or where a C caller holds them for the duration of a call (libmindc), neither copied nor
+//   freed.
 
 import MindData
 import MindRuntime

@@ -98,6 +98,15 @@ def main():
               "|---|" + "---:|" * len(names)]
     for label, _, first in rows:
         lines.append(f"| {label} | " + " | ".join(show(first[n]) for n in names) + " |")
+    if jax_python:
+        overhead = {}
+        for _ in range(args.rounds):
+            for python, system in ((jax_python, "mind"), (jax_python, "jax")):
+                for name, us in run([python, "call_overhead.py", system], cache).items():
+                    overhead.setdefault(name, []).append(us)
+        lines += ["", "Per-call overhead of W1 N=3 in a bare loop (`bench/peers/call_overhead.py`, no per-call timer):", "",
+                  "| call | per call |", "|---|---:|"]
+        lines += [f"| {name} | {statistics.median(v):.2f} µs |" for name, v in overhead.items()]
     text = "\n".join(lines) + "\n"
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
     with open(os.path.join(HERE, "results", "python.md"), "w") as f:

@@ -352,9 +352,16 @@ public struct CompiledFunction {
   /// Calls with the arguments' leaves (a struct's fields in declaration order, as
   /// `parameterLayouts` lays them out); the result keeps its structure.
   public func call(leaves: [Tensor]) throws -> HostValue {
-    let (results, layout) = try session.callLaidOut(expression, leaves)
+    let (results, layout) = try callFlat(leaves: leaves)
     var remaining = results[...]
     return HostValue.laidOut(layout, &remaining)
+  }
+
+  /// Calls with the arguments' leaves; returns the results' leaves and their layout (the C
+  /// interface's path: no structure is built).
+  public func callFlat(leaves: [Tensor]) throws -> (results: [Tensor], layout: ValueLayout) {
+    let (results, layout) = try session.callLaidOut(expression, leaves)
+    return (results, layout)
   }
 
   /// How the function's parameters are laid out (empty when it declares none).

@@ -269,11 +269,11 @@ public func mind_call(
   do {
     let tensors = try (0..<Int(argumentCount)).map { try tensor(arguments![$0], index: $0) }
     let (leaves, names) = try handle.owner.lock.withLock {
-      handle.lastArguments = tensors.map(\.unsafeData)
-      let value = try handle.function.call(leaves: tensors)
-      let layout = value.layout
+      handle.lastArguments.removeAll(keepingCapacity: true)
+      for tensor in tensors { handle.lastArguments.append(tensor.unsafeData) }
+      let (leaves, layout) = try handle.function.callFlat(leaves: tensors)
       if handle.resultNames?.layout != layout { handle.resultNames = ResultNames(layout) }
-      return (value.leaves, handle.resultNames!)
+      return (leaves, handle.resultNames!)
     }
     let owner = CallResults(leaves, names: names)
     let array = UnsafeMutablePointer<mind_result>.allocate(capacity: max(leaves.count, 1))

@@ -180,10 +180,10 @@ class Function:
                 named = _fastcall.call(self._handle, self._leaves(args))
         else:
             named = _fastcall.call(self._handle, self._leaves(args))
+        if type(named) is np.ndarray:
+            return named
         if named is None:
             _raise()
-        if len(named) == 1 and not named[0][0]:
-            return named[0][1]
         return _structure(named)
 
 

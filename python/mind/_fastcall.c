@@ -54,8 +54,9 @@ static PyObject *set_library(PyObject *self, PyObject *args) {
   Py_RETURN_NONE;
 }
 
-/* call(function_address, arrays) -> [(name, array), ...], or None after an error (the caller
- * reads mind_last_error). The arrays must be ndarrays of a supported dtype. */
+/* call(function_address, arrays) -> the array of a lone tensor result, else [(name, array), ...];
+ * None after an error (the caller reads mind_last_error). The arrays must be ndarrays of a
+ * supported dtype (else TypeError). */
 static PyObject *call(PyObject *self, PyObject *args) {
   unsigned long long function;
   PyObject *sequence;
@@ -128,6 +129,16 @@ static PyObject *call(PyObject *self, PyObject *args) {
     mind_results_free_pointer(results, result_count);
     PyMem_Free(owned);
     return NULL;
+  }
+  if (result_count == 1 && results[0].name[0] == 0) {
+    /* A lone tensor: the array itself. */
+    mind_result *result = &results[0];
+    npy_intp shape[MAX_RANK];
+    for (int axis = 0; axis < result->rank; axis++) shape[axis] = result->extents[axis];
+    PyObject *array = PyArray_SimpleNewFromData(result->rank, shape, numpy_types[result->dtype], result->data);
+    if (array) PyArray_SetBaseObject((PyArrayObject *)array, capsule);
+    else Py_DECREF(capsule);
+    return array;
   }
   PyObject *list = PyList_New(result_count);
   for (int64_t i = 0; list && i < result_count; i++) {

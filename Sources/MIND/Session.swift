@@ -35,6 +35,8 @@ public final class Session {
   /// Where `print` in called functions writes (standard output by default).
   public var output: (String) -> Void = { Swift.print($0, terminator: "") }
   var compiled: [CallKey: CompiledCall] = [:]
+  /// The specialization called last, and the expression it is of.
+  var lastCall: (expression: String, call: CompiledCall)?
   /// Target machines for code built on the caller's thread, by optimization level (creating
   /// one takes about 0.25 ms; background tiers create their own).
   var targets: [Int: TargetMachine] = [:]
@@ -157,8 +159,14 @@ public final class Session {
   /// Calls `expression` with tensors that are the leaves of its arguments; returns the results'
   /// leaves and how they are laid out.
   func callLaidOut(_ expression: String, _ arguments: [Tensor]) throws -> (leaves: [Tensor], layout: ValueLayout) {
-    let key = CallKey(expression: expression, types: arguments.map(\.type))
-    let compiled = try self.compiled[key] ?? compile(key)
+    let compiled: CompiledCall
+    if let last = lastCall, last.expression == expression, Self.fits(arguments, last.call.parameters) {
+      compiled = last.call
+    } else {
+      let key = CallKey(expression: expression, types: arguments.map(\.type))
+      compiled = try self.compiled[key] ?? compile(key)
+      lastCall = (expression, compiled)
+    }
     // The compiled code reads the inputs' storage and writes the results' in place.
     typealias Entry =
       @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int32
@@ -183,6 +191,17 @@ public final class Session {
     pendingUpgrades.removeAll()
     if let failure { throw error([failure]) }
     return (results, compiled.resultLayout)
+  }
+
+  /// Whether the arguments have exactly these types (compared in place: a repeated call of the
+  /// last specialization skips building and hashing its key).
+  static func fits(_ arguments: [Tensor], _ types: [TensorType]) -> Bool {
+    guard arguments.count == types.count else { return false }
+    for (argument, type) in zip(arguments, types) {
+      guard argument.elementType.dtype == type.dtype, argument.shape.count == type.shape.count else { return false }
+      for (extent, dim) in zip(argument.shape, type.shape) where dim != .known(extent) { return false }
+    }
+    return true
   }
 
   /// `expression` parsed as a source file of its own (where its diagnostics point).

@@ -32,7 +32,7 @@ let package = Package(
         "MindFrontend", "MindIR", "MindSema", "MindAD", "MindCodegen", "MindJIT", "MindRuntime", "MindData",
       ]),
     .target(name: "CMindABI"),
-    .target(name: "MindC", dependencies: ["CMindABI", "MIND", "MindSema"]),
+    .target(name: "MindC", dependencies: ["CMindABI", "MIND", "MindSema", "MindData"]),
     .executableTarget(
       name: "mind",
       dependencies: ["MIND", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

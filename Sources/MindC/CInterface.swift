@@ -6,6 +6,7 @@
 import CMindABI
 import Foundation
 import MIND
+import MindData
 import MindSema
 
 final class SessionHandle {
@@ -234,25 +235,15 @@ func tensor(_ array: mind_array, index: Int) throws -> Tensor {
     guard count == 0 else { throw MindError.c("E7000", "argument \(index) has no data") }
     return Tensor(unsafeUninitialized: type, shape: shape) { _ in }
   }
+  guard let strides = array.strides else { return Tensor(unsafeBorrowing: data, elementType: type, shape: shape) }
   var contiguous = [Int](repeating: size, count: shape.count)
   for axis in shape.indices.reversed().dropFirst() { contiguous[axis] = contiguous[axis + 1] * shape[axis + 1] }
-  guard let strides = array.strides,
-    (0..<shape.count).contains(where: { shape[$0] > 1 && Int(strides[$0]) != contiguous[$0] })
-  else { return Tensor(unsafeBorrowing: data, elementType: type, shape: shape) }
+  let byteStrides = (0..<shape.count).map { Int(strides[$0]) }
+  guard (0..<shape.count).contains(where: { shape[$0] > 1 && byteStrides[$0] != contiguous[$0] }) else {
+    return Tensor(unsafeBorrowing: data, elementType: type, shape: shape)
+  }
   return Tensor(unsafeUninitialized: type, shape: shape) { destination in
-    var index = [Int](repeating: 0, count: shape.count)
-    for element in 0..<count {
-      var offset = 0
-      for axis in shape.indices { offset += index[axis] * Int(strides[axis]) }
-      (destination.baseAddress! + element * size).copyMemory(from: data + offset, byteCount: size)
-      var axis = shape.count - 1
-      while axis >= 0 {
-        index[axis] += 1
-        if index[axis] < shape[axis] { break }
-        index[axis] = 0
-        axis -= 1
-      }
-    }
+    StridedCopy.gather(data, strides: byteStrides, shape: shape, elementSize: size, into: destination.baseAddress!)
   }
 }
 

@@ -68,23 +68,11 @@ public struct StoredArray: @unchecked Sendable {
     let size = type.dtype.byteSize
     let source = UnsafeRawBufferPointer(start: data, count: type.byteCount)
     if fortranOrder && type.shape.count >= 2 {
-      // A Fortran-order array of shape S is a C-order array of shape reversed(S): element
-      // (i0, ..., ik) sits at sum(i_j * fortranStride_j).
-      var fortranStrides = [Int](repeating: 1, count: type.shape.count)
-      for axis in 1..<type.shape.count { fortranStrides[axis] = fortranStrides[axis - 1] * type.shape[axis - 1] }
-      var index = [Int](repeating: 0, count: type.shape.count)
-      for element in 0..<type.count {
-        var at = 0
-        for axis in index.indices { at += index[axis] * fortranStrides[axis] }
-        (destination + element * size).copyMemory(from: source.baseAddress! + at * size, byteCount: size)
-        var axis = index.count - 1
-        while axis >= 0 {
-          index[axis] += 1
-          if index[axis] < type.shape[axis] { break }
-          index[axis] = 0
-          axis -= 1
-        }
-      }
+      // A Fortran-order array's axis k advances by the product of the extents before it.
+      var strides = [Int](repeating: size, count: type.shape.count)
+      for axis in 1..<type.shape.count { strides[axis] = strides[axis - 1] * type.shape[axis - 1] }
+      StridedCopy.gather(
+        source.baseAddress!, strides: strides, shape: type.shape, elementSize: size, into: destination)
     } else if type.byteCount > 0 {
       destination.copyMemory(from: source.baseAddress!, byteCount: type.byteCount)
     }

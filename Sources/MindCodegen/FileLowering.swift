@@ -1,6 +1,7 @@
 // `io.load` and `io.save` lowered to calls of the runtime's file functions
-// (MindRuntime/FileFunctions.swift), one per tensor: a load reads each result into its buffer,
-// a save hands each operand over and the last call writes the file. A failed call has reported
+// (MindRuntime/FileFunctions.swift), one per tensor: a load's first call reads the file and each
+// copies its result into its buffer, a save hands each operand over and the last call writes
+// the file. A failed call has reported
 // its error at the op's site; the function then leaves with status 1, as after a failed check.
 
 import CLLVM
@@ -24,16 +25,17 @@ extension FunctionLowering {
 
   func lowerLoad(_ op: Operation, path: String, names: [String]) {
     let load = ir.declare(
-      "mind_load_tensor", ir.i32, [ir.ptr, ir.i64, ir.ptr, ir.i64, ir.ptr, ir.i64, ir.i32, ir.i64, ir.ptr, ir.ptr])
+      "mind_load_tensor", ir.i32,
+      [ir.ptr, ir.i64, ir.ptr, ir.i64, ir.ptr, ir.i64, ir.i32, ir.i64, ir.ptr, ir.ptr, ir.i64, ir.i64])
     let site = fileSite(op)
-    for (result, name) in zip(op.results, names) {
+    for (index, (result, name)) in zip(op.results, names).enumerated() {
       let destination =
         result.type.isScalar
         ? LLVMBuildAlloca(allocationBuilder, ir.memoryType(result.type.dtype), "loaded")! : buffer(for: result)
       let status = ir.call(
         load,
         [runtime, site, ir.globalString(path), ir.int(path.utf8.count)] + tensorDescription(name, result.type)
-          + [destination])
+          + [destination, ir.int(index), ir.int(op.results.count)])
       leave(ifFailed: status)
       values[result] = result.type.isScalar ? ir.load(result.type.dtype, destination, ir.int(0)) : destination
     }

@@ -1,5 +1,6 @@
-// The host functions behind `load` and `save` in compiled code. A load reads one named tensor of
-// a file into a buffer of the type compiled in, checking the file's dtype and shape against it;
+// The host functions behind `load` and `save` in compiled code. A load is a series of calls, one
+// per tensor, the first of which reads the file; each copies one named tensor into a buffer of
+// the type compiled in, checking the file's dtype and shape against it;
 // a save is a series of calls, one per tensor, the last of which writes the file whole
 // (MindData.DataFile). Errors are reported at the op's site with the file error's own code.
 
@@ -9,7 +10,7 @@ enum FileFunctions {
   typealias LoadTensor =
     @convention(c) (
       UnsafeMutableRawPointer?, Int64, UnsafePointer<UInt8>?, Int64, UnsafePointer<UInt8>?, Int64, Int32, Int64,
-      UnsafePointer<Int64>?, UnsafeMutableRawPointer?
+      UnsafePointer<Int64>?, UnsafeMutableRawPointer?, Int64, Int64
     ) -> Int32
   typealias SaveTensor =
     @convention(c) (
@@ -23,19 +24,30 @@ enum FileFunctions {
 
   /// The compiled type of a tensor: its element kind and extents.
   static func type(_ kind: Int32, _ rank: Int64, _ extents: UnsafePointer<Int64>?) -> ArrayType? {
-    let dtypes: [ElementKind: DataType] = [.f32: .f32, .f64: .f64, .i32: .i32, .i64: .i64, .bool: .bool]
-    guard let kind = ElementKind(rawValue: kind), let dtype = dtypes[kind] else { return nil }
+    guard let kind = ElementKind(rawValue: kind) else { return nil }
+    let dtype: DataType
+    switch kind {
+    case .f32: dtype = .f32
+    case .f64: dtype = .f64
+    case .i32: dtype = .i32
+    case .i64: dtype = .i64
+    case .bool: dtype = .bool
+    }
     return try? ArrayType(dtype, (0..<Int(rank)).map { Int(extents![$0]) })
   }
 
-  /// Reads the tensor `name` of the file at `path` (0), or reports why it cannot (1).
-  static let loadTensor: LoadTensor = { context, site, path, pathLength, name, nameLength, kind, rank, extents, into in
+  /// Reads the tensor `name` of the file at `path` (0), or reports why it cannot (1): tensor
+  /// `index` of the `count` one load reads; the first opens the file, the others read the same.
+  static let loadTensor: LoadTensor = {
+    context, site, path, pathLength, name, nameLength, kind, rank, extents, into, index, count in
     guard let runtime = RuntimeContext.from(context), let into, let compiled = type(kind, rank, extents) else {
       return 1
     }
     let (path, name) = (text(path, pathLength), text(name, nameLength))
+    defer { if index == count - 1 { runtime.pendingLoad = [] } }
     do throws(DataError) {
-      let arrays = try DataFile.arrays(at: path, populate: true)
+      if index == 0 { runtime.pendingLoad = try DataFile.arrays(at: path, populate: true) }
+      let arrays = runtime.pendingLoad
       guard
         let found = arrays.first(where: { $0.name == name }) ?? (arrays.count == 1 && name == "" ? arrays.first : nil)
       else {

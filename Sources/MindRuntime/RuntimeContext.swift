@@ -20,6 +20,8 @@ public final class RuntimeContext {
   public var output: (String) -> Void
   public private(set) var failure: RuntimeFailure?
   var line = ""
+  /// The arrays of the file a `load` is reading, until its last tensor is read.
+  var pendingLoad: [(name: String, array: StoredArray)] = []
   /// The tensors of a `save` whose last tensor has not come yet.
   var pendingSave: [(name: String, type: ArrayType, bytes: UnsafeRawBufferPointer)] = []
 

@@ -15,6 +15,9 @@ import MindRuntime
   import Glibc
 #endif
 
+/// A function of this module, whose code's address names the file the compiler was loaded from.
+private let buildMarker: @convention(c) () -> Void = {}
+
 public final class Engine {
   public static let compilerVersion = "mind 0.3.0"
   public let optimizationLevel: Int
@@ -49,19 +52,35 @@ public final class Engine {
     try jit.defineAbsoluteSymbols(HostFunctions.symbols)
   }
 
-  /// Which build of the compiler this is: the size and modification time of the running
-  /// executable (`mind`, or the program that links the library, which SwiftPM links statically).
-  /// A rebuilt compiler may generate different code under the same version number, so its cache
-  /// entries must not be found by another build.
+  /// Which build of the compiler this is: the size and modification time of the file the
+  /// compiler's code was loaded from (`mind`, a program that links the library statically, or
+  /// libmindc.so inside a Python process, whose executable is the interpreter). A rebuilt
+  /// compiler may generate different code under the same version number, so its cache entries
+  /// must not be found by another build.
   static let compilerBuild: String = {
     #if canImport(Glibc)
       var status = stat()
-      if stat("/proc/self/exe", &status) == 0 {
+      if let image = imageContaining(unsafeBitCast(buildMarker, to: UInt.self)),
+        stat(image, &status) == 0
+      {
         return "build \(status.st_size)-\(status.st_mtim.tv_sec).\(status.st_mtim.tv_nsec)"
       }
     #endif
     return "build unknown"
   }()
+
+  /// The file mapped at `address`, from /proc/self/maps (`start-end perms offset dev inode path`).
+  static func imageContaining(_ address: UInt) -> String? {
+    guard let maps = readFile("/proc/self/maps") else { return nil }
+    for line in maps.split(separator: "\n") {
+      let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+      let range = fields.first?.split(separator: "-").compactMap { UInt($0, radix: 16) } ?? []
+      if fields.count >= 6, range.count == 2, range[0] <= address, address < range[1], fields[5].hasPrefix("/") {
+        return fields[5...].joined(separator: " ")
+      }
+    }
+    return nil
+  }
 
   /// What distinguishes this compiler and machine: part of every cache key and entry.
   public var fingerprint: String {

@@ -110,43 +110,22 @@ struct EntryArguments {
     -> HostValue
   {
     let (layout, what) = (parameter.layout, "parameter `\(parameter.name)`")
-    if case .tensor(let declared) = layout {
-      let tensor: Tensor
-      if tensors.count == 1 {
-        tensor = tensors[0].tensor
-      } else if let named = tensors.first(where: { $0.name == parameter.name }) {
-        tensor = named.tensor
-      } else {
-        throw MindError.data(
-          .missing, "\(source) holds \(tensors.count) tensors (\(Self.list(tensors.map(\.name)))); \(what) takes one")
-      }
-      try Self.check(tensor, against: declared, what: "\(what) (from \(source))")
-      return .tensor(tensor)
+    let names = tensors.map(\.name)
+    let picked: [Int]
+    do throws(DataError) {
+      picked = try layout.pick(
+        from: names, file: source, what: what, preferred: parameter.name,
+        hint: "\(what) takes one (they are \(ValueLayout.list(names)))")
+    } catch {
+      throw MindError(error)
     }
-    let names = layout.leafNames()
-    var byName: [String: Tensor] = [:]
-    for (name, tensor) in tensors { byName[name] = tensor }
-    let missing = names.filter { byName[$0] == nil }
-    guard missing.isEmpty else {
-      throw MindError.data(
-        .missing,
-        "\(source) has no tensor \(Self.list(missing)) for \(what) (it holds \(Self.list(tensors.map(\.name))))")
-    }
-    let extra = tensors.map(\.name).filter { !names.contains($0) }
-    guard extra.isEmpty else {
-      throw MindError.data(.missing, "\(source) holds \(Self.list(extra)), which \(what) has no field for")
-    }
-    var leaves = names.map { byName[$0]! }[...]
+    var leaves = picked.map { tensors[$0].tensor }[...]
     let value = HostValue.laidOut(layout, &leaves)
     for ((name, tensor), declared) in zip(value.namedLeaves, layout.declaredLeaves) {
-      try Self.check(tensor, against: declared, what: "field `\(name)` of \(what) (from \(source))")
+      let field = name.isEmpty ? what : "field `\(name)` of \(what)"
+      try Self.check(tensor, against: declared, what: "\(field) (from \(source))")
     }
     return value
-  }
-
-  static func list(_ names: [String]) -> String {
-    names.isEmpty
-      ? "nothing" : names.prefix(8).map { "`\($0)`" }.joined(separator: ", ") + (names.count > 8 ? ", ..." : "")
   }
 
   /// The dtype, rank and fixed extents a declared type requires (symbolic extents are

@@ -58,36 +58,19 @@ enum Files {
   /// The types of the named tensors in the file, checked against the declared types.
   static func fileTypes(_ path: String, names: [String], layout: ValueLayout) throws(DataError) -> [TensorType] {
     let arrays = try DataFile.arrays(at: path)
-    var byName: [String: ArrayType] = [:]
-    for (name, array) in arrays { byName[name] = array.type }
-    if names == [""] {
-      guard arrays.count == 1 else {
-        throw DataError(
-          .missing,
-          "`\(path)` holds \(arrays.count) tensors; declare a struct or tuple type to load them (`let p: MLP = load(...)`)"
-        )
-      }
-      byName[""] = arrays[0].array.type
-    }
-    let missing = names.filter { byName[$0] == nil }
-    guard missing.isEmpty else {
-      throw DataError(.missing, "`\(path)` has no tensor \(missing.map { "`\($0)`" }.joined(separator: ", "))")
-    }
-    let extra = arrays.map(\.name).filter { !names.contains($0) && names != [""] }
-    guard extra.isEmpty else {
-      throw DataError(
-        .missing,
-        "`\(path)` holds \(extra.map { "`\($0)`" }.joined(separator: ", ")), which the declared type has no field for")
-    }
-    return try zip(names, layout.declaredLeaves).map { (name: String, declared: TypeExpr?) throws(DataError) in
-      let type = byName[name]!
-      let tensorType = TensorType(DType(sourceName: type.dtype.rawValue)!, known: type.shape)
+    let picked = try layout.pick(
+      from: arrays.map(\.name), file: "`\(path)`", what: "the declared type",
+      hint: "declare a struct or tuple type to load them (`let p: MLP = load(...)`)")
+    return try zip(zip(names, picked), layout.declaredLeaves).map {
+      (leaf: (name: String, index: Int), declared: TypeExpr?) throws(DataError) in
+      let type = arrays[leaf.index].array.type
       if let declared, !declared.admits(dtype: type.dtype.rawValue, shape: type.shape) {
         throw DataError(
           .mismatch,
-          "`\(path)`\(name.isEmpty ? "" : " tensor `\(name)`") holds \(type), but is declared \(declared.spelled)")
+          "`\(path)`\(leaf.name.isEmpty ? "" : " tensor `\(leaf.name)`") holds \(type), but is declared \(declared.spelled)"
+        )
       }
-      return tensorType
+      return TensorType(DType(sourceName: type.dtype.rawValue)!, known: type.shape)
     }
   }
 

@@ -3,6 +3,7 @@
 // the boundary of a compiled entry (the Swift API, `mind build` exports, `mind jit --entry`
 // with files). A struct parameter takes as many consecutive leaves as it has tensors.
 
+import MindData
 import MindFrontend
 import MindIR
 
@@ -49,6 +50,40 @@ public indirect enum ValueLayout: Equatable, Sendable {
       return elements.enumerated().flatMap { i, element in element.leafNames(prefix: joined(String(i))) }
     case .structure(_, let fields): return fields.flatMap { $0.layout.leafNames(prefix: joined($0.name)) }
     }
+  }
+}
+
+extension ValueLayout {
+  /// Which of a file's tensors (by name, in the file's order) make a value of this layout: their
+  /// indices, in leaf order. A lone tensor takes the file's only tensor, or the one named
+  /// `preferred`; a struct or tuple takes its leaves by dotted name, and the file may hold no
+  /// others. The errors (E7105) name the file as `file`, the value as `what`, and end a lone
+  /// tensor's with `hint`. Shared by `mind jit`'s arguments and `load`.
+  public func pick(
+    from names: [String], file: String, what: String, preferred: String? = nil, hint: String
+  ) throws(DataError) -> [Int] {
+    if case .tensor = self {
+      if names.count == 1 { return [0] }
+      if let preferred, let index = names.firstIndex(of: preferred) { return [index] }
+      throw DataError(.missing, "\(file) holds \(names.count) tensors; \(hint)")
+    }
+    let wanted = leafNames()
+    let missing = wanted.filter { !names.contains($0) }
+    guard missing.isEmpty else {
+      throw DataError(
+        .missing, "\(file) has no tensor \(Self.list(missing)) for \(what) (it holds \(Self.list(names)))")
+    }
+    let extra = names.filter { !wanted.contains($0) }
+    guard extra.isEmpty else {
+      throw DataError(.missing, "\(file) holds \(Self.list(extra)), which \(what) has no field for")
+    }
+    return wanted.map { names.firstIndex(of: $0)! }
+  }
+
+  /// Names for a message: `a`, `b`, ... (at most eight).
+  public static func list(_ names: [String]) -> String {
+    names.isEmpty
+      ? "nothing" : names.prefix(8).map { "`\($0)`" }.joined(separator: ", ") + (names.count > 8 ? ", ..." : "")
   }
 }
 

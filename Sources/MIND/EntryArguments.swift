@@ -14,7 +14,7 @@ import MindSema
 extension MindError {
   /// E7106: arguments that do not fit the entry's parameters, a result that does not fit `-o`.
   static func entry(_ message: String) -> MindError {
-    MindError(code: "E7106", message: message, description: "error[E7106]: \(message)\n")
+    MindError(code: "E7106", unlocated: message)
   }
 
   static func data(_ kind: DataError.Kind, _ message: String) -> MindError { MindError(DataError(kind, message)) }

@@ -27,6 +27,11 @@ public struct MindError: Error, CustomStringConvertible {
   public init(code: String, message: String, description: String) {
     (self.code, self.message, self.description) = (code, message, description)
   }
+
+  /// An error without a source location: its description is `error[code]: message`.
+  public init(code: String, unlocated message: String) {
+    self.init(code: code, message: message, description: "error[\(code)]: \(message)\n")
+  }
 }
 
 public final class Session {
@@ -128,8 +133,7 @@ public final class Session {
     flushesSubnormals: Bool = true
   ) throws {
     guard let text = readFile(path) else {
-      throw MindError(
-        code: "E7001", message: "cannot read `\(path)`", description: "error[E7001]: cannot read `\(path)`")
+      throw MindError(code: "E7001", unlocated: "cannot read `\(path)`")
     }
     try self.init(
       source: text, name: path, optimizationLevel: optimizationLevel, cacheDirectory: cacheDirectory,
@@ -416,9 +420,7 @@ public struct CompiledFunction {
       outputs,
       { cotangents in
         guard cotangents.count == 1 else {
-          throw MindError(
-            code: "E2007", message: "a pullback takes one cotangent",
-            description: "error[E2007]: a pullback takes one cotangent")
+          throw MindError(code: "E2007", unlocated: "a pullback takes one cotangent")
         }
         return try pullback.call(arguments + cotangents)
       }

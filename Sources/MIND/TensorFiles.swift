@@ -8,7 +8,7 @@ import MindData
 
 extension MindError {
   init(_ error: DataError) {
-    self.init(code: error.code, message: error.message, description: error.description + "\n")
+    self.init(code: error.code, unlocated: error.message)
   }
 }
 

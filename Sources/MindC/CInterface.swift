@@ -100,7 +100,7 @@ final class LastError: NSObject, @unchecked Sendable {
   }
 
   static func record(_ code: String, _ message: String) {
-    Thread.current.threadDictionary[key] = LastError(code: code, message: "error[\(code)]: \(message)\n")
+    record(MindError(code: code, unlocated: message))
   }
 }
 
@@ -206,23 +206,18 @@ public func mind_function_parameters(_ function: OpaquePointer?) -> UnsafePointe
   }
 }
 
-extension MindError {
-  static func c(_ code: String, _ message: String) -> MindError {
-    MindError(code: code, message: message, description: "error[\(code)]: \(message)\n")
-  }
-}
-
 /// The tensor a C array describes: borrowed when C-contiguous, else gathered once into
 /// row-major storage of its own.
 func tensor(_ array: mind_array, index: Int) throws -> Tensor {
   let types = ElementType.allCases
   guard array.dtype >= 0, Int(array.dtype) < types.count else {
-    throw MindError.c(
-      "E7103", "argument \(index) has dtype code \(array.dtype) (mind takes 0-4: f32, f64, i32, i64, bool)")
+    throw MindError(
+      code: "E7103",
+      unlocated: "argument \(index) has dtype code \(array.dtype) (mind takes 0-4: f32, f64, i32, i64, bool)")
   }
   guard array.rank >= 0, array.rank <= 64, array.rank == 0 || array.extents != nil,
     (0..<Int(array.rank)).allSatisfy({ array.extents![$0] >= 0 })
-  else { throw MindError.c("E3006", "argument \(index) has a negative rank or extent") }
+  else { throw MindError(code: "E3006", unlocated: "argument \(index) has a negative rank or extent") }
   let type = types[Int(array.dtype)]
   let shape = (0..<Int(array.rank)).map { Int(array.extents![$0]) }
   let size = type.byteSize
@@ -230,9 +225,11 @@ func tensor(_ array: mind_array, index: Int) throws -> Tensor {
     let (product, over) = partial.0.multipliedReportingOverflow(by: extent)
     return (product, partial.1 || over)
   }
-  guard !overflow else { throw MindError.c("E6009", "argument \(index) has more elements than fit in memory") }
+  guard !overflow else {
+    throw MindError(code: "E6009", unlocated: "argument \(index) has more elements than fit in memory")
+  }
   guard let data = array.data else {
-    guard count == 0 else { throw MindError.c("E7000", "argument \(index) has no data") }
+    guard count == 0 else { throw MindError(code: "E7000", unlocated: "argument \(index) has no data") }
     return Tensor(unsafeUninitialized: type, shape: shape) { _ in }
   }
   guard let strides = array.strides else { return Tensor(unsafeBorrowing: data, elementType: type, shape: shape) }

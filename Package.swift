@@ -35,7 +35,7 @@ let package = Package(
     .target(name: "MindC", dependencies: ["CMindABI", "MIND", "MindSema", "MindData"]),
     .executableTarget(
       name: "mind",
-      dependencies: ["MIND", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      dependencies: ["MIND", "MindData", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .testTarget(
       name: "MindTests",
       dependencies: ["MIND", "MindFrontend", "MindIR", "MindSema", "MindAD", "MindJIT", "MindRuntime", "MindData"],

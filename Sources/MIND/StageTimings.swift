@@ -57,7 +57,10 @@ public func measureThrowing<T>(_ body: () throws -> T) throws -> (T, Double) {
 }
 
 /// The contents of a file as UTF-8 text, or nil when it cannot be read.
-public func readFile(_ path: String) -> String? {
+public func readFile(_ path: String) -> String? { readBytes(path).map { String(decoding: $0, as: UTF8.self) } }
+
+/// The bytes of a file (also a pipe, such as /dev/stdin), or nil when it cannot be read.
+public func readBytes(_ path: String) -> [UInt8]? {
   guard let handle = fopen(path, "rb") else { return nil }
   defer { fclose(handle) }
   var bytes: [UInt8] = []
@@ -68,5 +71,5 @@ public func readFile(_ path: String) -> String? {
     bytes += chunk[0..<n]
   }
   if ferror(handle) != 0 { return nil }
-  return String(decoding: bytes, as: UTF8.self)
+  return bytes
 }

@@ -3,6 +3,7 @@
 
 import ArgumentParser
 import MIND
+import MindData
 
 #if canImport(Glibc)
   import Glibc
@@ -171,7 +172,7 @@ extension Jit {
       session.tieredCompilation = false
       session.output = standardOutput
       let (values, bindTime) = try measureThrowing {
-        try session.arguments(of: source.entry, from: arguments, standardInput: readStandardInput)
+        try session.arguments(of: source.entry, from: arguments, standardInput: { readBytes("/dev/stdin") ?? [] })
       }
       let (result, callTime) = try measureThrowing { try session.function(source.entry).call(values: values) }
       for warning in session.warnings { standardError("warning: \(warning)\n") }
@@ -194,16 +195,6 @@ extension Jit {
       standardError("error[E7000]: \(error)\n")
       Glibc.exit(1)
     }
-  }
-}
-
-func readStandardInput() -> [UInt8] {
-  var bytes: [UInt8] = []
-  var chunk = [UInt8](repeating: 0, count: 1 << 16)
-  while true {
-    let count = chunk.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress, $0.count) }
-    if count <= 0 { return bytes }
-    bytes += chunk[..<count]
   }
 }
 
@@ -252,11 +243,8 @@ struct Build: ParsableCommand {
   }
 }
 
-func writeFile(_ path: String, _ bytes: [UInt8]) -> Bool {
-  guard let handle = fopen(path, "wb") else { return false }
-  defer { fclose(handle) }
-  return bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, handle) } == bytes.count
-}
+/// Writes a file whole or not at all (MindData.AtomicFile).
+func writeFile(_ path: String, _ bytes: [UInt8]) -> Bool { (try? AtomicFile.write(path, header: bytes, [])) != nil }
 
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(

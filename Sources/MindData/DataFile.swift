@@ -28,9 +28,8 @@ public enum DataFile {
     }
   }
 
-  /// The named arrays at `path`; errors name the file. `populate`: the arrays are about to be
-  /// read whole (see MappedFile).
-  public static func arrays(at path: String, populate: Bool = false) throws(DataError) -> [(
+  /// The named arrays at `path`, mapped for `use`; errors name the file.
+  public static func arrays(at path: String, use: MappedFile.Use = .inPlace) throws(DataError) -> [(
     name: String, array: StoredArray
   )] {
     guard let format = Format(path: path) else {
@@ -38,19 +37,19 @@ public enum DataFile {
     }
     do throws(DataError) {
       switch format {
-      case .npy: return [("", try NumPyFormat.read(MappedFile(path: path, populate: populate)))]
-      case .npz: return try NumPyArchive.read(MappedFile(path: path, populate: populate))
-      case .safetensors: return try Safetensors.read(MappedFile(path: path, populate: populate)).arrays
+      case .npy: return [("", try NumPyFormat.read(MappedFile(path: path, use: use)))]
+      case .npz: return try NumPyArchive.read(MappedFile(path: path, use: use))
+      case .safetensors: return try Safetensors.read(MappedFile(path: path, use: use)).arrays
       case .folder:
         return try folderArrays(
-          path.hasSuffix("/") ? String(path.dropLast()) : path, prefix: "", depth: 0, populate: populate)
+          path.hasSuffix("/") ? String(path.dropLast()) : path, prefix: "", depth: 0, use: use)
       }
     } catch {
       throw error.at(path)
     }
   }
 
-  static func folderArrays(_ folder: String, prefix: String, depth: Int, populate: Bool) throws(DataError) -> [(
+  static func folderArrays(_ folder: String, prefix: String, depth: Int, use: MappedFile.Use) throws(DataError) -> [(
     name: String, array: StoredArray
   )] {
     guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
@@ -62,11 +61,11 @@ public enum DataFile {
       var isFolder: ObjCBool = false
       _ = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
       if isFolder.boolValue && depth < 16 {
-        found += try folderArrays(path, prefix: prefix + name + ".", depth: depth + 1, populate: populate)
+        found += try folderArrays(path, prefix: prefix + name + ".", depth: depth + 1, use: use)
       } else if name.hasSuffix(".npy") {
         do throws(DataError) {
           found.append(
-            (prefix + String(name.dropLast(4)), try NumPyFormat.read(MappedFile(path: path, populate: populate))))
+            (prefix + String(name.dropLast(4)), try NumPyFormat.read(MappedFile(path: path, use: use))))
         } catch {
           throw DataError(error.kind, "`\(name)`: \(error.message)")
         }

@@ -11,11 +11,20 @@ public final class MappedFile: @unchecked Sendable {
   public let bytes: UnsafeRawBufferPointer
   private let mapping: UnsafeMutableRawPointer?
 
+  /// What the mapping is for, which decides what the kernel is told.
+  public enum Use: Sendable {
+    /// Only the headers are read (the compiler learning a file's types): nothing more is read.
+    case headers
+    /// The arrays are used in place, whole: the kernel reads the file ahead (page faults one by
+    /// one would read it in small pieces).
+    case inPlace
+    /// The arrays are about to be copied whole: every page is mapped up front (MAP_POPULATE: one
+    /// call instead of a page fault per 4 KiB).
+    case copy
+  }
+
   /// Maps a regular file; a missing, unreadable or non-regular file is `.unreadable`.
-  /// `populate` maps every page up front (MAP_POPULATE: one call instead of a page fault per
-  /// 4 KiB, for a file that is about to be copied whole); otherwise the kernel is asked to
-  /// read the file ahead.
-  public init(path: String, populate: Bool = false) throws(DataError) {
+  public init(path: String, use: Use = .inPlace) throws(DataError) {
     let descriptor = open(path, O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else {
       throw DataError(.unreadable, "cannot open: \(String(cString: strerror(errno)))")
@@ -30,13 +39,11 @@ public final class MappedFile: @unchecked Sendable {
       (mapping, bytes) = (nil, UnsafeRawBufferPointer(start: nil, count: 0))
       return
     }
-    let address = mmap(nil, size, PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0), descriptor, 0)
+    let address = mmap(nil, size, PROT_READ, MAP_PRIVATE | (use == .copy ? MAP_POPULATE : 0), descriptor, 0)
     guard let address, address != MAP_FAILED else {
       throw DataError(.unreadable, "cannot map \(size) bytes: \(String(cString: strerror(errno)))")
     }
-    // Read ahead the whole file (the arrays of a file are used whole): page faults one by one
-    // read it in small pieces.
-    if !populate { madvise(address, size, MADV_WILLNEED) }
+    if use == .inPlace { madvise(address, size, MADV_WILLNEED) }
     mapping = address
     bytes = UnsafeRawBufferPointer(start: address, count: size)
   }

@@ -46,7 +46,7 @@ enum FileFunctions {
     let (path, name) = (text(path, pathLength), text(name, nameLength))
     defer { if index == count - 1 { runtime.pendingLoad = [] } }
     do throws(DataError) {
-      if index == 0 { runtime.pendingLoad = try DataFile.arrays(at: path, populate: true) }
+      if index == 0 { runtime.pendingLoad = try DataFile.arrays(at: path, use: .copy) }
       let arrays = runtime.pendingLoad
       guard
         let found = arrays.first(where: { $0.name == name }) ?? (arrays.count == 1 && name == "" ? arrays.first : nil)

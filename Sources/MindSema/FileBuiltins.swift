@@ -57,7 +57,7 @@ enum Files {
 
   /// The types of the named tensors in the file, checked against the declared types.
   static func fileTypes(_ path: String, names: [String], layout: ValueLayout) throws(DataError) -> [TensorType] {
-    let arrays = try DataFile.arrays(at: path)
+    let arrays = try DataFile.arrays(at: path, use: .headers)
     let picked = try layout.pick(
       from: arrays.map(\.name), file: "`\(path)`", what: "the declared type",
       hint: "declare a struct or tuple type to load them (`let p: MLP = load(...)`)")
@@ -105,7 +105,8 @@ enum Files {
     let (value, span) = args.positional[1]
     let leaves = try e.leavesMaterialized(value, span: span)
     let names = e.layout(of: value).leafNames()
-    switch DataFile.Format(path: path) {
+    let format = DataFile.Format(path: path)
+    switch format {
     case .npy?:
       guard names == [""] else {
         throw Diagnostic(
@@ -120,7 +121,7 @@ enum Files {
         "E7107", "cannot save to `\(path)`: name a .npy or .safetensors file, or a folder ending in /",
         at: args.positional[0].span)
     }
-    let fileNames = names == [""] && DataFile.Format(path: path) != .npy ? ["result"] : names
+    let fileNames = names == [""] && format != .npy ? ["result"] : names
     args.b.create(.save(path: path, names: fileNames), leaves, resultTypes: [])
     return .tuple([])
   }

@@ -181,7 +181,13 @@ public func mind_function_free(_ function: OpaquePointer?) {
 
 func json(_ layout: ValueLayout) -> Any {
   switch layout {
-  case .tensor(let declared): return ["tensor": declared.map(\.spelled) as Any? ?? NSNull()]
+  case .tensor(let declared):
+    var element: String?
+    switch declared {
+    case .scalar(let s)?, .tensor(let s, _)?: element = s.rawValue
+    default: element = nil
+    }
+    return ["tensor": declared.map(\.spelled) as Any? ?? NSNull(), "dtype": element as Any? ?? NSNull()]
   case .tuple(let elements): return ["tuple": elements.map(json)]
   case .structure(let name, let fields):
     return ["struct": name, "fields": fields.map { ["name": $0.name, "layout": json($0.layout)] }]

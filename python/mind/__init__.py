@@ -167,7 +167,7 @@ class Function:
                 parameter = self.parameters[i]
                 _flatten(value, parameter["layout"], parameter["name"], leaves)
             else:
-                _flatten(value, {"tensor": None}, str(i), leaves)
+                _flatten(value, {"tensor": None, "dtype": None}, str(i), leaves)
         return leaves
 
     def __call__(self, *args):
@@ -190,7 +190,7 @@ class Function:
 def _flatten(value, layout, name, leaves):
     """Appends the arrays of `value`, laid out as `layout` (the JSON of mind_function_parameters)."""
     if "tensor" in layout:
-        leaves.append(_array(value, layout["tensor"], name))
+        leaves.append(_array(value, layout.get("dtype"), name))
     elif "tuple" in layout:
         elements = layout["tuple"]
         if not isinstance(value, (tuple, list)) or len(value) != len(elements):
@@ -216,8 +216,7 @@ def _array(value, declared, name):
     if isinstance(value, np.ndarray):
         array = value
     else:
-        element = declared.split("<")[1].split(",")[0].strip(" >") if declared and "<" in declared else declared
-        dtype = _SCALARS.get(element)
+        dtype = _SCALARS.get(declared)
         if dtype is None:
             probe = np.asarray(value)
             dtype = {"f": np.float32, "i": np.int64, "u": np.int64, "b": np.bool_}.get(probe.dtype.kind)

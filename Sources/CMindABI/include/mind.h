@@ -70,7 +70,7 @@ mind_function *mind_function_new(mind_session *session, const char *expression);
 void mind_function_free(mind_function *function);
 
 /* The function's parameters as JSON: [{"name": "p", "layout": L}, ...] where L is
- * {"tensor": "Tensor<f32, N>"} (or {"tensor": null} when undeclared), {"tuple": [L, ...]} or
+ * {"tensor": "Tensor<f32, N>", "dtype": "f32"} (nulls when undeclared), {"tuple": [L, ...]} or
  * {"struct": "MLP", "fields": [{"name": "w", "layout": L}, ...]}. Valid while the function
  * lives; NULL on error. */
 const char *mind_function_parameters(mind_function *function);

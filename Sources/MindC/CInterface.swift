@@ -227,15 +227,12 @@ func tensor(_ array: mind_array, index: Int) throws -> Tensor {
   let type = types[Int(array.dtype)]
   let shape = (0..<Int(array.rank)).map { Int(array.extents![$0]) }
   let size = type.byteSize
-  let (count, overflow) = shape.reduce((1, false)) { partial, extent in
-    let (product, over) = partial.0.multipliedReportingOverflow(by: extent)
-    return (product, partial.1 || over)
-  }
-  guard !overflow else {
+  // The element count and byte size, checked against overflow as a file's are.
+  guard let checked = try? ArrayType(DataType(rawValue: type.rawValue)!, shape) else {
     throw MindError(code: "E6009", unlocated: "argument \(index) has more elements than fit in memory")
   }
   guard let data = array.data else {
-    guard count == 0 else { throw MindError(code: "E7000", unlocated: "argument \(index) has no data") }
+    guard checked.count == 0 else { throw MindError(code: "E7000", unlocated: "argument \(index) has no data") }
     return Tensor(unsafeUninitialized: type, shape: shape) { _ in }
   }
   guard let strides = array.strides else { return Tensor(unsafeBorrowing: data, elementType: type, shape: shape) }

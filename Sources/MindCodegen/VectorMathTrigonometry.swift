@@ -16,18 +16,15 @@ extension VectorMath {
   /// Cephes' reduction) and r = |x| - k·π/2 by fused multiply-adds with π/4 split in three
   /// floats (72 bits of π); sin r and cos r by Cephes' polynomials on |r| <= π/4, chosen
   /// and signed by k mod 4 (cos x is sin(x + π/2): k + 1). Where a lane has |x| > 8192 the
-  /// reduction loses bits, and the whole register takes libm's per-lane calls instead (rare in
-  /// practice; inf and NaN give NaN either way).
+  /// reduction loses bits, and that lane takes libm's value instead (the register is computed
+  /// by libm's per-lane calls then, rare in practice; inf and NaN give NaN either way). The
+  /// other lanes keep the polynomial's value, so an element's result never depends on the
+  /// elements sharing its register (libm returns a tiny x itself, where the polynomial
+  /// flushes a subnormal x to zero under flushing).
   func sinOrCos(_ x: LLVMValueRef, cosine: Bool) -> LLVMValueRef {
     let magnitude = ir.intrinsic("llvm.fabs", [x])
     let beyond = compare(LLVMRealUGT, magnitude, c(8192))
     let anyBeyond = width == 1 ? beyond : ir.intrinsic("llvm.vector.reduce.or", [beyond])
-    let (fast, slow, join) = (ir.block("sincos.fast"), ir.block("sincos.libm"), ir.block("sincos.join"))
-    ir.branch(if: anyBeyond, slow, else: fast)
-    ir.position(at: slow)
-    let library = ir.intrinsic(cosine ? "llvm.cos" : "llvm.sin", [x])
-    ir.branch(join)
-    ir.position(at: fast)
     // j = 2k: the integer part of |x|·4/π rounded up to even.
     let j = LLVMBuildAnd(
       b, LLVMBuildAdd(b, LLVMBuildFPToSI(b, mul(magnitude, c(4 / Double.pi)), bitsType, "")!, int(1), "")!, int(-2), "")!
@@ -54,9 +51,14 @@ extension VectorMath {
     let unsigned = select(odd, cosR, sinR)
     let reduced = select(negate, LLVMBuildFNeg(b, unsigned, "")!, unsigned)
     let fastEnd = ir.currentBlock
+    let (slow, join) = (ir.block("sincos.libm"), ir.block("sincos.join"))
+    ir.branch(if: anyBeyond, slow, else: join)
+    ir.position(at: slow)
+    let library = select(beyond, ir.intrinsic(cosine ? "llvm.cos" : "llvm.sin", [x]), reduced)
+    let slowEnd = ir.currentBlock
     ir.branch(join)
     ir.position(at: join)
-    return ir.phi(ir.type(dtype, width: width), [(reduced, fastEnd), (library, slow)])
+    return ir.phi(ir.type(dtype, width: width), [(reduced, fastEnd), (library, slowEnd)])
   }
 
   /// atan t = t + t·z·P(z), z = t², on z <= tan²(π/8).

@@ -163,38 +163,48 @@ public final class Session {
   /// Calls `expression` with tensors that are the leaves of its arguments; returns the results'
   /// leaves and how they are laid out.
   func callLaidOut(_ expression: String, _ arguments: [Tensor]) throws -> (leaves: [Tensor], layout: ValueLayout) {
-    let compiled: CompiledCall
-    if let last = lastCall, last.expression == expression, Self.fits(arguments, last.call.parameters) {
-      compiled = last.call
-    } else {
-      let key = CallKey(expression: expression, types: arguments.map(\.type))
-      compiled = try self.compiled[key] ?? compile(key)
-      lastCall = (expression, compiled)
+    let compiled = try specialization(expression, arguments)
+    // New storage the results are written into.
+    let storages = compiled.results.map { TensorStorage(count: $0.byteCount) }
+    try withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: arguments.count + storages.count) {
+      table in
+      for (i, argument) in arguments.enumerated() { table[i] = argument.storage.pointer }
+      for (i, storage) in storages.enumerated() { table[arguments.count + i] = storage.pointer }
+      try withExtendedLifetime(arguments) { try run(compiled, table.baseAddress!) }
     }
-    // The compiled code reads the inputs' storage and writes the results' in place.
+    let results = zip(compiled.results, storages).map { type, storage in
+      Tensor(elementType: ElementType(type.dtype), shape: type.extents, storage: storage)
+    }
+    return (results, compiled.resultLayout)
+  }
+
+  /// The specialization of `expression` for the arguments' types: the last one called when
+  /// they fit it, else a memoized or newly compiled one.
+  func specialization(_ expression: String, _ arguments: [Tensor]) throws -> CompiledCall {
+    if let last = lastCall, last.expression == expression, Self.fits(arguments, last.call.parameters) {
+      return last.call
+    }
+    let key = CallKey(expression: expression, types: arguments.map(\.type))
+    let compiled = try self.compiled[key] ?? compile(key)
+    lastCall = (expression, compiled)
+    return compiled
+  }
+
+  /// Runs a specialization's code over its entry table: the arguments' storage, then the
+  /// results' memory, which the code writes in place. Starts the optimized tiers a first call
+  /// left pending once the code has returned.
+  func run(_ compiled: CompiledCall, _ table: UnsafeMutablePointer<UnsafeMutableRawPointer?>) throws {
     typealias Entry =
       @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int32
     let entry = unsafeBitCast(UInt(compiled.entry.current), to: Entry.self)
-    var results: [Tensor] = []
     let failure = CompiledCode.run(sites: compiled.sites, fallback: .unknown, output: output) { runtime in
-      // The entry's table: the inputs' storage, then new storage the results are written into.
-      let storages = compiled.results.map { TensorStorage(count: $0.byteCount) }
-      var table: [UnsafeMutableRawPointer?] = arguments.map { $0.storage.pointer } + storages.map(\.pointer)
-      let status = withExtendedLifetime(arguments) {
-        table.withUnsafeMutableBufferPointer { entry(runtime, $0.baseAddress) }
-      }
-      if status != 0 {
-        storages.forEach { $0.pointer.initializeMemory(as: UInt8.self, repeating: 0, count: max($0.count, 1)) }
-      }
-      results = zip(compiled.results, storages).map { type, storage in
-        Tensor(elementType: ElementType(type.dtype), shape: type.extents, storage: storage)
-      }
-      return status
+      entry(runtime, table)
     }
-    for thread in pendingUpgrades { thread.start() }
-    pendingUpgrades.removeAll()
+    if !pendingUpgrades.isEmpty {
+      for thread in pendingUpgrades { thread.start() }
+      pendingUpgrades.removeAll()
+    }
     if let failure { throw error([failure]) }
-    return (results, compiled.resultLayout)
   }
 
   /// Whether the arguments have exactly these types (compared in place: a repeated call of the

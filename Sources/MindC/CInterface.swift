@@ -23,8 +23,8 @@ final class FunctionHandle {
   var parameters: UnsafeMutablePointer<CChar>?
   /// Where the last call's arguments were read from.
   var lastArguments: [UnsafeRawPointer] = []
-  /// The names of the last call's results.
-  var resultNames: ResultNames?
+  /// The specialization called last, ready for the next call with the same types.
+  var last: CallFrame?
 
   init(owner: SessionHandle, function: CompiledFunction) {
     self.owner = owner
@@ -32,42 +32,6 @@ final class FunctionHandle {
   }
 
   deinit { free(parameters) }
-}
-
-/// The C strings of a result layout's leaf names, shared by the results of every call that
-/// returns that layout.
-final class ResultNames {
-  let layout: ValueLayout
-  let strings: [UnsafeMutablePointer<CChar>]
-
-  init(_ layout: ValueLayout) {
-    self.layout = layout
-    strings = layout.leafNames().map { strdup($0) }
-  }
-
-  deinit { strings.forEach { free($0) } }
-}
-
-/// What keeps the results of one call alive until `mind_results_free`: their tensors, names and
-/// extents (every result of the call has it as its owner).
-final class CallResults {
-  let tensors: [Tensor]
-  let names: ResultNames
-  let extents: UnsafeMutablePointer<Int64>
-
-  init(_ tensors: [Tensor], names: ResultNames) {
-    (self.tensors, self.names) = (tensors, names)
-    extents = .allocate(capacity: max(tensors.reduce(0) { $0 + $1.shape.count }, 1))
-    var at = 0
-    for tensor in tensors {
-      for extent in tensor.shape {
-        extents[at] = Int64(extent)
-        at += 1
-      }
-    }
-  }
-
-  deinit { extents.deallocate() }
 }
 
 /// The last error of a thread: its located diagnostic and its code, as C strings.
@@ -235,13 +199,10 @@ func tensor(_ array: mind_array, index: Int) throws -> Tensor {
     guard checked.count == 0 else { throw MindError(code: "E7000", unlocated: "argument \(index) has no data") }
     return Tensor(unsafeUninitialized: type, shape: shape) { _ in }
   }
-  guard let strides = array.strides else { return Tensor(unsafeBorrowing: data, elementType: type, shape: shape) }
-  var contiguous = [Int](repeating: size, count: shape.count)
-  for axis in shape.indices.reversed().dropFirst() { contiguous[axis] = contiguous[axis + 1] * shape[axis + 1] }
-  let byteStrides = (0..<shape.count).map { Int(strides[$0]) }
-  guard (0..<shape.count).contains(where: { shape[$0] > 1 && byteStrides[$0] != contiguous[$0] }) else {
+  guard let strides = array.strides, !isContiguous(shape, strides, elementSize: size) else {
     return Tensor(unsafeBorrowing: data, elementType: type, shape: shape)
   }
+  let byteStrides = (0..<shape.count).map { Int(strides[$0]) }
   return Tensor(unsafeUninitialized: type, shape: shape) { destination in
     StridedCopy.gather(data, strides: byteStrides, shape: shape, elementSize: size, into: destination.baseAddress!)
   }
@@ -257,29 +218,24 @@ public func mind_call(
     return 1
   }
   let handle = Unmanaged<FunctionHandle>.fromOpaque(UnsafeRawPointer(function)).takeUnretainedValue()
+  let arrays = UnsafeBufferPointer(start: arguments, count: Int(argumentCount))
   do {
-    let tensors = try (0..<Int(argumentCount)).map { try tensor(arguments![$0], index: $0) }
-    let (leaves, names) = try handle.owner.lock.withLock {
+    let (block, resultCount) = try handle.owner.lock.withLock {
       handle.lastArguments.removeAll(keepingCapacity: true)
+      if let frame = handle.last, frame.accepts(arrays) {
+        for array in arrays { handle.lastArguments.append(array.data!) }
+        return (try frame.call { arrays[$0].data! }, frame.leaves.count)
+      }
+      // A first call, other types or strided arrays: tensors (strided ones gathered), and the
+      // specialization for their types.
+      let tensors = try arrays.indices.map { try tensor(arrays[$0], index: $0) }
       for tensor in tensors { handle.lastArguments.append(tensor.unsafeData) }
-      let (leaves, layout) = try handle.function.callFlat(leaves: tensors)
-      if handle.resultNames?.layout != layout { handle.resultNames = ResultNames(layout) }
-      return (leaves, handle.resultNames!)
+      let frame = CallFrame(try handle.function.specialization(for: tensors))
+      handle.last = frame
+      return (try withExtendedLifetime(tensors) { try frame.call { tensors[$0].unsafeData } }, frame.leaves.count)
     }
-    let owner = CallResults(leaves, names: names)
-    let array = UnsafeMutablePointer<mind_result>.allocate(capacity: max(leaves.count, 1))
-    var extents = owner.extents
-    for (i, tensor) in leaves.enumerated() {
-      array[i] = mind_result(
-        name: UnsafePointer(names.strings[i]), data: UnsafeMutableRawPointer(mutating: tensor.unsafeData),
-        dtype: Int32(ElementType.allCases.firstIndex(of: tensor.elementType)!), rank: Int32(tensor.shape.count),
-        extents: UnsafePointer(extents), owner: Unmanaged.passUnretained(owner).toOpaque())
-      extents += tensor.shape.count
-    }
-    // One reference for the whole call, released by mind_results_free.
-    _ = Unmanaged.passRetained(owner)
-    results.pointee = array
-    count.pointee = Int64(leaves.count)
+    results.pointee = block
+    count.pointee = Int64(resultCount)
     return 0
   } catch {
     LastError.record(error)
@@ -290,8 +246,7 @@ public func mind_call(
 @_cdecl("mind_results_free")
 public func mind_results_free(_ results: UnsafeMutablePointer<mind_result>?, _ count: Int64) {
   guard let results else { return }
-  if count > 0, let owner = results[0].owner { Unmanaged<CallResults>.fromOpaque(owner).release() }
-  results.deallocate()
+  CallFrame.release(results)
 }
 
 @_cdecl("mind_last_error")

@@ -130,11 +130,30 @@ def test_contiguous_inputs_are_read_in_place_and_others_copied_once(program):
     strided = x[::2]
     assert f(strided, 2.0).tolist() == (2 * strided).tolist()
     assert f.last_argument_address(0) != strided.ctypes.data
+    # The same type strided, after contiguous calls of it, is copied; contiguous again, read in place.
+    y = np.arange(16, dtype=np.float32)
+    assert f(y[::2], 3.0).tolist() == (3 * y[::2]).tolist()
+    assert f.last_argument_address(0) != y.ctypes.data
+    assert f(x, 3.0).tolist() == (3 * x).tolist()
+    assert f.last_argument_address(0) == x.ctypes.data
+    # Another shape, then the first again: each call's own specialization.
+    assert f(y, 0.5).tolist() == (0.5 * y).tolist()
+    assert f(x, 0.5).tolist() == (0.5 * x).tolist()
 
 
 def test_results_outlive_their_call_and_are_writable(program):
     results = [program.function("scale")(np.full(3, float(i), np.float32), 1.0) for i in range(50)]
     assert all(r.tolist() == [float(i)] * 3 for i, r in enumerate(results))
+    results[3][0] = 7.0
+    assert results[3].tolist() == [7.0, 3.0, 3.0] and results[4].tolist() == [4.0] * 3
+    # The leaves of one result share its memory: each stays valid while any other lives.
+    grads = program.function("grad(loss)")
+    x = np.ones((2, 3), np.float32)
+    layers = [{"w": np.full((3, 2), 0.1 * i, np.float32), "b": np.zeros(2, np.float32)} for i in range(1, 20)]
+    kept = [grads(layer, x)["b"] for layer in layers]
+    again = [grads(layer, x)["b"] for layer in layers]
+    assert [k.tolist() for k in kept] == [a.tolist() for a in again]
+    assert all(k.ctypes.data % 64 == 0 for k in kept)
 
 
 def test_two_python_threads_call_at_once(program):

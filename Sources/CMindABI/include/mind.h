@@ -8,8 +8,8 @@
  * Arguments are the leaves of the function's parameters: a tensor parameter takes one array, a
  * struct parameter one array per field, depth first in declaration order (mind_function_parameters
  * describes them). C-contiguous arrays are read in place and must not change during the call;
- * others (strides given) are copied once. Results are written into memory the library allocates;
- * the caller frees them with mind_results_free.
+ * others (strides given) are copied once. Results are written into memory the library allocates
+ * (one block for all the results of a call); the caller frees it with mind_results_free.
  *
  * Threads: every function is safe to call from any thread. Calls into one session are
  * serialized (its specializations are compiled and looked up under a lock); different sessions

@@ -161,6 +161,9 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
     .init(name: "dynamic_index", expression: "x[argmax(y)] * 2.0", shape: "4", yShape: "4"),
     .init(name: "conv2d", expression: "conv2d(x, y, padding=\"same\")", shape: "1, 4, 4, 2", yShape: "3, 3, 2, 2"),
     .init(name: "conv2d_filter", expression: "conv2d(y, x, strides=[2, 1])", shape: "2, 2, 1, 3", yShape: "2, 5, 4, 1"),
+    // 8 channels and more: a sum of one product per tap (fewer: one product of the taps side by side)
+    .init(name: "conv2d_taps", expression: "conv2d(x, y, padding=\"same\")", shape: "1, 3, 4, 8", yShape: "2, 2, 8, 2"),
+    .init(name: "conv2d_taps_filter", expression: "conv2d(y, x)", shape: "2, 3, 8, 2", yShape: "1, 4, 4, 8"),
     // control flow and closures
     .init(name: "if", expression: "if sum(y) > 0.0 { x * x } else { sin(x) }", shape: "3", yShape: "2"),
     .init(

@@ -19,6 +19,8 @@ H = np.array([[2.5, -0.5], [1.5, 3.5], [-2.5, 0.5]], dtype=f32)
 T = np.arange(24, dtype=f32).reshape(2, 3, 4) / f32(10)
 X = (np.arange(2 * 4 * 4 * 2, dtype=f32).reshape(2, 4, 4, 2) % f32(7)) / f32(3) - f32(1)
 W = (np.arange(3 * 3 * 2 * 3, dtype=f32).reshape(3, 3, 2, 3) % f32(5)) / f32(4) - f32(0.5)
+X8 = (np.arange(3 * 4 * 8, dtype=f32).reshape(1, 3, 4, 8) % f32(7)) / f32(3) - f32(1)
+W8 = (np.arange(2 * 2 * 8 * 2, dtype=f32).reshape(2, 2, 8, 2) % f32(5)) / f32(4) - f32(0.5)
 labels = np.array([2, 0], dtype=np.int64)
 S = np.array([[4.0, 1.0, 2.0], [1.0, 3.0, 0.5], [2.0, 0.5, 5.0]], dtype=f32)
 M = "(reshape(arange(1600.0), [40, 40]) % 17.0) / 16.0"
@@ -36,6 +38,8 @@ PRELUDE = f"""    let A = {lit(A)};
     let T = reshape(arange(24.0), [2, 3, 4]) / 10.0;
     let X = (reshape(arange(64.0), [2, 4, 4, 2]) % 7.0) / 3.0 - 1.0;
     let W = (reshape(arange(54.0), [3, 3, 2, 3]) % 5.0) / 4.0 - 0.5;
+    let X8 = (reshape(arange(96.0), [1, 3, 4, 8]) % 7.0) / 3.0 - 1.0;
+    let W8 = (reshape(arange(64.0), [2, 2, 8, 2]) % 5.0) / 4.0 - 0.5;
     let labels = [2, 0];
     let S = {lit(S)};
 """
@@ -182,6 +186,8 @@ CASES = [
     ("layer_norm_axis", "layer_norm(T, axis=1, eps=0.001)", layer_norm(T, axis=1, eps=1e-3)),
     ("one_hot", "one_hot(labels, 3)", np.eye(3)[labels]), ("cross_entropy", "cross_entropy(A, labels)", -log_softmax(A)[np.arange(2), labels].mean()),
     ("conv2d_valid", "conv2d(X, W)", conv2d(X, W)), ("conv2d_same_strided", "conv2d(X, W, strides=[2, 1], padding=\"same\")", conv2d(X, W, (2, 1), "same")),
+    # 8 channels: one product per tap (fewer channels: one product of the taps side by side)
+    ("conv2d_taps", "conv2d(X8, W8, strides=[1, 2], padding=\"same\")", conv2d(X8, W8, (1, 2), "same")),
     # linear algebra
     ("matmul", "A @ H", A @ H), ("matmul_fn", "matmul(H, A)", H @ A), ("matvec", "A @ v", A @ v), ("vecmat", "v @ H", v @ H),
     ("matmul_blas", "(reshape(arange(1500.0), [30, 50]) / 1000.0) @ (reshape(arange(1500.0), [50, 30]) / 1000.0)",

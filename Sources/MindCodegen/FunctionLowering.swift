@@ -36,11 +36,14 @@ final class FunctionLowering {
   /// and the products they absorb (see GemmAccumulation.swift).
   var accumulations: [Value: GemmAccumulation] = [:]
   var accumulatedProducts: Set<Value> = []
+  /// Broadcasts that their elementwise readers read in place (see BroadcastViews.swift).
+  var broadcastViews: [Value: BroadcastView] = [:]
   /// Whether `value` is computed where its readers are lowered, not at its own op (a fused
-  /// elementwise value, a view gemm reads in place, a product a later sum accumulates), so
-  /// that its operands are read there too.
+  /// elementwise value, a view gemm or elementwise code reads in place, a product a later sum
+  /// accumulates), so that its operands are read there too.
   func isComputedAtReaders(_ value: Value) -> Bool {
     fused.contains(value) || gemmViews.contains(value) || accumulatedProducts.contains(value)
+      || broadcastViews[value] != nil
   }
   /// Pooled buffers of top-level tensors (see BufferReuse.swift).
   var bufferReuse = BufferReuse()
@@ -94,6 +97,7 @@ final class FunctionLowering {
       values[parameter] = LLVMGetParam(llvmFunction, UInt32(1 + resultCount + i))
     }
     planGemmViews(function.body)
+    planBroadcastViews(function.body)
     planBufferReuse(function.body)
     try lowerBlock(function.body) { operands in
       for (i, operand) in operands.enumerated() {
@@ -175,10 +179,7 @@ final class FunctionLowering {
       }
       let user = users[0]
       guard local.contains(ObjectIdentifier(user)) else { continue }
-      switch user.kind {
-      case .unary, .binary, .compare, .select, .cast, .reduce: fused.insert(op.result)
-      default: continue
-      }
+      if Self.readsElementwise(user.kind) { fused.insert(op.result) }
     }
   }
 
@@ -208,6 +209,8 @@ final class FunctionLowering {
     case splat(LLVMValueRef)
     /// The op that computes the elements inside the consumer's loop.
     case fused(Operation)
+    /// A broadcast's operand, read in place.
+    case view(BroadcastView)
     case buffer(LLVMValueRef)
   }
 
@@ -215,6 +218,7 @@ final class FunctionLowering {
     if value.type.isScalar { return .scalar(scalar(value)) }
     if let splat = scalarSplats[value] { return .splat(splat) }
     if fused.contains(value), let op = value.definingOp { return .fused(op) }
+    if let view = broadcastViews[value] { return .view(view) }
     return .buffer(buffer(value))
   }
 
@@ -223,6 +227,7 @@ final class FunctionLowering {
     switch elementSource(value) {
     case .scalar(let register), .splat(let register): return width == 1 ? register : ir.splat(register, width)
     case .fused(let op): return elementwise(op, op.operands.map { element($0, index, width: width) }, width: width)
+    case .view(let view): return element(of: view, index, width: width)
     case .buffer(let pointer): return ir.load(value.type.dtype, pointer, index, width: width)
     }
   }
@@ -276,7 +281,7 @@ final class FunctionLowering {
       fill(destination, value.type, splat)
       return
     }
-    if fused.contains(value) {
+    if fused.contains(value) || broadcastViews[value] != nil {
       let width = needsLibraryCall(value) ? 1 : lowering.vectorWidth(value.type.dtype)
       storeElements(of: value.type, into: destination, width: width, reads: [value]) { i, width in
         self.element(value, i, width: width)
@@ -357,7 +362,8 @@ final class FunctionLowering {
       } else if !fused.contains(op.result) {
         lowerElementwise(op)
       }
-    case .broadcast(let dims): if !gemmViews.contains(op.result) { lowerBroadcast(op, dims: dims) }
+    case .broadcast(let dims):
+      if !gemmViews.contains(op.result) && broadcastViews[op.result] == nil { lowerBroadcast(op, dims: dims) }
     case .reshape: lowerReshape(op)
     case .reduce(let reduction, let axes): lowerReduce(op, reduction, axes: axes)
     case .argReduce(let isMax, let axis): lowerArgReduce(op, isMax: isMax, axis: axis)

@@ -28,6 +28,7 @@ extension FunctionLowering {
       guard seen.insert(value).inserted else { return }
       switch elementSource(value) {
       case .fused(let op): op.operands.forEach(collect)
+      case .view(let view): collect(view.operand)
       case .scalar(let register), .buffer(let register): leaves.append((value, register, false))
       case .splat(let register): leaves.append((value, register, true))
       }

@@ -25,7 +25,7 @@ test: setup
 bench: release
 	bash bench/setup.sh
 	python3 bench/run.py --only w1,w2,w3,w4,w5
-	python3 bench/run.py --only w6,w7,w8,w9,w10,w11,w12 --report more
+	python3 bench/run.py --only w6,w7,w8,w9,w10,w11,w12,w13 --report more
 	python3 bench/python_api.py
 
 bench-cache: release

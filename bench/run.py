@@ -82,6 +82,10 @@ WORKLOADS = [
     ("w11", "W11 CNN gradient, 32 images 28x28, conv 1-16-32, dense 10", "w11_cnn.mind", "grad(cnn, wrt=(0, 1, 2))", "w11",
      ["f32[3,3,1,16]:sin:1", "f32[3,3,16,32]:sin:2", "f32[18432,10]:sin:3", "f32[32,28,28,1]:sin:4", "i64[32]:index:10"], 0,
      3 * 2 * 32 * (26 * 26 * 9 * 16 + 24 * 24 * 144 * 32 + 18432 * 10)),
+    ("w13_ln_gelu", "W13 LayerNorm + GELU gradient, 4096x1024", "w13_rows.mind", "grad(ln_gelu)", "w13_ln_gelu",
+     ["f32[4096,1024]:sin:1", "f32[4096,1024]:sin:2"], 3 * 4096 * 1024 * 4, 0),
+    ("w13_softmax", "W13 softmax gradient, 4096x1024", "w13_rows.mind", "grad(softmax_rows)", "w13_softmax",
+     ["f32[4096,1024]:sin:1", "f32[4096,1024]:sin:2"], 3 * 4096 * 1024 * 4, 0),
     ("w12_descend", "W12 10 gradient-descent steps in MIND, N=1e6", "w12_training.mind", "descend", "w12_descend",
      ["f32[1000000]:sin:1", "f32[1000000]:sin:2"], 10 * 12e6, 0),
     ("w12_sgd", "W12 20 SGD steps of a 784-128-10 MLP in MIND, batch 256", "w12_training.mind", "sgd", "w12_sgd",
@@ -240,7 +244,7 @@ def main():
         reference64 = f64_reference(peer, inputs)
         raw["results"].setdefault(wid, {"label": label, "bytes": moved, "flops": flops})["reference_f64"] = reference64
         raw["results"][wid]["saved_bytes"] = saved_bytes(workload)
-        heavy = wid.startswith(("w4", "w7", "w10", "w11", "w12"))
+        heavy = wid.startswith(("w4", "w7", "w10", "w11", "w12", "w13"))
         repeat = (3 if "stack" in wid else 20) if heavy else args.repeat
         for mode in args.threads.split(","):
             single = mode == "single"

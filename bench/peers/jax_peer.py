@@ -127,6 +127,11 @@ def sgd(w1, w2, x, labels):
     return mlp_loss(w1, w2, x, labels)
 
 
+def layer_norm(x):
+    mean = jnp.mean(x, axis=-1, keepdims=True)
+    return (x - mean) / jnp.sqrt(jnp.mean((x - mean) ** 2, axis=-1, keepdims=True) + 1e-5)
+
+
 FUNCTIONS = {
     "w1": jax.grad(mse),
     "w2_1": jax.grad(cube), "w2_2": jax.grad(jax.grad(cube)), "w2_3": jax.grad(jax.grad(jax.grad(cube))),
@@ -143,6 +148,8 @@ FUNCTIONS = {
     "w10": jax.grad(ln_gelu, argnums=(0, 1)),
     "w11": jax.grad(cnn, argnums=(0, 1, 2)),
     "w12_descend": descend, "w12_sgd": sgd,
+    "w13_ln_gelu": jax.grad(lambda x, c: jnp.sum(jax.nn.gelu(layer_norm(x)) * c)),
+    "w13_softmax": jax.grad(lambda x, c: jnp.sum(jax.nn.softmax(x, axis=-1) * c)),
 }
 # Arguments that are trip counts: static, as a JAX user must make them to differentiate the loop.
 STATIC = {"w6_counted": (2,)}

@@ -145,6 +145,9 @@ FUNCTIONS = {
     "w10": grad_of(ln_gelu, [0, 1]),
     "w11": grad_of(cnn, [0, 1, 2]),
     "w12_descend": lambda p0, t: descend(p0, t), "w12_sgd": sgd,
+    "w13_ln_gelu": grad_of(lambda x, c: torch.sum(torch.nn.functional.gelu(
+        torch.nn.functional.layer_norm(x, x.shape[-1:], eps=1e-5), approximate="tanh") * c), [0]),
+    "w13_softmax": grad_of(lambda x, c: torch.sum(torch.softmax(x, dim=-1) * c), [0]),
 }
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 // Linear algebra, as jax.numpy.linalg and jax.scipy.linalg have it, batched over leading axes:
 // solve, inv, det and slogdet on the solve and slogdet ops (LU), cholesky, eigh (eigenvalues
-// ascending and eigenvectors as columns, of a symmetric matrix), qr (reduced, of a matrix with at
-// least as many rows as columns), and
+// ascending and eigenvectors as columns, of a symmetric matrix), qr (reduced: Q [..., m, k] and
+// R [..., k, n] with k = min(m, n)), and
 // triangular_solve(a, b, lower=true, transpose_a=false), all by LAPACK
 // (MindCodegen/LinearAlgebraLowering.swift; the derivative rules are in
 // MindAD/DerivativeRules.swift). A singular matrix gives inf or NaN from solve, inv and
@@ -26,11 +26,8 @@ enum LinearAlgebra {
     }
     let n = a.type.shape[a.type.rank - 1]
     if name == "qr" {
-      let m = a.type.shape[a.type.rank - 2]
-      guard (m.value ?? 0) >= (n.value ?? 0) else {
-        throw Diagnostic(
-          "E3003", "`qr` needs matrices with at least as many rows as columns, found \(describe(a.type))",
-          at: args.positional[0].span)
+      if let rows = a.type.shape[a.type.rank - 2].value, let columns = n.value, rows < columns {
+        return wideQR(b, a, rows: rows, columns: columns)
       }
       let op = b.create(.qr, [a])
       return .tuple([.tensor(op.results[0]), .tensor(op.results[1])])
@@ -77,5 +74,24 @@ enum LinearAlgebra {
       if name == "slogdet" { return .tuple([.tensor(sign), .tensor(logAbs)]) }
       return .tensor(b.binary(.mul, sign, b.unary(.exp, logAbs)))
     }
+  }
+
+  /// qr of wide matrices [..., m, n], m < n: with X the first m columns and Y the rest, X = Q U
+  /// (square) gives A = Q [U | Qᵀ Y], NumPy's reduced result (Q [..., m, m], R [..., m, n]) and
+  /// LAPACK's (whose Householder steps see only X). Built from ops with derivative rules, so it
+  /// differentiates to any order (JAX does not differentiate a wide qr).
+  static func wideQR(_ b: Builder, _ a: Value, rows: Int, columns: Int) -> SemaValue {
+    let rank = a.type.rank
+    func columnsOf(_ start: Int, _ count: Int) -> Value {
+      var shape = a.type.shape
+      shape[rank - 1] = .known(count)
+      return b.value(
+        .slice(starts: Array(repeating: 0, count: rank - 1) + [start], strides: Array(repeating: 1, count: rank)), [a],
+        type: TensorType(a.type.dtype, shape))
+    }
+    let op = b.create(.qr, [columnsOf(0, rows)])
+    let (q, u) = (op.results[0], op.results[1])
+    let rest = b.value(.matmul, [b.matrixTranspose(q), columnsOf(rows, columns - rows)])
+    return .tuple([.tensor(q), .tensor(b.value(.concat(axis: rank - 1), [u, rest]))])
   }
 }

@@ -165,8 +165,8 @@ struct DiagnosticCase: CustomTestStringConvertible, Sendable {
       message: "`solve` of Tensor<f32, 2, 2> needs b [..., 2, k] or [..., 2], found Tensor<f32, 3>",
       source: "fn main() { print(solve(eye(2), zeros([3]))); }"),
     .init(
-      code: "E3003", location: "1:22", message: "`qr` needs matrices with at least as many rows as columns",
-      source: "fn main() { print(qr(zeros([2, 3]))); }"),
+      code: "E3002", location: "1:22", message: "`qr` needs matrices [..., n, n], found Tensor<f32, 3>",
+      source: "fn main() { print(qr(zeros([3]))); }"),
     .init(
       code: "E3002", location: "1:23", message: "`inv` needs matrices [..., n, n], found Tensor<f32, 3>",
       source: "fn main() { print(inv(zeros([3]))); }"),

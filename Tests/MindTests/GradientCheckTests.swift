@@ -63,6 +63,10 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
     .init(
       name: "eigh", expression: "{ let (w, v) = eigh(x + transpose(x)); v * v * w + w }", shape: "3, 3"),
     .init(name: "qr", expression: "{ let (q, r) = qr(x); q * x + sum(r * r, axis=0) }", shape: "4, 3"),
+    // wide: the square qr of the first columns, and the rest by a product
+    .init(
+      name: "qr_wide", expression: "{ let (q, r) = qr(x); r * x + sum(q * q * q, axis=1, keepdims=true) }",
+      shape: "3, 5"),
     .init(name: "cumsum_cumprod", expression: "cumsum(x, axis=1) * cumprod(x, axis=1)", shape: "2, 5"),
     .init(name: "sqrt", expression: "sqrt(x)", shape: "3", domain: "abs(r) + 0.5"),
     .init(name: "rsqrt", expression: "rsqrt(x)", shape: "3", domain: "abs(r) + 0.5"),

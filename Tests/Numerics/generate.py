@@ -154,6 +154,8 @@ CASES = [
     ("f64_eigh", "eigh(cast<f64>(S)).0", np.linalg.eigh(S.astype(np.float64))[0]),
     ("qr_q", "abs(qr(H).0)", np.abs(np.linalg.qr(H)[0])), ("qr_r", "abs(qr(H).1)", np.abs(np.linalg.qr(H)[1])),
     ("qr_product", "{ let (q, r) = qr(stack([H, H * 2.0])); q @ r }", np.stack([H, H * 2])),
+    ("qr_wide_q", "abs(qr(A).0)", np.abs(np.linalg.qr(A)[0])), ("qr_wide_r", "abs(qr(A).1)", np.abs(np.linalg.qr(A)[1])),
+    ("qr_wide_product", "{ let (q, r) = qr(stack([A, A * 2.0])); q @ r }", np.stack([A, A * 2])),
     ("f64_solve", "solve(cast<f64>(S), cast<f64>(v))", np.linalg.solve(S.astype(np.float64), v.astype(np.float64))),
     ("int_literals_to_float", "exp([0, 1]) + sqrt([4, 9]) + mean([1, 2, 4])", np.exp([0.0, 1.0]).astype(f32) + np.sqrt([4.0, 9.0]).astype(f32) + f32(7 / 3)),
     ("f64_atan", "atan(cast<f64>(A))", np.arctan(A.astype(np.float64))),

@@ -27,8 +27,9 @@ struct BroadcastView {
 }
 
 extension FunctionLowering {
-  /// Finds the broadcasts of `block` (and nested blocks) read in place. Runs before buffer
-  /// reuse (a view's operand is read at the view's readers).
+  /// Finds the broadcasts of `block` (and nested blocks) read in place. Runs before fusion
+  /// planning (which weighs what recomputing a value loads) and buffer reuse (a view's operand
+  /// is read at the view's readers).
   func planBroadcastViews(_ block: Block) {
     let local = Set(block.operations.map(ObjectIdentifier.init))
     let widest = lowering.target.f32VectorWidth

@@ -78,6 +78,7 @@ final class FunctionLowering {
   func lower() throws {
     collectUses(function.body)
     planGemmAccumulation(function.body)
+    planBroadcastViews(function.body)
     planFusion(function.body)
     let start = LLVMAppendBasicBlockInContext(ir.context, llvmFunction, "start")!
     ir.position(at: start)
@@ -97,7 +98,6 @@ final class FunctionLowering {
       values[parameter] = LLVMGetParam(llvmFunction, UInt32(1 + resultCount + i))
     }
     planGemmViews(function.body)
-    planBroadcastViews(function.body)
     planBufferReuse(function.body)
     try lowerBlock(function.body) { operands in
       for (i, operand) in operands.enumerated() {
@@ -165,23 +165,46 @@ final class FunctionLowering {
     }
   }
 
-  /// Marks elementwise tensor ops whose only use is one elementwise op or reduction in the same
-  /// block: their elements are computed inside the consumer's loop, so a chain such as
-  /// `mean((p - t) ** 2)` is one vectorized loop with no intermediate buffer.
+  /// Marks the elementwise tensor ops whose elements are computed inside their readers' loops
+  /// instead of being stored, so that a chain such as `mean((p - t) ** 2)` is one vectorized
+  /// loop with no intermediate buffer. Every reader must be an elementwise op or a reduction of
+  /// the same block, and either
+  /// - there is one reader, or
+  /// - there are up to `recomputedReaders` and the value is large (at least `recomputedBytes`,
+  ///   beyond what stays in a core's cache between two passes), and recomputing it in each reader
+  ///   is cheaper than a pass over memory: computing one element (with what is fused into it)
+  ///   costs at most `recomputedCost` and loads at most two full-size tensors. Storing it costs
+  ///   a write and a read per reader of the whole tensor; the gradients of layer_norm, gelu and
+  ///   softmax read `x - mean`, the normalized value, tanh and the adjoint's partial products two
+  ///   to four times each (W13's LayerNorm + GELU gradient over 4096×1024 took half the time).
   func planFusion(_ block: Block) {
     let local = Set(block.operations.map(ObjectIdentifier.init))
+    var costs = FusionCosts()
     for op in block.operations {
       op.regions.forEach(planFusion)
       guard Self.isElementwise(op.kind), !op.result.type.isScalar, accumulations[op.result] == nil,
-        let users = uses[op.result], users.count == 1
+        let users = uses[op.result], !users.isEmpty,
+        users.allSatisfy({ local.contains(ObjectIdentifier($0)) && Self.readsElementwise($0.kind) })
       else {
         continue
       }
-      let user = users[0]
-      guard local.contains(ObjectIdentifier(user)) else { continue }
-      if Self.readsElementwise(user.kind) { fused.insert(op.result) }
+      if users.count == 1 {
+        fused.insert(op.result)
+        continue
+      }
+      guard op.result.type.byteCount >= Self.recomputedBytes, users.count <= Self.recomputedReaders else { continue }
+      fused.insert(op.result)
+      let (cost, streams) = costs.of(op.result, self)
+      if cost > Self.recomputedCost || streams.count > 2 {
+        fused.remove(op.result)
+        costs.forget(op.result)
+      }
     }
   }
+
+  static let recomputedBytes = 1 << 20
+  static let recomputedReaders = 4
+  static let recomputedCost = 64
 
   /// Whether computing `value`'s elements calls libm per element (then loops stay scalar).
   func needsLibraryCall(_ value: Value) -> Bool {

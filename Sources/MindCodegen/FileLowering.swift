@@ -23,28 +23,36 @@ extension FunctionLowering {
     ir.int(lowering.addSite(code: "E7101", message: "{detail}", location: op.location))
   }
 
+  /// Calls `mind_load_tensor` or `mind_save_tensor`, which take the same arguments: the runtime,
+  /// the op's site, the path, the tensor's description, its data, and its position among the
+  /// op's `count` tensors. Returns the status.
+  func callFileFunction(
+    _ name: String, _ site: LLVMValueRef, path: String, tensor: String, _ type: TensorType, data: LLVMValueRef,
+    index: Int, count: Int
+  ) -> LLVMValueRef {
+    let function = ir.declare(
+      name, ir.i32, [ir.ptr, ir.i64, ir.ptr, ir.i64, ir.ptr, ir.i64, ir.i32, ir.i64, ir.ptr, ir.ptr, ir.i64, ir.i64])
+    return ir.call(
+      function,
+      [runtime, site, ir.globalString(path), ir.int(path.utf8.count)] + tensorDescription(tensor, type)
+        + [data, ir.int(index), ir.int(count)])
+  }
+
   func lowerLoad(_ op: Operation, path: String, names: [String]) {
-    let load = ir.declare(
-      "mind_load_tensor", ir.i32,
-      [ir.ptr, ir.i64, ir.ptr, ir.i64, ir.ptr, ir.i64, ir.i32, ir.i64, ir.ptr, ir.ptr, ir.i64, ir.i64])
     let site = fileSite(op)
     for (index, (result, name)) in zip(op.results, names).enumerated() {
       let destination =
         result.type.isScalar
         ? LLVMBuildAlloca(allocationBuilder, ir.memoryType(result.type.dtype), "loaded")! : buffer(for: result)
-      let status = ir.call(
-        load,
-        [runtime, site, ir.globalString(path), ir.int(path.utf8.count)] + tensorDescription(name, result.type)
-          + [destination, ir.int(index), ir.int(op.results.count)])
+      let status = callFileFunction(
+        "mind_load_tensor", site, path: path, tensor: name, result.type, data: destination, index: index,
+        count: op.results.count)
       leave(ifFailed: status)
       values[result] = result.type.isScalar ? ir.load(result.type.dtype, destination, ir.int(0)) : destination
     }
   }
 
   func lowerSave(_ op: Operation, path: String, names: [String]) {
-    let save = ir.declare(
-      "mind_save_tensor", ir.i32,
-      [ir.ptr, ir.i64, ir.ptr, ir.i64, ir.ptr, ir.i64, ir.i32, ir.i64, ir.ptr, ir.ptr, ir.i64, ir.i64])
     let site = fileSite(op)
     for (index, (operand, name)) in zip(op.operands, names).enumerated() {
       let data: LLVMValueRef
@@ -54,10 +62,9 @@ extension FunctionLowering {
       } else {
         data = values[operand] ?? materialize(operand)
       }
-      let status = ir.call(
-        save,
-        [runtime, site, ir.globalString(path), ir.int(path.utf8.count)] + tensorDescription(name, operand.type)
-          + [data, ir.int(index), ir.int(op.operands.count)])
+      let status = callFileFunction(
+        "mind_save_tensor", site, path: path, tensor: name, operand.type, data: data, index: index,
+        count: op.operands.count)
       leave(ifFailed: status)
     }
   }

@@ -193,12 +193,8 @@ final class FunctionLowering {
         continue
       }
       guard op.result.type.byteCount >= Self.recomputedBytes, users.count <= Self.recomputedReaders else { continue }
-      fused.insert(op.result)
-      let (cost, streams) = costs.of(op.result, self)
-      if cost > Self.recomputedCost || streams.count > 2 {
-        fused.remove(op.result)
-        costs.forget(op.result)
-      }
+      let (cost, streams) = costs.ifFused(op, self)
+      if cost <= Self.recomputedCost && streams.count <= 2 { fused.insert(op.result) }
     }
   }
 

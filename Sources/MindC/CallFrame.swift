@@ -1,7 +1,8 @@
 // What a call of one specialization through the C interface needs, worked out once per
 // specialization: the argument types to check C arrays against in place, and where the
 // results go. The results of a call live in one block of memory that `mind_results_free`
-// releases, so a repeated call makes no Swift object and one allocation. A block (offsets from
+// releases, so a repeated call makes no tensors or result objects, and one allocation for its
+// results (besides the runtime context of the run). A block (offsets from
 // its 64-byte aligned start):
 //
 //     0        the HostMemory to release

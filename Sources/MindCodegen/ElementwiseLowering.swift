@@ -18,18 +18,30 @@ extension FunctionLowering {
       values[result] = elementwise(op, op.operands.map { scalar($0) }, width: 1)
       return
     }
+    let destination = elementwiseDestination(op)
+    values[result] = destination
+    storeElements(of: result.type, into: destination, width: elementwiseWidth(op), reads: op.operands) { i, width in
+      self.elementwise(op, op.operands.map { self.element($0, i, width: width) }, width: width)
+    }
+  }
+
+  /// Where a stored elementwise op writes: the caller's result buffer, the buffer of an operand
+  /// of its size that dies at the op (in place), or a buffer of its own.
+  func elementwiseDestination(_ op: Operation) -> LLVMValueRef {
+    let result = op.result
     let inPlace = op.operands.lazy.filter { $0.type.byteCount == result.type.byteCount && !$0.type.isScalar }
       .compactMap { self.bufferDyingHere($0, bytes: result.type.byteCount) }.first
-    let destination = preassigned[result] ?? inPlace ?? buffer(for: result)
-    values[result] = destination
+    return preassigned[result] ?? inPlace ?? buffer(for: result)
+  }
+
+  /// The vector width of an elementwise op's loop: the CPU's for its operands' dtype, or 1 when
+  /// it (or what is fused into it) calls libm per element.
+  func elementwiseWidth(_ op: Operation) -> Int {
     let scalarOnly = needsLibraryCall(op) || op.operands.contains(where: needsLibraryCall)
     let dtype =
       op.operands[0].type.dtype == .bool && op.operands.count > 1
       ? op.operands[1].type.dtype : op.operands[0].type.dtype
-    let width = scalarOnly ? 1 : lowering.vectorWidth(dtype)
-    storeElements(of: result.type, into: destination, width: width, reads: op.operands) { i, width in
-      self.elementwise(op, op.operands.map { self.element($0, i, width: width) }, width: width)
-    }
+    return scalarOnly ? 1 : lowering.vectorWidth(dtype)
   }
 
   /// Stores `compute(i, width)` (elements i..<i+width) for every element of a tensor type: a

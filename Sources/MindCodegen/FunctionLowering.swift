@@ -45,6 +45,14 @@ final class FunctionLowering {
     fused.contains(value) || gemmViews.contains(value) || accumulatedProducts.contains(value)
       || broadcastViews[value] != nil
   }
+  /// Row groups by the position of their first op, the ops they lower, the full-size members
+  /// kept in a scratch row and those rows' buffers, and the first element of the row being
+  /// lowered (see RowGroups.swift).
+  var rowGroups: [Int: RowGroup] = [:]
+  var rowGrouped: Set<ObjectIdentifier> = []
+  var rowLocal: Set<Value> = []
+  var rowLocalBuffers: [Value: LLVMValueRef] = [:]
+  var rowStart: LLVMValueRef?
   /// Pooled buffers of top-level tensors (see BufferReuse.swift).
   var bufferReuse = BufferReuse()
   /// The MIR block whose ops are being lowered.
@@ -99,6 +107,7 @@ final class FunctionLowering {
     }
     planGemmViews(function.body)
     planBufferReuse(function.body)
+    planRowGroups(function.body)
     try lowerBlock(function.body) { operands in
       for (i, operand) in operands.enumerated() {
         let destination = LLVMGetParam(self.llvmFunction, UInt32(1 + i))!
@@ -230,12 +239,15 @@ final class FunctionLowering {
     case fused(Operation)
     /// A broadcast's operand, read in place.
     case view(BroadcastView)
+    /// The scratch row of a row-local member of a row group.
+    case rowLocal(LLVMValueRef)
     case buffer(LLVMValueRef)
   }
 
   func elementSource(_ value: Value) -> ElementSource {
     if value.type.isScalar { return .scalar(scalar(value)) }
     if let splat = scalarSplats[value] { return .splat(splat) }
+    if let pointer = rowLocalBuffers[value] { return .rowLocal(pointer) }
     if fused.contains(value), let op = value.definingOp { return .fused(op) }
     if let view = broadcastViews[value] { return .view(view) }
     return .buffer(buffer(value))
@@ -247,6 +259,7 @@ final class FunctionLowering {
     case .scalar(let register), .splat(let register): return width == 1 ? register : ir.splat(register, width)
     case .fused(let op): return elementwise(op, op.operands.map { element($0, index, width: width) }, width: width)
     case .view(let view): return element(of: view, index, width: width)
+    case .rowLocal(let pointer): return rowLocalElement(value, pointer, index, width: width)
     case .buffer(let pointer): return ir.load(value.type.dtype, pointer, index, width: width)
     }
   }
@@ -361,10 +374,16 @@ final class FunctionLowering {
     let enclosing = currentBlock
     currentBlock = block
     defer { currentBlock = enclosing }
-    for (index, op) in block.operations.enumerated() {
+    var groupEnd = -1
+    for (index, op) in block.operations.enumerated() where index > groupEnd {
       if op.kind == .yield || op.kind == .returnOp {
         try terminator(op.operands)
         return
+      }
+      if block === function.body, let group = rowGroups[index] {
+        try lowerRowGroup(group, block.operations)
+        groupEnd = group.last
+        continue
       }
       if block === function.body { bufferReuse.position = index }
       try lower(op)

@@ -25,12 +25,14 @@ extension FunctionLowering {
     var leaves: [(Value, LLVMValueRef, Bool)] = []
     var seen: Set<Value> = []
     func collect(_ value: Value) {
-      guard seen.insert(value).inserted else { return }
+      // A scratch row belongs to the loop that reads it (RowGroups.swift).
+      guard seen.insert(value).inserted, !rowLocal.contains(value) else { return }
       switch elementSource(value) {
       case .fused(let op): op.operands.forEach(collect)
       case .view(let view): collect(view.operand)
       case .scalar(let register), .buffer(let register): leaves.append((value, register, false))
       case .splat(let register): leaves.append((value, register, true))
+      case .rowLocal: break
       }
     }
     reads.forEach(collect)
@@ -41,23 +43,40 @@ extension FunctionLowering {
     of type: TensorType, into destination: LLVMValueRef, width: Int, reads: [Value],
     _ compute: (LLVMValueRef, Int) -> LLVMValueRef
   ) {
-    // What the body needs from this function: the destination, then each leaf's register or
-    // buffer pointer that is not a constant.
+    // Chunks start at multiples of 64 elements (whole cache lines, whole vectors).
+    parallelFor(count: type.elementCount, step: 64, reads: reads, registers: [destination]) { begin, end, inside in
+      storeRange(type.dtype, into: inside[0], width: width, from: begin, to: end, compute)
+    }
+  }
+
+  /// Runs `body(begin, end, registers)` over chunks of [0, count) on the runtime's threads
+  /// (chunk starts multiples of `step`). The body is outlined into its own function: what it
+  /// reads of this function (the leaves of `reads`, and `registers`, given to it as that
+  /// function's copies) comes through a context array on the caller's stack, and the
+  /// allocations it makes (accumulators, scratch) are that function's.
+  func parallelFor(
+    count: Int, step: Int, reads: [Value], registers: [LLVMValueRef],
+    _ body: (_ begin: LLVMValueRef, _ end: LLVMValueRef, _ registers: [LLVMValueRef]) -> Void
+  ) {
     let leaves = leaves(of: reads)
-    var captured = [destination]
-    for register in leaves.map(\.register) where LLVMIsConstant(register) == 0 && !captured.contains(register) {
+    var captured: [LLVMValueRef] = []
+    for register in registers + leaves.map(\.register)
+    where LLVMIsConstant(register) == 0 && !captured.contains(register) {
       captured.append(register)
     }
     let slots = LLVMBuildArrayAlloca(allocationBuilder, ir.i64, ir.int(max(captured.count, 1)), "context")!
     for (k, value) in captured.enumerated() { LLVMBuildStore(ir.ref, value, ir.gep(ir.i64, slots, ir.int(k))) }
 
-    // The outlined loop.
+    // The outlined loop. Its entry block has the context's loads and the allocations the body
+    // makes, then branches to the body's code.
     let caller = ir.currentBlock
-    let body = ir.declare(lowering.newParallelBodyName(), ir.void, [ir.ptr, ir.i64, ir.i64]).0
-    LLVMSetLinkage(body, LLVMInternalLinkage)
-    ir.position(at: LLVMAppendBasicBlockInContext(ir.context, body, "entry"))
-    let context = LLVMGetParam(body, 0)!
-    let savedMode = lowering.enterSubnormalMode(body)
+    let function = ir.declare(lowering.newParallelBodyName(), ir.void, [ir.ptr, ir.i64, ir.i64]).0
+    LLVMSetLinkage(function, LLVMInternalLinkage)
+    let entry = LLVMAppendBasicBlockInContext(ir.context, function, "entry")!
+    let code = LLVMAppendBasicBlockInContext(ir.context, function, "code")!
+    ir.position(at: entry)
+    let context = LLVMGetParam(function, 0)!
+    let savedMode = lowering.enterSubnormalMode(function)
     var inside: [LLVMValueRef: LLVMValueRef] = [:]
     for (k, value) in captured.enumerated() {
       inside[value] = LLVMBuildLoad2(ir.ref, LLVMTypeOf(value), ir.gep(ir.i64, context, ir.int(k)), "")!
@@ -67,17 +86,17 @@ extension FunctionLowering {
       guard let mapped = inside[leaf.register] else { continue }
       if leaf.isSplat { scalarSplats[leaf.value] = mapped } else { values[leaf.value] = mapped }
     }
-    storeRange(
-      type.dtype, into: inside[destination]!, width: width, from: LLVMGetParam(body, 1), to: LLVMGetParam(body, 2),
-      compute)
+    LLVMPositionBuilderAtEnd(allocationBuilder, entry)
+    ir.position(at: code)
+    body(LLVMGetParam(function, 1), LLVMGetParam(function, 2), registers.map { inside[$0] ?? $0 })
     if let savedMode { ir.restoreFloatingPointMode(savedMode) }
     LLVMBuildRetVoid(ir.ref)
+    LLVMBuildBr(allocationBuilder, code)
+    LLVMPositionBuilderAtEnd(allocationBuilder, entryBlock)
     (values, scalarSplats) = (savedValues, savedSplats)
     ir.position(at: caller)
-
-    // Chunks start at multiples of 64 elements (whole cache lines, whole vectors).
     let run = ir.declare("mind_parallel_for", ir.void, [ir.ptr, ir.ptr, ir.i64, ir.i64])
-    ir.call(run, [body, slots, ir.int(type.elementCount), ir.int(64)])
+    ir.call(run, [function, slots, ir.int(count), ir.int(step)])
   }
 }
 
